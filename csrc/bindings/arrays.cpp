@@ -1,0 +1,79 @@
+#include "bindings/arrays.h"
+
+#include <algorithm>
+
+namespace fastnn::bindings {
+
+std::string shape_string(const py::array& a) {
+  std::string s = "(";
+  for (py::ssize_t d = 0; d < a.ndim(); ++d) {
+    if (d) s += ", ";
+    s += std::to_string(a.shape(d));
+  }
+  if (a.ndim() == 1) s += ",";
+  return s + ")";
+}
+
+std::string dtype_string(const py::array& a) { return py::str(a.dtype()).cast<std::string>(); }
+
+bool is_float32(const py::array& a) { return a.dtype().kind() == 'f' && a.itemsize() == 4; }
+
+py::array float_array(py::handle obj, const char* name) {
+  if (!py::isinstance<py::array>(obj)) {
+    std::string type = py::str(py::type::handle_of(obj).attr("__name__")).cast<std::string>();
+    throw py::type_error(std::string(name) + " must be a numpy.ndarray of float32 or float64, got " + type);
+  }
+  py::array a = py::reinterpret_borrow<py::array>(obj);
+  if (a.dtype().kind() != 'f' || (a.itemsize() != 4 && a.itemsize() != 8))
+    throw py::type_error(std::string(name) + " must have dtype float32 or float64, got " + dtype_string(a));
+  for (py::ssize_t d = 0; d < a.ndim(); ++d)
+    if (a.strides(d) % a.itemsize() != 0)  // strides that are not whole elements: work on a copy
+      return py::array::ensure(a, py::array::c_style);
+  return a;
+}
+
+void require_ndim(const py::array& a, int ndim, const char* name) {
+  if (a.ndim() != ndim)
+    throw py::value_error(std::string(name) + " must be " + std::to_string(ndim) + "-D, got shape " +
+                          shape_string(a) + " (" + std::to_string(a.ndim()) + "-D)");
+}
+
+void require_same_dtype(const py::array& a, const py::array& like, const char* name, const char* like_name) {
+  if (!a.dtype().is(like.dtype()) && a.dtype().num() != like.dtype().num())
+    throw py::type_error(std::string(name) + " must have the dtype of " + like_name + " (" + dtype_string(like) +
+                         "), got " + dtype_string(a));
+}
+
+void require_writeable(const py::array& a, const char* name) {
+  if (!a.writeable()) throw py::value_error(std::string(name) + " must be writeable, got a read-only array");
+}
+
+// [lowest, highest] byte addresses an array can touch.
+static void byte_extent(const py::array& a, intptr_t* lo, intptr_t* hi) {
+  intptr_t base = reinterpret_cast<intptr_t>(a.data());
+  *lo = base;
+  *hi = base + a.itemsize() - 1;
+  for (py::ssize_t d = 0; d < a.ndim(); ++d) {
+    if (a.shape(d) == 0) {
+      *hi = *lo - 1;  // empty: touches nothing
+      return;
+    }
+    intptr_t span = (a.shape(d) - 1) * a.strides(d);
+    if (span < 0) *lo += span; else *hi += span;
+  }
+}
+
+void require_no_overlap(const py::array& out, const char* out_name, const py::array& in, const char* in_name) {
+  intptr_t olo, ohi, ilo, ihi;
+  byte_extent(out, &olo, &ohi);
+  byte_extent(in, &ilo, &ihi);
+  if (olo <= ohi && ilo <= ihi && olo <= ihi && ilo <= ohi)
+    throw py::value_error(std::string(out_name) + " must not share memory with " + in_name +
+                          " (the output would overwrite an input while it is read)");
+}
+
+py::array empty_like_dtype(const py::array& like, const std::vector<py::ssize_t>& shape) {
+  return py::array(like.dtype(), shape);
+}
+
+}  // namespace fastnn::bindings

@@ -1,0 +1,10 @@
+// Each binding file registers one op family on the _C module.
+#pragma once
+#include <pybind11/pybind11.h>
+
+namespace fastnn::bindings {
+
+void bind_config(pybind11::module_& m);
+void bind_gemm(pybind11::module_& m);
+
+}  // namespace fastnn::bindings

@@ -1,0 +1,213 @@
+// GEMM driver: C = act(alpha * op(A) @ op(B) + beta * C + bias). See gemm.h for the contract.
+//
+// Algorithm (BLIS): for each NC-wide column block of B and each KC-deep slice of K, pack the
+// KC x NC B block into NR-wide panels (L3-resident); for each MC-tall row block of A pack it into
+// MR-tall panels (L2-resident); then run the MR x NR micro-kernel over every tile, the B panel
+// staying in L1 across the tiles of one column of tiles. Block sizes come from the cache sizes.
+// Threads split the packing and the tiles of each block (never K): one OpenMP region per call,
+// with barriers between packing and compute.
+// Small problems skip packing: tiles read A and B in place when B's rows are contiguous.
+// Edge tiles (and C without unit column stride) go through a small tile buffer and a scalar
+// epilogue, so nothing outside the matrices is ever read or written.
+#include "cpu/gemm.h"
+
+#include <algorithm>
+
+#include "core/parallel.h"
+#include "core/workspace.h"
+#include "cpu/simd/gemm_microkernels.h"
+
+namespace fastnn::cpu {
+
+const GemmMicroKernels<float>& gemm_microkernels_f32(SimdLevel level) {
+#if defined(FASTNN_HAVE_X86_SIMD)
+  if (level == SimdLevel::avx512) return avx512::gemm_f32;
+  if (level == SimdLevel::avx2) return avx2::gemm_f32;
+#endif
+  return generic::gemm_f32;
+}
+
+const GemmMicroKernels<double>& gemm_microkernels_f64(SimdLevel level) {
+#if defined(FASTNN_HAVE_X86_SIMD)
+  if (level == SimdLevel::avx512) return avx512::gemm_f64;
+  if (level == SimdLevel::avx2) return avx2::gemm_f64;
+#endif
+  return generic::gemm_f64;
+}
+
+namespace {
+
+const GemmMicroKernels<float>& microkernels(float*) { return gemm_microkernels_f32(simd_level()); }
+const GemmMicroKernels<double>& microkernels(double*) { return gemm_microkernels_f64(simd_level()); }
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
+
+struct Blocking {
+  int64_t kc, mc, nc;
+};
+
+// KC: a KC x NR B panel fills half of L1. MC: an MC x KC A block fills half of L2.
+// NC: a KC x NC B block fills a quarter of L3. Then each is evened out over the problem so the
+// last block is not a sliver (k = 784 becomes 4 x 196, not 4 x 192 + 16).
+Blocking choose_blocking(int64_t m, int64_t n, int64_t k, int mr, int nr, size_t elem) {
+  static const CacheSizes caches = cache_sizes();
+  int64_t kc = std::clamp<int64_t>(caches.l1d / 2 / (nr * elem), 64, 512);
+  int64_t mc = std::max<int64_t>(mr, caches.l2 / 2 / (kc * elem) / mr * mr);
+  int64_t nc = std::clamp<int64_t>(caches.l3 / 4 / (kc * elem) / nr * nr, nr, 4096 / nr * nr);
+  kc = ceil_div(k, ceil_div(k, kc));
+  mc = round_up(ceil_div(m, ceil_div(m, mc)), mr);
+  nc = round_up(ceil_div(n, ceil_div(n, nc)), nr);
+  return {kc, mc, nc};
+}
+
+// Multiply-adds below which one thread does the whole product (waking a second costs more).
+constexpr int64_t kMinWorkPerThread = int64_t(1) << 17;
+// Multiply-adds below which packing costs more than it saves.
+constexpr int64_t kNoPackLimit = int64_t(1) << 18;
+
+template <class T>
+int threads_for(const GemmProblem<T>& g) {
+  int64_t work = g.m * g.n * g.k;
+  return static_cast<int>(std::clamp<int64_t>(work / kMinWorkPerThread, 1, num_threads()));
+}
+
+// C tile (strided, mr x nr) <- epilogue applied to a raw tile of accumulators (row stride ldt).
+template <class T>
+void store_tile_scalar(const T* tile, int64_t ldt, int64_t mr, int64_t nr, T* c, int64_t rs_c, int64_t cs_c,
+                       const TileEpilogue<T>& ep) {
+  for (int64_t i = 0; i < mr; ++i) {
+    for (int64_t j = 0; j < nr; ++j) {
+      T& out = c[i * rs_c + j * cs_c];
+      T v = ep.alpha * tile[i * ldt + j];
+      if (ep.beta != T(0)) v += ep.beta * out;
+      if (ep.bias) v += ep.bias[j];
+      if (ep.relu && v < T(0)) v = T(0);
+      out = v;
+    }
+  }
+}
+
+template <class T>
+TileEpilogue<T> raw_accumulators() {
+  return {T(1), T(0), nullptr, false};
+}
+
+// k == 0: the product is empty, only beta * C + bias and the activation remain.
+template <class T>
+void gemm_empty_k(const GemmProblem<T>& g) {
+  const TileEpilogue<T> ep{T(0), g.beta, g.bias, g.act == Activation::relu};
+  T zero_tile[1] = {T(0)};
+  for (int64_t i = 0; i < g.m; ++i)
+    for (int64_t j = 0; j < g.n; ++j) {
+      TileEpilogue<T> at_j = ep;
+      if (at_j.bias) at_j.bias += j;
+      store_tile_scalar(zero_tile, 0, 1, 1, g.c + i * g.rs_c + j * g.cs_c, g.rs_c, g.cs_c, at_j);
+    }
+}
+
+template <class T>
+void gemm_unpacked(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
+  const int64_t mr_full = uk.mr, nr_full = uk.nr;
+  const int64_t tiles_m = ceil_div(g.m, mr_full), tiles_n = ceil_div(g.n, nr_full);
+  const TileEpilogue<T> ep{g.alpha, g.beta, g.bias, g.act == Activation::relu};
+  parallel_region(threads_for(g), [&](int tid, int nworkers) {
+    int64_t first, last;
+    split_range(tiles_m * tiles_n, tid, nworkers, &first, &last);
+    for (int64_t t = first; t < last; ++t) {
+      const int64_t i0 = (t % tiles_m) * mr_full, j0 = (t / tiles_m) * nr_full;
+      const int64_t mr = std::min(mr_full, g.m - i0), nr = std::min(nr_full, g.n - j0);
+      const T* a = g.a + i0 * g.rs_a;
+      const T* b = g.b + j0 * g.cs_b;
+      T* c = g.c + i0 * g.rs_c + j0 * g.cs_c;
+      TileEpilogue<T> tile_ep = ep;
+      if (tile_ep.bias) tile_ep.bias += j0;
+      if (mr == mr_full && nr == nr_full && g.cs_c == 1) {
+        uk.strided(g.k, a, g.rs_a, g.cs_a, b, g.rs_b, c, g.rs_c, tile_ep);
+      } else {
+        T* a_panel = workspace_array<T>(WorkspaceSlot::gemm_tile, (mr_full + nr_full) * g.k + mr_full * nr_full);
+        T* b_panel = a_panel + mr_full * g.k;
+        T* tile = b_panel + nr_full * g.k;
+        uk.pack_a(mr, g.k, a, g.rs_a, g.cs_a, a_panel);
+        uk.pack_b(g.k, nr, b, g.rs_b, g.cs_b, b_panel);
+        uk.packed(g.k, a_panel, b_panel, tile, nr_full, raw_accumulators<T>());
+        store_tile_scalar(tile, nr_full, mr, nr, c, g.rs_c, g.cs_c, tile_ep);
+      }
+    }
+  });
+}
+
+template <class T>
+void gemm_packed(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
+  const int64_t MR = uk.mr, NR = uk.nr;
+  const Blocking blk = choose_blocking(g.m, g.n, g.k, uk.mr, uk.nr, sizeof(T));
+  T* a_block = workspace_array<T>(WorkspaceSlot::gemm_a, blk.mc * blk.kc);
+  T* b_block = workspace_array<T>(WorkspaceSlot::gemm_b, blk.kc * blk.nc);
+  const bool relu = g.act == Activation::relu;
+
+  parallel_region(threads_for(g), [&](int tid, int nworkers) {
+    for (int64_t jc = 0; jc < g.n; jc += blk.nc) {
+      const int64_t nc = std::min(blk.nc, g.n - jc);
+      const int64_t panels_b = ceil_div(nc, NR);
+      for (int64_t pc = 0; pc < g.k; pc += blk.kc) {
+        const int64_t kc = std::min(blk.kc, g.k - pc);
+        const bool first_k = pc == 0, last_k = pc + kc == g.k;
+        int64_t lo, hi;
+        split_range(panels_b, tid, nworkers, &lo, &hi);
+        for (int64_t jp = lo; jp < hi; ++jp) {
+          const int64_t j = jp * NR;
+          uk.pack_b(kc, std::min(NR, nc - j), g.b + pc * g.rs_b + (jc + j) * g.cs_b, g.rs_b, g.cs_b,
+                    b_block + jp * NR * kc);
+        }
+        barrier();
+        for (int64_t ic = 0; ic < g.m; ic += blk.mc) {
+          const int64_t mc = std::min(blk.mc, g.m - ic);
+          const int64_t panels_a = ceil_div(mc, MR);
+          split_range(panels_a, tid, nworkers, &lo, &hi);
+          for (int64_t ip = lo; ip < hi; ++ip) {
+            const int64_t i = ip * MR;
+            uk.pack_a(std::min(MR, mc - i), kc, g.a + (ic + i) * g.rs_a + pc * g.cs_a, g.rs_a, g.cs_a,
+                      a_block + ip * MR * kc);
+          }
+          barrier();
+          // Tiles in column-of-tiles order, so consecutive tiles of a thread share a B panel.
+          split_range(panels_a * panels_b, tid, nworkers, &lo, &hi);
+          for (int64_t t = lo; t < hi; ++t) {
+            const int64_t ip = t % panels_a, jp = t / panels_a;
+            const int64_t i0 = ic + ip * MR, j0 = jc + jp * NR;
+            const int64_t mr = std::min(MR, g.m - i0), nr = std::min(NR, g.n - j0);
+            const T* a_panel = a_block + ip * MR * kc;
+            const T* b_panel = b_block + jp * NR * kc;
+            T* c = g.c + i0 * g.rs_c + j0 * g.cs_c;
+            const TileEpilogue<T> ep{g.alpha, first_k ? g.beta : T(1),
+                                     last_k && g.bias ? g.bias + j0 : nullptr, last_k && relu};
+            if (mr == MR && nr == NR && g.cs_c == 1) {
+              uk.packed(kc, a_panel, b_panel, c, g.rs_c, ep);
+            } else {
+              T* tile = workspace_array<T>(WorkspaceSlot::gemm_tile, MR * NR);
+              uk.packed(kc, a_panel, b_panel, tile, NR, raw_accumulators<T>());
+              store_tile_scalar(tile, NR, mr, nr, c, g.rs_c, g.cs_c, ep);
+            }
+          }
+          barrier();
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+template <class T>
+void gemm(const GemmProblem<T>& g) {
+  if (g.m == 0 || g.n == 0) return;
+  if (g.k == 0) return gemm_empty_k(g);
+  const GemmMicroKernels<T>& uk = microkernels(static_cast<T*>(nullptr));
+  if (g.cs_b == 1 && g.m * g.n * g.k <= kNoPackLimit) return gemm_unpacked(g, uk);
+  gemm_packed(g, uk);
+}
+
+template void gemm<float>(const GemmProblem<float>&);
+template void gemm<double>(const GemmProblem<double>&);
+
+}  // namespace fastnn::cpu

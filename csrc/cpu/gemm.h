@@ -1,0 +1,34 @@
+// General matrix multiply with a fused epilogue, the kernel under Linear, convolution and RNNs.
+//
+//   C = act(alpha * op(A) @ op(B) + beta * C + bias)      A: m x k, B: k x n, C: m x n
+//
+// Every operand is a strided view (row stride, column stride, in elements, any sign), so
+// transposes, Fortran order and slices cost no copy. bias (length n, contiguous) is broadcast
+// over rows; act is none or relu. beta == 0 never reads C, so C may hold garbage (NaN).
+// The sum over k for each C element runs in an order fixed by the blocking alone, never by the
+// thread count: results are bitwise identical for any number of threads.
+#pragma once
+#include <cstdint>
+
+namespace fastnn::cpu {
+
+enum class Activation { none = 0, relu = 1 };
+
+template <class T>
+struct GemmProblem {
+  int64_t m = 0, n = 0, k = 0;
+  const T* a = nullptr;
+  int64_t rs_a = 0, cs_a = 0;
+  const T* b = nullptr;
+  int64_t rs_b = 0, cs_b = 0;
+  T* c = nullptr;
+  int64_t rs_c = 0, cs_c = 0;
+  T alpha = 1, beta = 0;
+  const T* bias = nullptr;  // length n, contiguous, or null
+  Activation act = Activation::none;
+};
+
+template <class T>
+void gemm(const GemmProblem<T>& problem);
+
+}  // namespace fastnn::cpu

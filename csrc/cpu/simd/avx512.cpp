@@ -1,0 +1,46 @@
+// AVX-512 kernels (compiled with -mavx512f/vl/dq/bw; chosen at run time when the CPU has them).
+// GEMM tiles: 12 x 32 floats / 12 x 16 doubles = 24 zmm accumulators, 2 B loads and 12
+// broadcasts per k step: 24 FMAs keep both 512-bit FMA pipes busy through the 4-cycle latency.
+#include <immintrin.h>
+
+#include "cpu/simd/gemm_microkernels.h"
+
+namespace fastnn::cpu::avx512 {
+namespace {
+
+struct VecF32 {
+  using T = float;
+  using R = __m512;
+  static constexpr int width = 16;
+  static inline R zero() { return _mm512_setzero_ps(); }
+  static inline R load(const T* p) { return _mm512_loadu_ps(p); }
+  static inline void store(T* p, R v) { _mm512_storeu_ps(p, v); }
+  static inline R set1(T x) { return _mm512_set1_ps(x); }
+  static inline R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
+  static inline R mul(R a, R b) { return _mm512_mul_ps(a, b); }
+  static inline R add(R a, R b) { return _mm512_add_ps(a, b); }
+  static inline R relu(R v) { return _mm512_max_ps(_mm512_setzero_ps(), v); }  // NaN stays NaN
+};
+
+struct VecF64 {
+  using T = double;
+  using R = __m512d;
+  static constexpr int width = 8;
+  static inline R zero() { return _mm512_setzero_pd(); }
+  static inline R load(const T* p) { return _mm512_loadu_pd(p); }
+  static inline void store(T* p, R v) { _mm512_storeu_pd(p, v); }
+  static inline R set1(T x) { return _mm512_set1_pd(x); }
+  static inline R fma(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
+  static inline R mul(R a, R b) { return _mm512_mul_pd(a, b); }
+  static inline R add(R a, R b) { return _mm512_add_pd(a, b); }
+  static inline R relu(R v) { return _mm512_max_pd(_mm512_setzero_pd(), v); }
+};
+
+#include "cpu/simd/gemm_microkernel_impl.inc"
+
+}  // namespace
+
+const GemmMicroKernels<float> gemm_f32 = GemmTile<VecF32, 12, 2>::table();
+const GemmMicroKernels<double> gemm_f64 = GemmTile<VecF64, 12, 2>::table();
+
+}  // namespace fastnn::cpu::avx512

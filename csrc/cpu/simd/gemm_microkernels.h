@@ -1,0 +1,54 @@
+// What each SIMD level provides to the GEMM driver (cpu/gemm.cpp): a register-blocked
+// micro-kernel and the packing routines that feed it, for float and double.
+//
+// Packed layouts (BLIS): an A panel holds MR rows, stored k-major (dst[p*MR + i]); a B panel
+// holds NR columns, stored k-major (dst[p*NR + j]). Panels past the matrix edge are zero-padded,
+// so the micro-kernel always runs on a full MR x NR tile.
+#pragma once
+#include <cstdint>
+
+#include "core/cpu_features.h"
+
+namespace fastnn::cpu {
+
+// How a tile of accumulators lands in C:
+//   C = alpha * acc + beta * C (beta == 0: C is not read) ; then + bias[j] ; then relu.
+template <class T>
+struct TileEpilogue {
+  T alpha, beta;
+  const T* bias;  // already offset to the tile's first column; null for none
+  bool relu;
+};
+
+template <class T>
+struct GemmMicroKernels {
+  int mr, nr;
+  // Full tile from packed panels: C[MR x NR] (row stride ldc, unit column stride).
+  void (*packed)(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t ldc, const TileEpilogue<T>& ep);
+  // Full tile straight from the operands: A(i, p) = a[i*rs_a + p*cs_a], B(p, j) = b[p*ldb + j].
+  void (*strided)(int64_t kc, const T* a, int64_t rs_a, int64_t cs_a, const T* b, int64_t ldb, T* c,
+                  int64_t ldc, const TileEpilogue<T>& ep);
+  // Packs rows [0, rows) x cols [0, kc) of A(i, p) = a[i*rs + p*cs] into ceil(rows/MR) panels.
+  void (*pack_a)(int64_t rows, int64_t kc, const T* a, int64_t rs, int64_t cs, T* dst);
+  // Packs rows [0, kc) x cols [0, cols) of B(p, j) = b[p*rs + j*cs] into ceil(cols/NR) panels.
+  void (*pack_b)(int64_t kc, int64_t cols, const T* b, int64_t rs, int64_t cs, T* dst);
+};
+
+const GemmMicroKernels<float>& gemm_microkernels_f32(SimdLevel level);
+const GemmMicroKernels<double>& gemm_microkernels_f64(SimdLevel level);
+
+// One table per level; each is defined in its own translation unit under csrc/cpu/simd/.
+namespace generic {
+extern const GemmMicroKernels<float> gemm_f32;
+extern const GemmMicroKernels<double> gemm_f64;
+}  // namespace generic
+namespace avx2 {
+extern const GemmMicroKernels<float> gemm_f32;
+extern const GemmMicroKernels<double> gemm_f64;
+}  // namespace avx2
+namespace avx512 {
+extern const GemmMicroKernels<float> gemm_f32;
+extern const GemmMicroKernels<double> gemm_f64;
+}  // namespace avx512
+
+}  // namespace fastnn::cpu

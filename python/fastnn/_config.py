@@ -1,0 +1,44 @@
+"""Threads, SIMD level and build facts."""
+import os
+
+from fastnn import _C
+
+
+def set_num_threads(n):
+    """Sets the number of threads the kernels use (like torch.set_num_threads)."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"n must be an int, got {type(n).__name__}")
+    _C.set_num_threads(n)
+
+
+def get_num_threads():
+    """Threads the kernels use: by default the cores available, honouring OMP_NUM_THREADS."""
+    return _C.num_threads()
+
+
+def _cuda_status():
+    try:
+        from fastnn import _cuda  # noqa: F401  (built only when nvcc was found)
+    except ImportError:
+        return "not built"
+    return "built"
+
+
+def show_config(file=None):
+    """Prints and returns the configuration: version, SIMD level, threads, caches, CUDA, build."""
+    from fastnn import __version__
+
+    info = dict(_C.build_info())
+    config = {
+        "version": __version__,
+        "simd_level": _C.simd_level(),
+        "best_simd_level": _C.best_simd_level(),
+        "FASTNN_SIMD": os.environ.get("FASTNN_SIMD", ""),
+        "num_threads": _C.num_threads(),
+        "cuda": _cuda_status(),
+        **info,
+    }
+    width = max(len(k) for k in config)
+    text = "\n".join(f"{k:<{width}} : {v}" for k, v in config.items())
+    print(text, file=file)
+    return config
