@@ -1,7 +1,52 @@
-"""The one place that picks the kernel module for an array: NumPy arrays -> fastnn._C."""
+"""The one place that decides CPU or GPU from an array's type.
+
+NumPy arrays run on the CPU kernels (fastnn._C); CuPy arrays (device="cuda") run on the CUDA
+kernels when that module is built. Nothing above this file imports _C or CuPy directly.
+"""
+import numpy as np
+
 from fastnn import _C
+
+_cupy = None
+
+
+def cupy():
+    """The CuPy module, imported on first use (never at import time)."""
+    global _cupy
+    if _cupy is None:
+        try:
+            import cupy as cp
+        except ImportError as error:
+            raise RuntimeError("device 'cuda' needs CuPy and the CUDA build: pip install fastnn[cuda]") from error
+        _cupy = cp
+    return _cupy
+
+
+def device_of(array):
+    """'cpu' for NumPy arrays, 'cuda' for CuPy arrays."""
+    return "cpu" if isinstance(array, (np.ndarray, np.generic)) else "cuda"
+
+
+def xp_for(array):
+    """The array module (numpy or cupy) that owns `array`."""
+    return np if isinstance(array, (np.ndarray, np.generic)) else cupy()
 
 
 def kernels_for(array):
-    """The kernel module that runs ops on `array` (only the CPU module exists so far)."""
-    return _C
+    """The kernel module that runs ops on `array`."""
+    if isinstance(array, np.ndarray):
+        return _C
+    try:
+        from fastnn import _cuda
+    except ImportError as error:
+        raise RuntimeError("fastnn was built without CUDA kernels (no nvcc at build time)") from error
+    return _cuda
+
+
+def to_device(array, device):
+    """`array` moved to `device` ('cpu' or 'cuda'), without a copy when it is already there."""
+    if device == "cpu":
+        return array if isinstance(array, np.ndarray) else cupy().asnumpy(array)
+    if device == "cuda":
+        return cupy().asarray(array)
+    raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")

@@ -1,0 +1,1 @@
+"""Autograd: the engine (engine.py) and one module per family of differentiable ops."""

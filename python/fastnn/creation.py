@@ -1,0 +1,161 @@
+"""Tensor creation functions: fn.tensor, fn.from_numpy, fn.zeros, fn.randn, ..."""
+import numpy as np
+
+from fastnn import _backend
+from fastnn.random import generator_or_default
+from fastnn.tensor import Tensor
+
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+float16 = np.dtype(np.float16)
+int64 = np.dtype(np.int64)
+int32 = np.dtype(np.int32)
+uint8 = np.dtype(np.uint8)
+bool_ = np.dtype(np.bool_)
+
+
+def _finish(array, device, requires_grad):
+    if device not in (None, "cpu"):
+        array = _backend.to_device(array, str(device).split(":")[0])
+    t = Tensor._wrap(array)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _default_dtype(array):
+    """PyTorch's inference for Python data: floats -> float32, ints -> int64."""
+    if array.dtype.kind == "f":
+        return float32
+    if array.dtype.kind in "iu":
+        return int64
+    return array.dtype
+
+
+def tensor(data, dtype=None, device="cpu", requires_grad=False):
+    """A new tensor holding a copy of `data` (nested lists, scalars, arrays or tensors)."""
+    if isinstance(data, Tensor):
+        array = _backend.to_device(data._data, "cpu").copy()
+    elif isinstance(data, np.ndarray):
+        array = data.copy()
+    else:
+        if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+            data = [np.asarray(x) for x in data]
+        array = np.array(data)
+        if array.dtype == object or array.dtype.kind in "USV":
+            raise TypeError(f"tensor(): cannot make a tensor of {array.dtype} data")
+        array = array.astype(_default_dtype(array), copy=False)
+    if dtype is not None:
+        array = array.astype(np.dtype(dtype), copy=False)
+    return _finish(array, device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """`data` as a tensor, sharing memory when it already is one or a NumPy array of that dtype."""
+    if isinstance(data, Tensor):
+        return data.to(dtype) if dtype is not None else data
+    if isinstance(data, np.ndarray):
+        return _finish(data if dtype is None else data.astype(dtype, copy=False), device, False)
+    return tensor(data, dtype=dtype, device=device or "cpu")
+
+
+def from_numpy(array):
+    """A tensor that shares memory with the NumPy array (no copy)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy() expects a numpy.ndarray, got {type(array).__name__}")
+    return Tensor._wrap(array)
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
+            raise ValueError(f"sizes must be non-negative ints, got {size}")
+    return tuple(int(s) for s in size)
+
+
+def _dtype(dtype):
+    return float32 if dtype is None else np.dtype(dtype)
+
+
+def zeros(*size, dtype=None, device="cpu", requires_grad=False):
+    return _finish(np.zeros(_size(size), _dtype(dtype)), device, requires_grad)
+
+
+def ones(*size, dtype=None, device="cpu", requires_grad=False):
+    return _finish(np.ones(_size(size), _dtype(dtype)), device, requires_grad)
+
+
+def empty(*size, dtype=None, device="cpu", requires_grad=False):
+    return _finish(np.empty(_size(size), _dtype(dtype)), device, requires_grad)
+
+
+def full(size, fill_value, dtype=None, device="cpu", requires_grad=False):
+    if dtype is None:
+        dtype = _default_dtype(np.asarray(fill_value))
+    return _finish(np.full(_size((size,)), fill_value, np.dtype(dtype)), device, requires_grad)
+
+
+def _like(t, dtype):
+    return t.dtype if dtype is None else np.dtype(dtype)
+
+
+def zeros_like(t, dtype=None, requires_grad=False):
+    return _finish(np.zeros(t.shape, _like(t, dtype)), t.device, requires_grad)
+
+
+def ones_like(t, dtype=None, requires_grad=False):
+    return _finish(np.ones(t.shape, _like(t, dtype)), t.device, requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, requires_grad=False):
+    return _finish(np.full(t.shape, fill_value, _like(t, dtype)), t.device, requires_grad)
+
+
+def empty_like(t, dtype=None, requires_grad=False):
+    return _finish(np.empty(t.shape, _like(t, dtype)), t.device, requires_grad)
+
+
+def rand(*size, dtype=None, device="cpu", requires_grad=False, generator=None):
+    """Uniform on [0, 1)."""
+    rng = generator_or_default(generator).numpy
+    dt = _dtype(dtype)
+    return _finish(rng.random(_size(size), dtype=dt if dt in (float32, float64) else float64).astype(dt, copy=False),
+                   device, requires_grad)
+
+
+def randn(*size, dtype=None, device="cpu", requires_grad=False, generator=None):
+    """Standard normal."""
+    rng = generator_or_default(generator).numpy
+    dt = _dtype(dtype)
+    return _finish(rng.standard_normal(_size(size), dtype=dt if dt in (float32, float64) else float64).astype(
+        dt, copy=False), device, requires_grad)
+
+
+def randint(low, high=None, size=(), dtype=None, device="cpu", generator=None):
+    """Integers uniform on [low, high) (randint(high, size) means low = 0)."""
+    if high is None:
+        low, high = 0, low
+    rng = generator_or_default(generator).numpy
+    return _finish(rng.integers(low, high, size=_size((size,))).astype(dtype or int64), device, False)
+
+
+def randperm(n, dtype=None, device="cpu", generator=None):
+    rng = generator_or_default(generator).numpy
+    return _finish(rng.permutation(n).astype(dtype or int64), device, False)
+
+
+def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    values = np.arange(start, end, step)
+    return _finish(values.astype(_default_dtype(values) if dtype is None else np.dtype(dtype)), device, requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device="cpu", requires_grad=False):
+    return _finish(np.linspace(start, end, steps).astype(_dtype(dtype)), device, requires_grad)
+
+
+def eye(n, m=None, dtype=None, device="cpu", requires_grad=False):
+    return _finish(np.eye(n, m, dtype=_dtype(dtype)), device, requires_grad)

@@ -1,0 +1,653 @@
+"""fn.Tensor: an array (NumPy on the CPU, CuPy on the GPU) with autograd.
+
+The array lives in `_data`; every differentiable method goes through one Function class
+(fastnn.autograd.*), which works on raw arrays and records the graph when needed.
+"""
+import numpy as np
+
+from fastnn import _backend
+from fastnn.autograd import arithmetic, engine, pointwise, reduction, shape
+from fastnn.autograd.engine import is_grad_enabled
+
+_FLOATING = "fc"
+
+
+def _data_of(value):
+    return value._data if isinstance(value, Tensor) else value
+
+
+def _normalize_shape(args):
+    """reshape(2, 3), reshape((2, 3)) and reshape([2, 3]) all mean (2, 3)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    return tuple(int(a) for a in args)
+
+
+class Tensor:
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_output_nr", "__weakref__")
+    __array_priority__ = 1000  # numpy_array * tensor -> Tensor.__rmul__
+
+    def __init__(self, data, requires_grad=False):
+        array = data._data if isinstance(data, Tensor) else np.asarray(data)
+        self._data = array
+        self.grad = None
+        self.grad_fn = None
+        self._output_nr = 0
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, array, grad_fn=None, output_nr=0, requires_grad=None):
+        """A Tensor around `array` without checks or copies (the autograd fast path)."""
+        t = object.__new__(cls)
+        t._data = array
+        t.grad = None
+        t.grad_fn = grad_fn
+        t._output_nr = output_nr
+        t.requires_grad = grad_fn is not None if requires_grad is None else requires_grad
+        return t
+
+    # ------------------------------------------------------------------------------ attributes
+    @property
+    def shape(self):
+        return self._data.shape
+
+    @property
+    def dtype(self):
+        return self._data.dtype
+
+    @property
+    def device(self):
+        return _backend.device_of(self._data)
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def data(self):
+        """The same storage, detached from the graph."""
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = _data_of(value)
+
+    @property
+    def T(self):
+        return self.permute(tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self):
+        return int(self._data.size)
+
+    def dim(self):
+        return self._data.ndim
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    # ---------------------------------------------------------------------------- conversions
+    def numpy(self):
+        """The NumPy array itself (zero-copy), also on tensors that require grad."""
+        if not isinstance(self._data, np.ndarray):
+            raise TypeError("can't convert a cuda tensor to numpy: use tensor.cpu() first")
+        return self._data
+
+    def item(self):
+        if self._data.size != 1:
+            raise ValueError(f"a Tensor with {self._data.size} elements cannot be converted to a Python scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return _backend.to_device(self._data, "cpu").tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        array = _backend.to_device(self._data, "cpu")
+        if dtype is not None and array.dtype != dtype:
+            return array.astype(dtype)
+        return array.copy() if copy else array
+
+    def __dlpack__(self, *args, **kwargs):
+        return self._data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} elements is ambiguous")
+        return bool(self.item())
+
+    __hash__ = object.__hash__
+
+    def to(self, *args, **kwargs):
+        """to(device), to(dtype) or to(device, dtype); returns self when nothing changes."""
+        device = kwargs.pop("device", None)
+        dtype = kwargs.pop("dtype", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+        for arg in args:
+            if isinstance(arg, str) or getattr(arg, "type", None) in ("cpu", "cuda"):
+                device = str(arg)
+            elif isinstance(arg, Tensor):
+                device, dtype = arg.device, arg.dtype
+            else:
+                dtype = arg
+        out = self
+        if dtype is not None and np.dtype(dtype) != self.dtype:
+            out = Cast.apply(out, np.dtype(dtype))
+        if device is not None:
+            device = device.split(":")[0]
+            if device != out.device:
+                out = ToDevice.apply(out, device)
+        return out
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self):
+        return self.to("cuda")
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    def long(self):
+        return self.to(np.int64)
+
+    def int(self):
+        return self.to(np.int32)
+
+    def bool(self):
+        return self.to(np.bool_)
+
+    def type(self, dtype=None):
+        return str(self.dtype) if dtype is None else self.to(dtype)
+
+    # ------------------------------------------------------------------------------- autograd
+    def backward(self, gradient=None, retain_graph=None):
+        if not self.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+        if gradient is None:
+            if self._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs; pass gradient=")
+            gradient = _backend.xp_for(self._data).ones_like(self._data)
+        else:
+            gradient = _data_of(gradient)
+            if tuple(np.shape(gradient)) != self.shape:
+                raise RuntimeError(f"gradient has shape {tuple(np.shape(gradient))} but the tensor has shape {self.shape}")
+            gradient = _backend.xp_for(self._data).asarray(gradient, dtype=self.dtype)
+        engine.backward([self], [gradient], retain_graph=bool(retain_graph))
+
+    def detach(self):
+        return Tensor._wrap(self._data)
+
+    def detach_(self):
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and self._data.dtype.kind not in _FLOATING:
+            raise RuntimeError(f"only Tensors of floating point dtype can require gradients, got {self.dtype}")
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables; use detach()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self):
+        raise NotImplementedError("retain_grad() is not supported; read the gradient of a leaf instead")
+
+    # ------------------------------------------------------------------------------ in place
+    def _check_inplace(self):
+        if self.requires_grad and is_grad_enabled():
+            kind = "a leaf Tensor that requires grad" if self.grad_fn is None else "a Tensor that is part of a graph"
+            raise RuntimeError(f"in-place operation on {kind}: wrap it in fn.no_grad() or use an out-of-place op")
+
+    def _inplace(self, ufunc, other):
+        self._check_inplace()
+        other = _data_of(other)
+        ufunc(self._data, other, out=self._data, casting="same_kind")
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace(np.add, other)
+
+    def __isub__(self, other):
+        return self._inplace(np.subtract, other)
+
+    def __imul__(self, other):
+        return self._inplace(np.multiply, other)
+
+    def __itruediv__(self, other):
+        return self._inplace(np.divide, other)
+
+    def add_(self, other, alpha=1):
+        return self._inplace(np.add, _data_of(other) * alpha if alpha != 1 else other)
+
+    def sub_(self, other, alpha=1):
+        return self._inplace(np.subtract, _data_of(other) * alpha if alpha != 1 else other)
+
+    def mul_(self, other):
+        return self._inplace(np.multiply, other)
+
+    def div_(self, other):
+        return self._inplace(np.divide, other)
+
+    def zero_(self):
+        self._check_inplace()
+        self._data[...] = 0
+        return self
+
+    def fill_(self, value):
+        self._check_inplace()
+        self._data[...] = value
+        return self
+
+    def copy_(self, source):
+        self._check_inplace()
+        self._data[...] = _backend.to_device(_data_of(source), self.device)
+        return self
+
+    def clamp_(self, min=None, max=None):
+        self._check_inplace()
+        _backend.xp_for(self._data).clip(self._data, min, max, out=self._data)
+        return self
+
+    def __setitem__(self, index, value):
+        self._check_inplace()
+        self._data[_index_of(index)] = _data_of(value)
+
+    # ----------------------------------------------------------------------------- arithmetic
+    def __add__(self, other):
+        return arithmetic.Add.apply(self, other)
+
+    def __radd__(self, other):
+        return arithmetic.Add.apply(other, self)
+
+    def __sub__(self, other):
+        return arithmetic.Sub.apply(self, other)
+
+    def __rsub__(self, other):
+        return arithmetic.Sub.apply(other, self)
+
+    def __mul__(self, other):
+        return arithmetic.Mul.apply(self, other)
+
+    def __rmul__(self, other):
+        return arithmetic.Mul.apply(other, self)
+
+    def __truediv__(self, other):
+        return arithmetic.Div.apply(self, other)
+
+    def __rtruediv__(self, other):
+        return arithmetic.Div.apply(other, self)
+
+    def __neg__(self):
+        return arithmetic.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __pow__(self, exponent):
+        return arithmetic.Pow.apply(self, exponent)
+
+    def __rpow__(self, base):
+        return arithmetic.Pow.apply(base, self)
+
+    def __matmul__(self, other):
+        return arithmetic.MatMul.apply(self, other)
+
+    def __rmatmul__(self, other):
+        return arithmetic.MatMul.apply(other, self)
+
+    def __abs__(self):
+        return self.abs()
+
+    def add(self, other):
+        return self + other
+
+    def sub(self, other):
+        return self - other
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other):
+        return self / other
+
+    def neg(self):
+        return -self
+
+    def pow(self, exponent):
+        return self ** exponent
+
+    def matmul(self, other):
+        return self @ other
+
+    def mm(self, other):
+        return self @ other
+
+    # ---------------------------------------------------------------------------- comparisons
+    def _compare(self, ufunc, other):
+        return Tensor._wrap(ufunc(self._data, _data_of(other)))
+
+    def __eq__(self, other):
+        return self._compare(np.equal, other)
+
+    def __ne__(self, other):
+        return self._compare(np.not_equal, other)
+
+    def __lt__(self, other):
+        return self._compare(np.less, other)
+
+    def __le__(self, other):
+        return self._compare(np.less_equal, other)
+
+    def __gt__(self, other):
+        return self._compare(np.greater, other)
+
+    def __ge__(self, other):
+        return self._compare(np.greater_equal, other)
+
+    def __invert__(self):
+        return Tensor._wrap(~self._data)
+
+    def __and__(self, other):
+        return self._compare(np.logical_and if self.dtype == np.bool_ else np.bitwise_and, other)
+
+    def __or__(self, other):
+        return self._compare(np.logical_or if self.dtype == np.bool_ else np.bitwise_or, other)
+
+    def eq(self, other):
+        return self == other
+
+    def ne(self, other):
+        return self != other
+
+    def lt(self, other):
+        return self < other
+
+    def le(self, other):
+        return self <= other
+
+    def gt(self, other):
+        return self > other
+
+    def ge(self, other):
+        return self >= other
+
+    def isnan(self):
+        return Tensor._wrap(_backend.xp_for(self._data).isnan(self._data))
+
+    def all(self):
+        return Tensor._wrap(_backend.xp_for(self._data).asarray(self._data.all()))
+
+    def any(self):
+        return Tensor._wrap(_backend.xp_for(self._data).asarray(self._data.any()))
+
+    # ----------------------------------------------------------------------------------- shape
+    def reshape(self, *shape):
+        return shape_op_reshape(self, _normalize_shape(shape))
+
+    def view(self, *shape):
+        return shape_op_reshape(self, _normalize_shape(shape))
+
+    def view_as(self, other):
+        return self.reshape(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = start_dim % self.ndim, end_dim % self.ndim
+        new_shape = self.shape[:start] + (-1,) + self.shape[end + 1:]
+        if start > end:
+            raise ValueError(f"flatten() has invalid args: start_dim ({start_dim}) cannot come after end_dim ({end_dim})")
+        if 0 in self.shape[start:end + 1]:
+            new_shape = self.shape[:start] + (0,) + self.shape[end + 1:]
+        return self.reshape(new_shape)
+
+    def squeeze(self, dim=None):
+        if dim is None:
+            return self.reshape(tuple(n for n in self.shape if n != 1))
+        axes = reduction.normalize_dims(dim, self.ndim)
+        return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in axes and n == 1)))
+
+    def unsqueeze(self, dim):
+        if not -self.ndim - 1 <= dim <= self.ndim:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-self.ndim - 1}, {self.ndim}], "
+                             f"but got {dim})")
+        dim = dim % (self.ndim + 1)
+        return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
+
+    def permute(self, *dims):
+        dims = tuple(d % max(self.ndim, 1) for d in _normalize_shape(dims))
+        if sorted(dims) != list(range(self.ndim)):
+            raise ValueError(f"permute(): dims {dims} are not a permutation of the {self.ndim} dimensions")
+        return shape.Permute.apply(self, dims)
+
+    def transpose(self, dim0, dim1):
+        dims = list(range(self.ndim))
+        d0, d1 = dim0 % max(self.ndim, 1), dim1 % max(self.ndim, 1)
+        dims[d0], dims[d1] = dims[d1], dims[d0]
+        return shape.Permute.apply(self, tuple(dims))
+
+    def t(self):
+        if self.ndim > 2:
+            raise ValueError(f"t() expects a tensor with <= 2 dimensions, got {self.ndim}")
+        return self.T
+
+    def expand(self, *sizes):
+        sizes = _normalize_shape(sizes)
+        lead = len(sizes) - self.ndim
+        if lead < 0:
+            raise ValueError(f"expand: the number of sizes ({len(sizes)}) must be >= the number of dimensions ({self.ndim})")
+        target = tuple(self.shape[i - lead] if (s == -1 and i >= lead) else s for i, s in enumerate(sizes))
+        return shape.Expand.apply(self, target)
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def contiguous(self):
+        if self._data.flags.c_contiguous:
+            return self
+        return shape.Contiguous.apply(self)
+
+    def clone(self):
+        return shape.Clone.apply(self)
+
+    def __getitem__(self, index):
+        return shape.Index.apply(self, _index_of(index))
+
+    # ------------------------------------------------------------------------------ reductions
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        out = reduction.Sum.apply(self, dim, keepdim)
+        return out if dtype is None else out.to(dtype)
+
+    def mean(self, dim=None, keepdim=False):
+        return reduction.Mean.apply(self, dim, keepdim)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
+        return reduction.Var.apply(self, dim, _correction(unbiased, correction), keepdim)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
+        return self.var(dim, unbiased, keepdim, correction).sqrt()
+
+    def max(self, dim=None, keepdim=False):
+        if isinstance(dim, Tensor):
+            return maximum(self, dim)
+        if dim is None:
+            return reduction.MaxAll.apply(self, False)
+        return _values_indices(reduction.MaxAlongDim.apply(self, dim, keepdim, False))
+
+    def min(self, dim=None, keepdim=False):
+        if isinstance(dim, Tensor):
+            return minimum(self, dim)
+        if dim is None:
+            return reduction.MaxAll.apply(self, True)
+        return _values_indices(reduction.MaxAlongDim.apply(self, dim, keepdim, True))
+
+    def argmax(self, dim=None, keepdim=False):
+        return _arg_reduce(self, dim, keepdim, "argmax")
+
+    def argmin(self, dim=None, keepdim=False):
+        return _arg_reduce(self, dim, keepdim, "argmin")
+
+    # ------------------------------------------------------------------------------ elementwise
+    def exp(self):
+        return pointwise.Exp.apply(self)
+
+    def log(self):
+        return pointwise.Log.apply(self)
+
+    def sqrt(self):
+        return pointwise.Sqrt.apply(self)
+
+    def abs(self):
+        return pointwise.Abs.apply(self)
+
+    def clamp(self, min=None, max=None):
+        return pointwise.Clamp.apply(self, min, max)
+
+    clip = clamp
+
+    def square(self):
+        return self * self
+
+    # ------------------------------------------------------------------------------------ repr
+    def __repr__(self):
+        data = _backend.to_device(self._data, "cpu")
+        body = np.array2string(data, separator=", ", precision=4, prefix="tensor(")
+        extras = []
+        if data.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f"dtype=fastnn.{data.dtype}")
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def _index_of(index):
+    """An index with Tensors replaced by their arrays (tuples element-wise)."""
+    if isinstance(index, tuple):
+        return tuple(_data_of(i) for i in index)
+    if isinstance(index, list):
+        return np.asarray([_data_of(i) for i in index])
+    return _data_of(index)
+
+
+def shape_op_reshape(tensor, new_shape):
+    if new_shape == tensor.shape:
+        return tensor if not tensor.requires_grad else shape.Reshape.apply(tensor, new_shape)
+    try:
+        return shape.Reshape.apply(tensor, new_shape)
+    except ValueError as error:
+        raise RuntimeError(f"shape {list(new_shape)} is invalid for input of size {tensor.numel()}") from error
+
+
+class _ValuesIndices(tuple):
+    """(values, indices), also readable as .values and .indices, like torch.return_types."""
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+
+def _values_indices(pair):
+    return _ValuesIndices(pair)
+
+
+def _arg_reduce(tensor, dim, keepdim, name):
+    data = tensor._data
+    if dim is None:
+        result = getattr(data, name)()
+        if keepdim:
+            result = _backend.xp_for(data).asarray(result).reshape((1,) * data.ndim)
+    else:
+        (axis,) = reduction.normalize_dims(dim, data.ndim)
+        result = getattr(data, name)(axis=axis)
+        if keepdim:
+            result = _backend.xp_for(data).expand_dims(result, axis)
+    return Tensor._wrap(_backend.xp_for(data).asarray(result, dtype=np.int64))
+
+
+def maximum(a, b):
+    return shape.Where.apply(Tensor._wrap(_data_of(a) >= _data_of(b)), a, b)
+
+
+def minimum(a, b):
+    return shape.Where.apply(Tensor._wrap(_data_of(a) <= _data_of(b)), a, b)
+
+
+class Cast(engine.Function):
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.astype(ctx.dtype) if ctx.dtype.kind in _FLOATING else None
+
+
+class ToDevice(engine.Function):
+    @staticmethod
+    def forward(ctx, x, device):
+        ctx.device = _backend.device_of(x)
+        return _backend.to_device(x, device)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _backend.to_device(grad, ctx.device)
+
+
+def is_tensor(value):
+    return isinstance(value, Tensor)

@@ -1,0 +1,67 @@
+"""Gradient checking and parity helpers for tests."""
+import numpy as np
+
+from fastnn.tensor import Tensor
+
+
+def _as_tuple(x):
+    return x if isinstance(x, tuple) else (x,)
+
+
+def numerical_jacobian_vector(func, inputs, index, direction_out, eps):
+    """d<direction_out, func(inputs)>/d inputs[index] by central differences, element by element."""
+    x = inputs[index]._data
+    grad = np.zeros_like(x, dtype=np.float64)
+    flat = x.reshape(-1)  # a view: x is contiguous (gradcheck copies inputs)
+    for i in range(flat.size):
+        original = flat[i]
+        flat[i] = original + eps
+        plus = sum(float((np.asarray(o._data, np.float64) * d).sum()) for o, d in zip(_as_tuple(func(*inputs)), direction_out))
+        flat[i] = original - eps
+        minus = sum(float((np.asarray(o._data, np.float64) * d).sum()) for o, d in zip(_as_tuple(func(*inputs)), direction_out))
+        flat[i] = original
+        grad.reshape(-1)[i] = (plus - minus) / (2 * eps)
+    return grad
+
+
+def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0):
+    """Compares the analytic gradient of a random projection of func(*inputs) with central
+    finite differences, for every input that requires grad. Inputs should be float64.
+
+    Returns True, or raises AssertionError (returns False when raise_exception=False) naming the
+    input and the largest mismatch.
+    """
+    inputs = tuple(Tensor._wrap(np.array(t._data, copy=True), requires_grad=t.requires_grad)
+                   if isinstance(t, Tensor) else t for t in _as_tuple(inputs))
+    for t in inputs:
+        if isinstance(t, Tensor) and t.requires_grad and t.dtype != np.float64:
+            message = f"gradcheck needs float64 inputs for accurate finite differences, got {t.dtype}"
+            if raise_exception:
+                raise AssertionError(message)
+            return False
+    outputs = _as_tuple(func(*inputs))
+    rng = np.random.default_rng(seed)
+    directions = [rng.standard_normal(o.shape) for o in outputs]
+    loss = None
+    for o, d in zip(outputs, directions):
+        if o.requires_grad:
+            term = (o * Tensor._wrap(d.astype(o.dtype))).sum()
+            loss = term if loss is None else loss + term
+    for t in inputs:
+        if isinstance(t, Tensor):
+            t.grad = None
+    if loss is not None:
+        loss.backward()
+    for index, t in enumerate(inputs):
+        if not (isinstance(t, Tensor) and t.requires_grad):
+            continue
+        analytic = np.zeros(t.shape) if t.grad is None else np.asarray(t.grad._data, np.float64)
+        numeric = numerical_jacobian_vector(func, inputs, index, directions, eps)
+        if not np.allclose(analytic, numeric, atol=atol, rtol=rtol):
+            worst = np.unravel_index(np.argmax(np.abs(analytic - numeric)), analytic.shape) if analytic.size else ()
+            message = (f"gradcheck failed for input {index} (shape {t.shape}): at {worst} analytic "
+                       f"{analytic[worst]:.6g} vs numerical {numeric[worst]:.6g}")
+            if raise_exception:
+                raise AssertionError(message)
+            return False
+    return True
