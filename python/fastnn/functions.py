@@ -1,4 +1,6 @@
 """Top-level functions on tensors: fn.cat, fn.stack, fn.where, fn.exp, fn.matmul, fn.sum, ..."""
+import builtins
+
 from fastnn.autograd import shape
 from fastnn.tensor import Tensor, maximum, minimum  # noqa: F401  (re-exported)
 
@@ -15,7 +17,7 @@ def _tensors(tensors, name):
 
 def cat(tensors, dim=0):
     tensors = _tensors(tensors, "cat")
-    return shape.Cat.apply(dim % max(tensors[0].ndim, 1), *tensors)
+    return shape.Cat.apply(dim % builtins.max(tensors[0].ndim, 1), *tensors)
 
 
 concat = cat

@@ -32,7 +32,7 @@ def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
     input and the largest mismatch.
     """
     inputs = tuple(Tensor._wrap(np.array(t._data, copy=True), requires_grad=t.requires_grad)
-                   if isinstance(t, Tensor) else t for t in _as_tuple(inputs))
+                   if isinstance(t, Tensor) else t for t in (inputs if isinstance(inputs, (tuple, list)) else (inputs,)))
     for t in inputs:
         if isinstance(t, Tensor) and t.requires_grad and t.dtype != np.float64:
             message = f"gradcheck needs float64 inputs for accurate finite differences, got {t.dtype}"
