@@ -1,0 +1,236 @@
+"""fit(), evaluate(), predict() and History: the Keras-style training loop on fastnn modules."""
+import sys
+import time
+
+import numpy as np
+
+from fastnn.autograd.engine import no_grad
+from fastnn.callbacks import Callback, LRSchedulerCallback
+from fastnn.metrics import make_metric
+
+
+class History:
+    """Per-epoch logs of fit(): `history` maps 'loss', 'val_loss', metric names and 'lr' to
+    lists (one value per epoch); `epoch` lists the epoch numbers (0-based)."""
+
+    def __init__(self):
+        self.history = {}
+        self.epoch = []
+
+    def append(self, epoch, logs):
+        self.epoch.append(epoch)
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(value)
+
+    def __getitem__(self, key):
+        return self.history[key]
+
+    def __repr__(self):
+        last = {k: round(v[-1], 4) for k, v in self.history.items()}
+        return f"History(epochs={len(self.epoch)}, last={last})"
+
+    def plot(self, path, title=None):
+        """Writes a PNG of the loss curves (and metric curves, in a second panel) to `path`."""
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError as error:
+            raise RuntimeError("History.plot needs matplotlib: pip install fastnn[plot]") from error
+        metrics = sorted({k.removeprefix("val_") for k in self.history} - {"loss", "lr", "time", "samples_per_s"})
+        panels = 1 + bool(metrics)
+        fig, axes = plt.subplots(1, panels, figsize=(6 * panels, 4), squeeze=False)
+        epochs = np.asarray(self.epoch) + 1
+        for ax, names in zip(axes[0], [["loss"], metrics]):
+            for name in names:
+                for key in (name, "val_" + name):
+                    if key in self.history:
+                        ax.plot(epochs, self.history[key], marker="o", label=key)
+            ax.set_xlabel("epoch")
+            ax.legend()
+            ax.grid(alpha=0.3)
+        if title:
+            fig.suptitle(title)
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        return path
+
+
+def _loader(data, batch_size, shuffle):
+    """A DataLoader for a DataLoader, a Dataset or an (inputs, targets) pair of arrays/tensors."""
+    from fastnn.data import DataLoader, Dataset, TensorDataset
+    from fastnn.creation import as_tensor
+
+    if isinstance(data, DataLoader):
+        return data
+    if isinstance(data, Dataset):
+        return DataLoader(data, batch_size=batch_size, shuffle=shuffle)
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        return DataLoader(TensorDataset(as_tensor(data[0]), as_tensor(data[1])), batch_size=batch_size,
+                          shuffle=shuffle)
+    raise TypeError("data must be a DataLoader, a Dataset or an (inputs, targets) pair, "
+                    f"got {type(data).__name__}")
+
+
+def _uses_logits(loss_fn):
+    return type(loss_fn).__name__ in ("BCEWithLogitsLoss",)
+
+
+class _Trainer:
+    """What callbacks see: the model, the optimizer, the history, and the stop flag."""
+
+    def __init__(self, model, optimizer, history):
+        self.model, self.optimizer, self.history = model, optimizer, history
+        self.stop_training = False
+
+
+def _current_lr(optimizer):
+    return float(optimizer.param_groups[0]["lr"]) if optimizer is not None else float("nan")
+
+
+def _run_epoch(model, loss_fn, loader, metrics, optimizer=None, scheduler_per_batch=None, bar=None,
+               callbacks=()):
+    """One pass over `loader`: trains when an optimizer is given, else evaluates."""
+    for m in metrics:
+        m.reset()
+    total_loss, seen = 0.0, 0
+    for batch_index, (inputs, targets) in enumerate(loader):
+        if optimizer is not None:
+            output = model(inputs)
+            loss = loss_fn(output, targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            if scheduler_per_batch is not None:
+                scheduler_per_batch.step()
+        else:
+            output = model(inputs)
+            loss = loss_fn(output, targets) if loss_fn is not None else None
+        n = len(targets)
+        seen += n
+        if loss is not None:
+            total_loss += loss.item() * n
+        for m in metrics:
+            m.update(output, targets)
+        if bar is not None:
+            bar.update(n)
+            if batch_index % 10 == 0:
+                bar.set_postfix(loss=f"{total_loss / max(seen, 1):.4f}", refresh=False)
+        for cb in callbacks:
+            cb.on_batch_end(batch_index, {"loss": loss.item() if loss is not None else None})
+    logs = {"loss": total_loss / seen if seen and loss_fn is not None else float("nan")}
+    logs.update({m.name: m.result() for m in metrics})
+    return logs, seen
+
+
+def _progress_bar(total, epoch, epochs, enabled):
+    if not enabled or not sys.stderr.isatty():
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=f"Epoch {epoch + 1}/{epochs}", unit="samples", leave=True, dynamic_ncols=True)
+
+
+def _format_logs(logs):
+    return " - ".join(f"{k}: {v:.4f}" if isinstance(v, float) else f"{k}: {v}" for k, v in logs.items()
+                      if k not in ("lr",))
+
+
+def fit(model, loss_fn, optimizer, train_data, epochs=1, val_data=None, batch_size=32, scheduler=None,
+        callbacks=(), metrics=("accuracy",), progress=True, shuffle=True, scheduler_interval="epoch"):
+    """Trains `model` for `epochs` epochs and returns a History.
+
+    train_data / val_data: a DataLoader, a Dataset or an (inputs, targets) pair (batched with
+    `batch_size`, training data shuffled). scheduler: stepped after each epoch (or each batch when
+    scheduler_interval='batch', e.g. OneCycleLR); ReduceLROnPlateau gets val_loss (or loss).
+    metrics: names ('accuracy', 'mae', 'mse'), Metric objects or functions f(output, target).
+    Progress: a tqdm bar per epoch on a terminal, one line per epoch otherwise; progress=False is
+    silent.
+    """
+    if scheduler_interval not in ("epoch", "batch"):
+        raise ValueError(f"scheduler_interval must be 'epoch' or 'batch', got {scheduler_interval!r}")
+    train_loader = _loader(train_data, batch_size, shuffle)
+    val_loader = _loader(val_data, batch_size, False) if val_data is not None else None
+    logits = _uses_logits(loss_fn)
+    train_metrics = [make_metric(m, logits) for m in metrics]
+    val_metrics = [make_metric(m, logits) for m in metrics]
+    history = History()
+    trainer = _Trainer(model, optimizer, history)
+    callbacks = list(callbacks)
+    if scheduler is not None and scheduler_interval == "epoch":
+        callbacks.append(LRSchedulerCallback(scheduler))
+    for cb in callbacks:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"callbacks must be Callback instances, got {type(cb).__name__}")
+        cb.trainer = trainer
+        cb.on_train_begin()
+    try:
+        for epoch in range(epochs):
+            for cb in callbacks:
+                cb.on_epoch_begin(epoch)
+            lr = _current_lr(optimizer)
+            bar = _progress_bar(len(train_loader.dataset), epoch, epochs, progress)
+            start = time.perf_counter()
+            model.train()
+            logs, seen = _run_epoch(model, loss_fn, train_loader, train_metrics, optimizer,
+                                    scheduler if scheduler_interval == "batch" else None, bar, callbacks)
+            elapsed = time.perf_counter() - start
+            if val_loader is not None:
+                val_logs = evaluate(model, val_loader, loss_fn, val_metrics)
+                logs.update({"val_" + k: v for k, v in val_logs.items()})
+            logs["lr"] = lr
+            logs["time"] = elapsed
+            logs["samples_per_s"] = seen / elapsed if elapsed > 0 else float("inf")
+            history.append(epoch, logs)
+            shown = {k: v for k, v in logs.items() if k not in ("time", "samples_per_s")}
+            if bar is not None:
+                bar.set_postfix_str(_format_logs(shown), refresh=True)
+                bar.close()
+            elif progress:
+                print(f"Epoch {epoch + 1}/{epochs} - {elapsed:.1f}s - {_format_logs(shown)}", flush=True)
+            for cb in callbacks:
+                cb.on_epoch_end(epoch, logs)
+            if trainer.stop_training:
+                break
+    finally:
+        for cb in callbacks:
+            cb.on_train_end()
+    return history
+
+
+def evaluate(model, data, loss_fn=None, metrics=("accuracy",), batch_size=256):
+    """Loss and metrics of `model` on `data` (eval mode, no graph); returns a dict."""
+    loader = _loader(data, batch_size, False)
+    metric_objects = [make_metric(m, _uses_logits(loss_fn)) for m in metrics]
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            logs, _ = _run_epoch(model, loss_fn, loader, metric_objects)
+    finally:
+        model.train(was_training)
+    if loss_fn is None:
+        logs.pop("loss")
+    return logs
+
+
+def predict(model, inputs, batch_size=256):
+    """model(inputs) in eval mode without a graph, batch by batch, concatenated into one Tensor."""
+    from fastnn.creation import as_tensor
+    from fastnn.functions import cat
+
+    x = as_tensor(inputs)
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            outputs = [model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+    finally:
+        model.train(was_training)
+    if not outputs:
+        raise ValueError("predict() got no inputs")
+    return outputs[0] if len(outputs) == 1 else cat(outputs)
+
+
