@@ -6,6 +6,8 @@ the binary cross-entropies need their own formulas for stability anyway. `reduct
 their gradients are summed back to their shapes. Gradients follow PyTorch's backward formulas,
 including at the kinks (|d| == delta in Huber: the quadratic side).
 """
+import math
+
 import numpy as np
 
 from fastnn._backend import xp_for
@@ -15,6 +17,8 @@ from fastnn.autograd.engine import Function
 # PyTorch's floor on log() in binary_cross_entropy and on x(1 - x) in its backward.
 _BCE_LOG_FLOOR = -100.0
 _BCE_BACKWARD_EPS = 1e-12
+# A Python float: a NumPy float64 scalar would promote float32 losses to float64.
+_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
 def _reduce(loss, reduction, batch=1):
@@ -223,7 +227,7 @@ class GaussianNLLLoss(Function):
         diff = input - target
         loss = 0.5 * (xp.log(var) + diff * diff / var)
         if full:
-            loss = loss + 0.5 * np.log(2 * np.pi)
+            loss = loss + _HALF_LOG_2PI
         _remember(ctx, reduction, loss, input, target, var)
         ctx.save_for_backward(diff, var)
         return _reduce(loss, reduction)

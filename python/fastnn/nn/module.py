@@ -210,29 +210,29 @@ class Module:
     # ------------------------------------------------------------------------------ traversal
     def _named_members(self, get_members, prefix="", recurse=True, remove_duplicate=True):
         memo = set()
-        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
+        modules = self._walk(prefix, remove_duplicate) if recurse else [(prefix, self)]
+        members = []
         for module_prefix, module in modules:
             for name, value in get_members(module):
                 if value is None or (remove_duplicate and id(value) in memo):
                     continue
                 if remove_duplicate:
                     memo.add(id(value))
-                yield (module_prefix + "." + name if module_prefix else name), value
+                members.append((module_prefix + "." + name if module_prefix else name, value))
+        return members
 
     def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
         """(name, Parameter) pairs, each shared Parameter once, in registration order."""
-        return self._named_members(lambda m: m._parameters.items(), prefix, recurse, remove_duplicate)
+        return iter(self._named_members(lambda m: m._parameters.items(), prefix, recurse, remove_duplicate))
 
     def parameters(self, recurse=True):
-        for _, param in self.named_parameters(recurse=recurse):
-            yield param
+        return iter([param for _, param in self._named_members(lambda m: m._parameters.items(), "", recurse)])
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
-        return self._named_members(lambda m: m._buffers.items(), prefix, recurse, remove_duplicate)
+        return iter(self._named_members(lambda m: m._buffers.items(), prefix, recurse, remove_duplicate))
 
     def buffers(self, recurse=True):
-        for _, buffer in self.named_buffers(recurse=recurse):
-            yield buffer
+        return iter([buffer for _, buffer in self._named_members(lambda m: m._buffers.items(), "", recurse)])
 
     def named_children(self):
         memo = set()
@@ -245,23 +245,30 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
-        """(name, module) pairs depth first, self first with name `prefix`."""
-        if memo is None:
-            memo = set()
-        if id(self) in memo:
-            return
-        if remove_duplicate:
-            memo.add(id(self))
-        yield prefix, self
-        for name, module in self._modules.items():
-            if module is None:
+    def _walk(self, prefix="", remove_duplicate=True, memo=None):
+        """[(name, module)] depth first, self first: a loop, not recursive generators, because
+        parameters() / zero_grad() run every training step."""
+        memo = set() if memo is None else memo
+        found, stack = [], [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in memo:
                 continue
-            yield from module.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
+            if remove_duplicate:
+                memo.add(id(module))
+            found.append((name, module))
+            children = [(name + "." + key if name else key, child) for key, child in module._modules.items()
+                        if child is not None]
+            stack.extend(reversed(children))
+        return found
+
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(name, module) pairs depth first, self first with name `prefix`; a module reachable
+        twice is listed once unless remove_duplicate=False."""
+        return iter(self._walk(prefix, remove_duplicate, memo))
 
     def modules(self):
-        for _, module in self.named_modules():
-            yield module
+        return iter([module for _, module in self._walk()])
 
     def get_submodule(self, target):
         """The submodule at dotted path `target` ('' is self)."""
