@@ -225,14 +225,25 @@ class Module:
         """(name, Parameter) pairs, each shared Parameter once, in registration order."""
         return iter(self._named_members(lambda m: m._parameters.items(), prefix, recurse, remove_duplicate))
 
+    def _unique_values(self, container, recurse):
+        """The distinct non-None values of one registry (e.g. '_parameters') of every module,
+        without building names: parameters() runs in every zero_grad()."""
+        memo, values = set(), []
+        for _, module in (self._walk() if recurse else [("", self)]):
+            for value in module.__dict__[container].values():
+                if value is not None and id(value) not in memo:
+                    memo.add(id(value))
+                    values.append(value)
+        return values
+
     def parameters(self, recurse=True):
-        return iter([param for _, param in self._named_members(lambda m: m._parameters.items(), "", recurse)])
+        return iter(self._unique_values("_parameters", recurse))
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
         return iter(self._named_members(lambda m: m._buffers.items(), prefix, recurse, remove_duplicate))
 
     def buffers(self, recurse=True):
-        return iter([buffer for _, buffer in self._named_members(lambda m: m._buffers.items(), "", recurse)])
+        return iter(self._unique_values("_buffers", recurse))
 
     def named_children(self):
         memo = set()
