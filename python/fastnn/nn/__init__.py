@@ -1,0 +1,11 @@
+"""fastnn.nn: modules, layers, losses, nn.functional (F), nn.init and nn.utils, as in torch.nn."""
+from fastnn.nn import functional, init, utils
+from fastnn.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax, Softplus, Tanh
+from fastnn.nn.containers import ModuleDict, ModuleList, Sequential
+from fastnn.nn.dropout import Dropout
+from fastnn.nn.flatten import Flatten, Unflatten
+from fastnn.nn.linear import Identity, Linear
+from fastnn.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, GaussianNLLLoss, HuberLoss, KLDivLoss,
+                            L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
+from fastnn.nn.module import Module
+from fastnn.nn.parameter import Parameter

@@ -1,0 +1,179 @@
+"""nn.functional (import as F): the function form of the layers and losses.
+
+Losses take PyTorch's arguments, including the deprecated size_average/reduce pair. Shape rules:
+mse/l1/huber/smooth_l1 broadcast input against target with PyTorch's UserWarning when their
+shapes differ (a ValueError when they do not broadcast); binary_cross_entropy(_with_logits)
+require equal shapes (ValueError), as PyTorch does.
+"""
+import warnings
+
+import numpy as np
+
+from fastnn.autograd import linear as _linear
+from fastnn.autograd import regression_loss as _loss
+from fastnn.nn._reduction import check_reduction, legacy_reduction
+from fastnn.tensor import Tensor
+
+
+def linear(input, weight, bias=None):
+    """input @ weight.T + bias, with weight [out_features, in_features]."""
+    return _linear.Linear.apply(input, weight, bias)
+
+
+# ------------------------------------------------------------------------------- validation
+def _check_tensor(value, name, function):
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{function}(): argument '{name}' must be a Tensor, got {type(value).__name__}")
+
+
+def _check_pair(input, target, function):
+    _check_tensor(input, "input", function)
+    _check_tensor(target, "target", function)
+
+
+def _warn_if_broadcast(input, target, function):
+    if input.shape == target.shape:
+        return
+    try:
+        np.broadcast_shapes(input.shape, target.shape)
+    except ValueError:
+        raise ValueError(f"{function}(): input of shape {tuple(input.shape)} and target of shape "
+                         f"{tuple(target.shape)} cannot be broadcast together") from None
+    warnings.warn(f"Using a target size ({tuple(target.shape)}) that is different to the input size "
+                  f"({tuple(input.shape)}). This will likely lead to incorrect results due to broadcasting. "
+                  "Please ensure they have the same size.", stacklevel=3)
+
+
+def _constant_broadcasting_to(value, shape, name, function):
+    """The array of an optional constant (weight, pos_weight) that must broadcast to `shape`."""
+    if value is None:
+        return None
+    _check_tensor(value, name, function)
+    try:
+        fits = np.broadcast_shapes(value.shape, shape) == tuple(shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"{function}(): {name} of shape {tuple(value.shape)} must broadcast to the target's "
+                         f"shape {tuple(shape)}")
+    return value._data
+
+
+def check_huber_delta(delta):
+    if not delta > 0:
+        raise ValueError(f"huber_loss does not support non-positive values for delta, got delta={delta}")
+
+
+def check_smooth_l1_beta(beta):
+    if not beta >= 0:
+        raise ValueError(f"smooth_l1_loss does not support negative values for beta, got beta={beta}")
+
+
+# ----------------------------------------------------------------------------------- losses
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """(input - target)^2, reduced."""
+    reduction = check_reduction(legacy_reduction(size_average, reduce, reduction))
+    _check_pair(input, target, "mse_loss")
+    _warn_if_broadcast(input, target, "mse_loss")
+    return _loss.MSELoss.apply(input, target, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """|input - target|, reduced."""
+    reduction = check_reduction(legacy_reduction(size_average, reduce, reduction))
+    _check_pair(input, target, "l1_loss")
+    _warn_if_broadcast(input, target, "l1_loss")
+    return _loss.L1Loss.apply(input, target, reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """Quadratic for |input - target| < delta, linear (slope delta) beyond."""
+    reduction = check_reduction(reduction)
+    check_huber_delta(delta)
+    _check_pair(input, target, "huber_loss")
+    _warn_if_broadcast(input, target, "huber_loss")
+    return _loss.HuberLoss.apply(input, target, reduction, float(delta))
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """Quadratic (divided by beta) for |input - target| < beta, |d| - beta/2 beyond; L1 at beta=0."""
+    reduction = check_reduction(legacy_reduction(size_average, reduce, reduction))
+    check_smooth_l1_beta(beta)
+    _check_pair(input, target, "smooth_l1_loss")
+    _warn_if_broadcast(input, target, "smooth_l1_loss")
+    if beta == 0:
+        return _loss.L1Loss.apply(input, target, reduction)
+    return _loss.SmoothL1Loss.apply(input, target, reduction, float(beta))
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """-w [t log(x) + (1 - t) log(1 - x)] for probabilities x in [0, 1] (logs floored at -100)."""
+    reduction = check_reduction(legacy_reduction(size_average, reduce, reduction))
+    _check_pair(input, target, "binary_cross_entropy")
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({tuple(target.shape)}) that is different to the input size "
+                         f"({tuple(input.shape)}) is deprecated. Please ensure they have the same size.")
+    data = input._data
+    if data.size and bool(((data < 0) | (data > 1)).any()):
+        raise ValueError("binary_cross_entropy(): all elements of input should be between 0 and 1 "
+                         "(apply a sigmoid first, or use binary_cross_entropy_with_logits)")
+    weight = _constant_broadcasting_to(weight, target.shape, "weight", "binary_cross_entropy")
+    return _loss.BinaryCrossEntropy.apply(input, target, weight, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+                                     pos_weight=None):
+    """binary_cross_entropy(sigmoid(input), target), computed stably from the logits; pos_weight
+    scales the positive term (broadcast over the last dimension: one weight per class)."""
+    reduction = check_reduction(legacy_reduction(size_average, reduce, reduction))
+    _check_pair(input, target, "binary_cross_entropy_with_logits")
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({tuple(target.shape)}) must be the same as input size ({tuple(input.shape)})")
+    weight = _constant_broadcasting_to(weight, target.shape, "weight", "binary_cross_entropy_with_logits")
+    pos_weight = _constant_broadcasting_to(pos_weight, target.shape, "pos_weight", "binary_cross_entropy_with_logits")
+    return _loss.BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """0.5 [log(max(var, eps)) + (input - target)^2 / max(var, eps)] (+ 0.5 log(2 pi) if full).
+
+    var has input's shape, or input's shape with the last dimension 1 or dropped (one variance
+    shared by the last dimension), or is a float.
+    """
+    _check_pair(input, target, "gaussian_nll_loss")
+    if isinstance(var, (int, float)) and not isinstance(var, bool):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = Tensor._wrap(np.full(input.shape, var, dtype=input.dtype))
+    _check_tensor(var, "var", "gaussian_nll_loss")
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:
+            var = var.unsqueeze(-1)
+        elif not (input.ndim and input.shape[:-1] == var.shape[:-1] and var.shape[-1] == 1):
+            raise ValueError(f"var is of incorrect size: got {tuple(var.shape)} for input of shape "
+                             f"{tuple(input.shape)} (expected the input's shape, or it with the last "
+                             "dimension 1 or dropped)")
+    reduction = check_reduction(reduction)
+    if bool((var._data < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    return _loss.GaussianNLLLoss.apply(input, target, var, bool(full), float(eps), reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """KL(target || exp(input)) per element: target (log(target) - input), input being
+    log-probabilities (target too when log_target). 'batchmean' divides the sum by the batch size
+    (the mathematical KL divergence); 'mean' divides by every element, with PyTorch's warning."""
+    reduction = check_reduction(legacy_reduction(size_average, reduce, reduction), extra=("batchmean",))
+    _check_pair(input, target, "kl_div")
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                      stacklevel=2)
+    try:
+        np.broadcast_shapes(input.shape, target.shape)
+    except ValueError:
+        raise ValueError(f"kl_div(): input of shape {tuple(input.shape)} and target of shape "
+                         f"{tuple(target.shape)} cannot be broadcast together") from None
+    return _loss.KLDivLoss.apply(input, target, bool(log_target), reduction)
+
