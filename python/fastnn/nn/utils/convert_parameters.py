@@ -1,12 +1,11 @@
 """One flat vector from the parameters, and back."""
-from fastnn.autograd.shape import Cat
+from fastnn.functions import cat
 from fastnn.tensor import Tensor
 
 
 def parameters_to_vector(parameters):
     """The parameters flattened and concatenated (differentiable, like PyTorch)."""
-    # Cat.apply(dim, *tensors) directly: fn.cat currently calls its own module's max() by mistake.
-    return Cat.apply(0, *[p.reshape(-1) for p in parameters])
+    return cat([p.reshape(-1) for p in parameters])
 
 
 def vector_to_parameters(vec, parameters):
