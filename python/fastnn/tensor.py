@@ -565,6 +565,9 @@ class Tensor:
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
 
+engine.bind_tensor_class(Tensor)
+
+
 def _correction(unbiased, correction):
     if correction is not None:
         return correction

@@ -133,40 +133,48 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **options):
-        from fastnn.tensor import Tensor
-
+        Tensor = _Tensor
         arrays = []
         needs_grad = False
         for arg in args:
             if isinstance(arg, Tensor):
                 arrays.append(arg._data)
-                needs_grad = needs_grad or arg.requires_grad
+                if arg.requires_grad:
+                    needs_grad = True
             else:
                 arrays.append(arg)
         needs_grad = needs_grad and _GradMode.enabled
         ctx = cls.__new__(cls)
         if needs_grad:
-            ctx.parents = tuple(a if isinstance(a, Tensor) and a.requires_grad else None for a in args)
-            ctx.needs_input_grad = tuple(p is not None for p in ctx.parents)
+            ctx.parents = parents = tuple(a if isinstance(a, Tensor) and a.requires_grad else None for a in args)
+            ctx.needs_input_grad = tuple(p is not None for p in parents)
         else:
             ctx.needs_input_grad = (False,) * len(args)
         if _Anomaly.enabled and _Anomaly.module_stack:
             ctx.module = _Anomaly.module_stack[-1]
         result = cls.forward(ctx, *arrays, **options)
-        if isinstance(result, np.generic):  # NumPy turns 0-d results into scalars
-            result = np.asarray(result)
-        elif isinstance(result, tuple):
-            result = tuple(np.asarray(r) if isinstance(r, np.generic) else r for r in result)
-        _check_anomaly(cls, result, "forward", ctx.module)
-        if not needs_grad:
-            if isinstance(result, tuple):
-                return tuple(Tensor._wrap(r) for r in result)
-            return Tensor._wrap(result)
         if isinstance(result, tuple):
+            result = tuple(np.asarray(r) if isinstance(r, np.generic) else r for r in result)
+            if _Anomaly.enabled:
+                _check_anomaly(cls, result, "forward", ctx.module)
+            if not needs_grad:
+                return tuple(Tensor._wrap(r) for r in result)
             ctx.outputs_meta = tuple((r.shape, r.dtype) for r in result)
             return tuple(Tensor._wrap(r, grad_fn=ctx if _differentiable(r) else None, output_nr=i)
                          for i, r in enumerate(result))
-        return Tensor._wrap(result, grad_fn=ctx)
+        if isinstance(result, np.generic):  # NumPy turns 0-d results into scalars
+            result = np.asarray(result)
+        if _Anomaly.enabled:
+            _check_anomaly(cls, result, "forward", ctx.module)
+        return Tensor._wrap(result, grad_fn=ctx if needs_grad else None)
+
+
+_Tensor = None  # fastnn.tensor.Tensor, bound by tensor.py (it imports this module first)
+
+
+def bind_tensor_class(tensor_class):
+    global _Tensor
+    _Tensor = tensor_class
 
 
 def _differentiable(array):
@@ -203,8 +211,6 @@ class detect_anomaly:
 
 
 def _check_anomaly(cls, result, phase, module=None):
-    if not _Anomaly.enabled:
-        return
     values = result if isinstance(result, tuple) else (result,)
     for value in values:
         if value is None or getattr(value, "dtype", None) is None or value.dtype.kind not in "fc":
@@ -283,7 +289,8 @@ def backward(tensors, grads, retain_graph=False):
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
         input_grads = tuple(np.asarray(g) if isinstance(g, np.generic) else g for g in input_grads)
-        _check_anomaly(type(node), input_grads, "backward", node.module)
+        if _Anomaly.enabled:
+            _check_anomaly(type(node), input_grads, "backward", node.module)
         if not retain_graph:
             node.freed = bool(node.saved)
             node.saved = ()
@@ -300,15 +307,13 @@ def _num_outputs(node):
 
 
 def _accumulate_leaf(leaf, grad, handed_out):
-    from fastnn.tensor import Tensor
-
     if grad.shape != leaf.shape:
         grad = grad.reshape(leaf.shape)
     if grad.dtype != leaf.dtype:
         grad = grad.astype(leaf.dtype)
     if leaf.grad is None:
         owned = getattr(grad, "base", None) is None and id(grad) not in handed_out
-        leaf.grad = Tensor._wrap(grad if owned else grad.copy())
+        leaf.grad = _Tensor._wrap(grad if owned else grad.copy())
         handed_out.add(id(grad))
     else:
         leaf.grad._data += grad

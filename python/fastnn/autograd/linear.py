@@ -3,7 +3,7 @@
 x: [*, in], W: [out, in] (PyTorch's layout), b: [out]. Forward is one gemm with the bias (and
 ReLU) in its epilogue; backward is two gemms (dx = dy @ W, dW = dy^T @ x) and a column sum.
 """
-from fastnn._backend import xp_for
+from fastnn._backend import kernels_for, xp_for
 from fastnn.autograd.arithmetic import matmul2d
 from fastnn.autograd.engine import Function
 
@@ -23,8 +23,6 @@ def _check(x, weight, bias):
 
 
 def _gemm_kernel(x, weight):
-    from fastnn._backend import kernels_for
-
     return kernels_for(x).gemm if x.dtype.kind == "f" and x.dtype.itemsize in (4, 8) else None
 
 
