@@ -18,6 +18,8 @@ from fastnn.datasets.download import DownloadError, download_file
 from fastnn.datasets.idx import read_idx
 
 IMAGE_SIZE = 28
+SYSTEM_DATA_DIR = "/usr/share/datasets"  # where Debian's dataset-* packages install
+CACHE_DIR = "~/.cache/fastnn"
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -32,8 +34,8 @@ def search_directories(name, root):
         directories += [os.path.join(root, name), root]
     if os.environ.get("FASTNN_DATA"):
         directories.append(os.path.join(os.path.expanduser(os.environ["FASTNN_DATA"]), name))
-    directories.append(os.path.join(os.path.expanduser("~/.cache/fastnn"), name))
-    directories.append(os.path.join("/usr/share/datasets", name))
+    directories.append(os.path.join(os.path.expanduser(CACHE_DIR), name))
+    directories.append(os.path.join(SYSTEM_DATA_DIR, name))
     return directories
 
 
@@ -84,8 +86,7 @@ class MNIST(Dataset):
                 return images, labels
         reason = "download=False"
         if download:
-            target = searched[0] if self.root is not None else os.path.join(os.path.expanduser("~/.cache/fastnn"),
-                                                                            self.name)
+            target = searched[0] if self.root is not None else os.path.join(os.path.expanduser(CACHE_DIR), self.name)
             try:
                 return tuple(download_file(name, self.mirrors, self.md5[name], target)
                              for name in (images_name, labels_name))
