@@ -108,6 +108,25 @@ def test_fast_path_equals_item_by_item_collation():
         assert_same_batches(batches(fast_batches), batches(slow_batches))
 
 
+def test_fast_path_keeps_the_graph_of_tensors_that_require_grad():
+    weights = fn.tensor(random_array((6, 2)), requires_grad=True)
+    (batch,) = next(iter(DataLoader(TensorDataset(weights), batch_size=4)))
+    batch.sum().backward()
+    np.testing.assert_array_equal(weights.grad.numpy(), [[1, 1]] * 4 + [[0, 0]] * 2)
+
+
+def test_overridden_getitem_is_respected():
+    class Doubled(TensorDataset):
+        def __getitem__(self, index):
+            return tuple(2 * t for t in super().__getitem__(index))
+
+    x = random_array((5, 3))
+    (batch,) = next(iter(DataLoader(Doubled(x), batch_size=5)))
+    np.testing.assert_allclose(batch.numpy(), 2 * x)
+    (batch,) = next(iter(DataLoader(Subset(Doubled(x), [4, 0]), batch_size=2)))
+    np.testing.assert_allclose(batch.numpy(), 2 * x[[4, 0]])
+
+
 def test_loader_general_path_with_custom_collate():
     ds = ListDataset([(i, float(i) / 2) for i in range(10)])
     loader = DataLoader(ds, batch_size=4, collate_fn=lambda samples: [s[0] for s in samples])

@@ -1,6 +1,7 @@
 """Map-style datasets, like torch.utils.data: Dataset, TensorDataset, Subset."""
 import numpy as np
 
+from fastnn import _backend
 from fastnn.creation import as_tensor
 from fastnn.tensor import Tensor
 
@@ -19,7 +20,7 @@ def _take(tensor, indices):
     """Rows `indices` of `tensor` as a new tensor: one fancy-indexing copy, differentiable when needed."""
     if tensor.requires_grad:
         return tensor[indices]
-    return Tensor._wrap(tensor._data[indices])
+    return Tensor._wrap(tensor._data[_backend.xp_for(tensor._data).asarray(indices)])  # indices on its device
 
 
 class TensorDataset(Dataset):

@@ -1,8 +1,6 @@
 """Checksum-verified downloads over HTTPS into a dataset directory (only ever called on demand)."""
 import hashlib
-import http.client
 import os
-import urllib.request
 
 from fastnn._atomic import write_atomically
 
@@ -17,6 +15,7 @@ def fetch_url(url, timeout=TIMEOUT_SECONDS):
     """The bytes at an https:// URL (the single place that touches the network; tests replace it)."""
     if not url.startswith("https://"):
         raise ValueError(f"fetch_url: only https:// URLs are fetched, got {url!r}")
+    import urllib.request  # here, not at the top: urllib/http/ssl add ~40 ms to `import fastnn`
     with urllib.request.urlopen(url, timeout=timeout) as response:
         return response.read()
 
@@ -24,6 +23,8 @@ def fetch_url(url, timeout=TIMEOUT_SECONDS):
 def download_file(filename, mirrors, md5, directory):
     """Fetches `filename` from the first mirror that serves it with MD5 `md5` and writes it
     atomically to directory/filename; returns that path. Raises DownloadError listing each failure."""
+    import http.client  # for its exception type; imported late for the same reason as urllib
+
     failures = []
     for mirror in mirrors:
         url = mirror + filename
