@@ -1,0 +1,174 @@
+"""fn.save / fn.load: safetensors round trips, interop with the reference package, corrupt files."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import fastnn as fn
+from helpers import random_array
+
+
+def state():
+    return {
+        "layer.weight": fn.tensor(random_array((5, 3))),
+        "layer.bias": random_array(5, dtype=np.float64),
+        "steps": np.array(7, dtype=np.int64),
+        "mask": np.array([True, False, True]),
+        "codes": np.arange(-4, 5, dtype=np.int8),
+        "half": random_array((2, 2), dtype=np.float16),
+        "empty": np.zeros((0, 4), dtype=np.float32),
+        "transposed": random_array((4, 6)).T,  # non-contiguous
+    }
+
+
+def assert_state_equal(loaded, original):
+    assert list(loaded) == list(original)
+    for name, value in original.items():
+        expected = np.asarray(value)
+        got = loaded[name].numpy() if isinstance(loaded[name], fn.Tensor) else loaded[name]
+        assert got.dtype == expected.dtype and got.shape == expected.shape, name
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_round_trip_keeps_values_dtypes_shapes_and_order(tmp_path):
+    path = tmp_path / "model.safetensors"
+    original = state()
+    fn.save(original, path)
+    loaded = fn.load(path)
+    assert all(isinstance(t, fn.Tensor) for t in loaded.values())
+    assert_state_equal(loaded, original)
+    loaded["layer.bias"][0] = 42.0  # loaded tensors are ordinary writable tensors
+
+
+def test_file_layout_is_aligned_and_padded(tmp_path):
+    path = tmp_path / "m.safetensors"
+    fn.save(state(), path, metadata={"format": "pt", "epoch": "3"})
+    raw = path.read_bytes()
+    header_len = int.from_bytes(raw[:8], "little")
+    assert (8 + header_len) % 8 == 0
+    header = json.loads(raw[8:8 + header_len])
+    assert header["__metadata__"] == {"format": "pt", "epoch": "3"}
+    for name, info in header.items():
+        if name != "__metadata__":
+            begin = info["data_offsets"][0]
+            assert begin % np.dtype(state()[name].dtype).itemsize == 0, name
+
+
+def test_shared_tensors_are_saved_independently(tmp_path):
+    weight = fn.tensor(random_array((3, 3)))
+    fn.save({"encoder.weight": weight, "decoder.weight": weight, "view": weight.numpy()[1:]}, tmp_path / "tied.st")
+    loaded = fn.load(tmp_path / "tied.st")
+    np.testing.assert_array_equal(loaded["decoder.weight"].numpy(), weight.numpy())
+    np.testing.assert_array_equal(loaded["view"].numpy(), weight.numpy()[1:])
+    loaded["encoder.weight"][0, 0] = 100.0
+    assert loaded["decoder.weight"].numpy()[0, 0] != 100.0
+
+
+def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path, monkeypatch):
+    path = tmp_path / "model.safetensors"
+    fn.save({"a": np.ones(3)}, path)
+    before = path.read_bytes()
+
+    def failing_replace(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        fn.save({"a": np.zeros(1000)}, path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.safetensors"]
+
+
+@pytest.mark.parametrize("state_dict,metadata,error", [
+    ([np.ones(2)], None, TypeError),
+    ({1: np.ones(2)}, None, TypeError),
+    ({"a": [1.0, 2.0]}, None, TypeError),
+    ({"a": np.array(["x"])}, None, TypeError),
+    ({"__metadata__": np.ones(2)}, None, ValueError),
+    ({"a": np.ones(2)}, {"epoch": 3}, TypeError),
+])
+def test_save_rejects_bad_input(tmp_path, state_dict, metadata, error):
+    with pytest.raises(error):
+        fn.save(state_dict, tmp_path / "x.st", metadata=metadata)
+
+
+# ------------------------------------------------------------------------ the reference package
+def test_reference_package_reads_our_files(tmp_path):
+    safetensors_numpy = pytest.importorskip("safetensors.numpy", reason="the `safetensors` package is not installed "
+                                                                        "(pip install safetensors) for interop tests")
+    original = state()
+    fn.save(original, tmp_path / "ours.safetensors", metadata={"who": "fastnn"})
+    theirs = safetensors_numpy.load_file(str(tmp_path / "ours.safetensors"))
+    assert_state_equal({name: theirs[name] for name in original}, original)
+
+
+def test_we_read_reference_package_files(tmp_path):
+    safetensors_numpy = pytest.importorskip("safetensors.numpy", reason="the `safetensors` package is not installed "
+                                                                        "(pip install safetensors) for interop tests")
+    # The reference writer copies memory as laid out, so hand it contiguous arrays.
+    original = {name: np.ascontiguousarray(value) for name, value in state().items()}
+    safetensors_numpy.save_file(original, str(tmp_path / "theirs.safetensors"), metadata={"format": "np"})
+    loaded = fn.load(tmp_path / "theirs.safetensors")
+    assert_state_equal({name: loaded[name] for name in original}, original)
+
+
+# ------------------------------------------------------------------------------- corrupt files
+def write_raw(path, header, data=b"", header_len=None, pad=True):
+    raw = json.dumps(header).encode() if isinstance(header, dict) else header
+    if pad:
+        raw += b" " * (-len(raw) % 8)
+    length = len(raw) if header_len is None else header_len
+    path.write_bytes(length.to_bytes(8, "little") + raw + data)
+    return path
+
+
+def entry(dtype="F32", shape=(2,), offsets=(0, 8)):
+    return {"dtype": dtype, "shape": list(shape), "data_offsets": list(offsets)}
+
+
+CORRUPT = {
+    "too small": (b"\x01\x02", None),
+    "header past end": ({"a": entry()}, {"header_len": 10_000, "data": bytes(8)}),
+    "header over limit": ({"a": entry()}, {"header_len": 200_000_000, "data": bytes(8)}),
+    "not json": (b"{not json", {}),
+    "not an object": (b"[1, 2]", {}),
+    "not utf-8": (b"{\xff\xfe}", {}),
+    "duplicate key": (b'{"a": {"dtype": "F32", "shape": [], "data_offsets": [0, 4]}, '
+                      b'"a": {"dtype": "F32", "shape": [], "data_offsets": [0, 4]}}', {"data": bytes(4)}),
+    "unknown dtype": ({"a": entry(dtype="F33")}, {"data": bytes(8)}),
+    "bfloat16": ({"a": entry(dtype="BF16", offsets=(0, 4))}, {"data": bytes(4)}),
+    "negative shape": ({"a": entry(shape=(-2,))}, {"data": bytes(8)}),
+    "float shape": ({"a": {"dtype": "F32", "shape": [2.0], "data_offsets": [0, 8]}}, {"data": bytes(8)}),
+    "missing field": ({"a": {"dtype": "F32", "shape": [2]}}, {"data": bytes(8)}),
+    "size mismatch": ({"a": entry(shape=(3,))}, {"data": bytes(8)}),
+    "reversed offsets": ({"a": entry(offsets=(8, 0))}, {"data": bytes(8)}),
+    "offsets past end": ({"a": entry(offsets=(8, 16))}, {"data": bytes(8)}),
+    "truncated data": ({"a": entry(shape=(4,), offsets=(0, 16))}, {"data": bytes(12)}),
+    "overlap": ({"a": entry(), "b": entry(offsets=(4, 12))}, {"data": bytes(12)}),
+    "gap": ({"a": entry(), "b": entry(offsets=(12, 20))}, {"data": bytes(20)}),
+    "trailing bytes": ({"a": entry()}, {"data": bytes(16)}),
+    "bad metadata": ({"__metadata__": {"epoch": 3}, "a": entry()}, {"data": bytes(8)}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CORRUPT))
+def test_corrupt_files_raise_value_error(tmp_path, case):
+    header, options = CORRUPT[case]
+    path = tmp_path / "bad.safetensors"
+    if options is None:
+        path.write_bytes(header)
+    else:
+        write_raw(path, header, **options)
+    with pytest.raises(ValueError, match="bad.safetensors"):
+        fn.load(path)
+
+
+def test_truncating_a_good_file_anywhere_raises_value_error(tmp_path):
+    path = tmp_path / "model.safetensors"
+    fn.save(state(), path)
+    raw = path.read_bytes()
+    for cut in sorted({0, 4, 8, 9, 20, len(raw) // 2, len(raw) - 8, len(raw) - 1}):
+        (tmp_path / "cut.safetensors").write_bytes(raw[:cut])
+        with pytest.raises(ValueError):
+            fn.load(tmp_path / "cut.safetensors")
