@@ -3,9 +3,9 @@
 //   relu        y = max(x, 0)                         dx = dy * (x > 0)          (relu'(0) = 0)
 //   leaky_relu  y = x > 0 ? x : slope * x             dx = dy * (x > 0 ? 1 : slope)
 //   elu         y = x > 0 ? x : alpha * expm1(x)      dx = dy * (x > 0 ? 1 : alpha * exp(x))
-//   sigmoid     y = 1 / (1 + exp(-x))                 dx = dy * y * (1 - y)      (from y)
-//   tanh        y = tanh(x)                           dx = dy * (1 - y^2)        (from y)
-//   silu        y = x / (1 + exp(-x))                 dx = dy * s * (1 + x (1 - s)), s = sigmoid(x)
+//   sigmoid     y = 1 / (1 + exp(-x))                 dx = dy * (1 - y) * y      (from y)
+//   tanh        y = tanh(x)                           dx = dy * (1 - y) (1 + y)  (from y)
+//   silu        y = x * sigmoid(x)                    dx = dy * s * (1 + x (1 - s)), s = sigmoid(x)
 //   gelu        y = x/2 (1 + erf(x / sqrt 2))         dx = dy * (Phi(x) + x phi(x))
 //   gelu_tanh   y = x/2 (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2/pi)
 //   softplus    y = beta x > threshold ? x : log1p(exp(beta x)) / beta

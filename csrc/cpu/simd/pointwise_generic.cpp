@@ -89,7 +89,10 @@ struct VMath<ScalarF64> {
   static inline double expm1(double x) { return __builtin_expm1(x); }
   static inline double log(double x) { return __builtin_log(x); }
   static inline double log1p(double x) { return __builtin_log1p(x); }
-  static inline double sigmoid(double x) { return 1.0 / (1.0 + __builtin_exp(-x)); }
+  static inline double sigmoid(double x) {
+    const double e = __builtin_exp(-__builtin_fabs(x)), r = 1.0 / (1.0 + e);
+    return x < 0 ? e * r : r;
+  }
   static inline double tanh(double x) { return __builtin_tanh(x); }
   static inline double erf(double x) { return __builtin_erf(x); }
 };
