@@ -144,8 +144,8 @@ def cross_entropy(logits, target, weight=None, ignore_index=-100, label_smoothin
             return (1 - eps) * nll.sum() + eps / c * smooth.sum()
         with np.errstate(invalid="ignore", divide="ignore"):
             # PyTorch: the smoothing term is divided by the summed target weights when there
-            # are weights, else by N (ignored rows included).
-            smooth_denominator = counted.sum() if weight is not None else n
+            # are weights, else by the number of non-ignored targets.
+            smooth_denominator = counted.sum() if weight is not None else np.count_nonzero(target != ignore_index)
             return (1 - eps) * nll.sum() / counted.sum() + eps / c * smooth.sum() / smooth_denominator
     q = (1 - eps) * f64(target) + eps / c
     rows = -np.sum(w[None, :] * q * lp, axis=1)
@@ -171,7 +171,7 @@ def cross_entropy_backward(grad_loss, logits, target, weight=None, ignore_index=
         valid = target != ignore_index
         counted = sum(w[int(t)] for t in target[valid])
         nll_scale = counted if reduction == "mean" else 1.0
-        smooth_scale = (counted if weight is not None else n) if reduction == "mean" else 1.0
+        smooth_scale = (counted if weight is not None else np.count_nonzero(valid)) if reduction == "mean" else 1.0
         for i in range(n):
             if not valid[i]:
                 continue

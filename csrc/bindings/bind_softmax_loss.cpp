@@ -81,7 +81,8 @@ cpu::Reduction parse_reduction(const std::string& name) {
 // Everything both directions check: the target kind and shape, weight, options.
 struct CrossEntropyArgs {
   py::array target;  // int64 [N] (class indices) or the logits' dtype [N, C] (probabilities)
-  py::array weight;  // [C] or empty
+  py::array weight;  // [C] when has_weight (a default py::array is an empty array, not null)
+  bool has_weight = false;
   bool class_indices = true;
   cpu::Reduction reduction = cpu::Reduction::mean;
   int64_t n = 0, c = 0;
@@ -89,7 +90,7 @@ struct CrossEntropyArgs {
   template <class T>
   cpu::CrossEntropyOptions<T> options(int64_t ignore_index, double label_smoothing) const {
     cpu::CrossEntropyOptions<T> o;
-    o.weight = weight ? static_cast<const T*>(weight.data()) : nullptr;
+    o.weight = has_weight ? static_cast<const T*>(weight.data()) : nullptr;
     o.ignore_index = ignore_index;
     o.label_smoothing = label_smoothing;
     o.reduction = reduction;
@@ -144,6 +145,7 @@ CrossEntropyArgs check_cross_entropy(const py::array& like, const char* like_nam
     if (weight.ndim() != 1 || weight.shape(0) != args.c)
       throw py::value_error("weight must have shape (" + std::to_string(args.c) + ",), got " + shape_string(weight));
     args.weight = c_contiguous(weight);
+    args.has_weight = true;
   }
   return args;
 }
@@ -157,7 +159,7 @@ py::tuple cross_entropy_forward(py::object logits_obj, py::object target_obj, py
   py::array log_probs = output_array(log_probs_obj, "log_probs", logits.dtype(), shape_of(logits));
   require_no_overlap(log_probs, "log_probs", logits, "logits");
   require_no_overlap(log_probs, "log_probs", args.target, "target");
-  if (args.weight) require_no_overlap(log_probs, "log_probs", args.weight, "weight");
+  if (args.has_weight) require_no_overlap(log_probs, "log_probs", args.weight, "weight");
   py::array loss = args.reduction == cpu::Reduction::none ? py::array(logits.dtype(), std::vector<py::ssize_t>{args.n})
                                                           : py::array(logits.dtype(), std::vector<py::ssize_t>{});
   auto run = [&](auto zero) {
@@ -205,7 +207,7 @@ py::array cross_entropy_backward(py::object grad_loss_obj, py::object log_probs_
   require_no_overlap(out, "out", log_probs, "log_probs");
   require_no_overlap(out, "out", args.target, "target");
   require_no_overlap(out, "out", grad_loss, "grad_loss");
-  if (args.weight) require_no_overlap(out, "out", args.weight, "weight");
+  if (args.has_weight) require_no_overlap(out, "out", args.weight, "weight");
   auto run = [&](auto zero) {
     using T = decltype(zero);
     const auto opt = args.options<T>(ignore_index, label_smoothing);

@@ -109,17 +109,19 @@ void cross_entropy_forward(T* loss, T* log_probs, const T* logits, const int64_t
   });
   if (opt.reduction == Reduction::none) return;
   double nll = 0.0, smooth = 0.0, weight_sum = 0.0;
+  int64_t counted = 0;
   for (int64_t i = 0; i < n; ++i) {
     nll += terms[3 * i];
     smooth += terms[3 * i + 1];
     weight_sum += terms[3 * i + 2];
+    counted += target[i] != opt.ignore_index;
   }
   double total;
   if (opt.reduction == Reduction::sum) {
     total = (1.0 - eps) * nll + eps / c * smooth;
   } else {
     total = (1.0 - eps) * nll / weight_sum;
-    if (eps > 0.0) total += eps / c * smooth / (opt.weight ? weight_sum : double(n));
+    if (eps > 0.0) total += eps / c * smooth / (opt.weight ? weight_sum : double(counted));
   }
   loss[0] = T(total);
 }
@@ -132,10 +134,13 @@ void cross_entropy_backward(T* grad_logits, const T* grad_loss, const T* log_pro
   const bool mean = opt.reduction == Reduction::mean, none = opt.reduction == Reduction::none;
   double nll_denominator = 1.0, smooth_denominator = 1.0, class_weight_sum = double(c);
   if (mean) {
-    nll_denominator = 0.0;
+    nll_denominator = smooth_denominator = 0.0;
     for (int64_t i = 0; i < n; ++i)
-      if (target[i] != opt.ignore_index) nll_denominator += class_weight(opt, target[i]);
-    smooth_denominator = opt.weight ? nll_denominator : double(n);
+      if (target[i] != opt.ignore_index) {
+        nll_denominator += class_weight(opt, target[i]);
+        smooth_denominator += 1.0;
+      }
+    if (opt.weight) smooth_denominator = nll_denominator;
   }
   if (opt.weight) {
     class_weight_sum = 0.0;

@@ -12,13 +12,13 @@
 //                       l_i = 0 where t_i == ignore_index;
 //                       mean = (1 - eps) sum_i w_{t_i} (-lp_{i,t_i}) / sum_i w_{t_i}
 //                            + eps / C * sum_i sum_c w_c (-lp_{i,c}) / D,
-//                       the sums over non-ignored rows, D = sum_i w_{t_i} with weights, else N
-//                       (PyTorch divides the smoothing term by N when there are no weights).
+//                       the sums over non-ignored rows, D = sum_i w_{t_i} with weights, else
+//                       the number of non-ignored rows (PyTorch >= 2.1; older versions used N).
 //   probabilities q:    l_i = -sum_c w_c q'_{i,c} lp_{i,c},  q' = (1 - eps) q + eps / C;  mean = sum_i l_i / N.
 //   sum = sum_i l_i; none = the l_i. Mean over no counted rows is 0/0 = NaN, like PyTorch.
 // Backward, with p = exp(lp) and g the upstream gradient (one number, or g_i for none):
 //   class indices: dx_{i,c} = (a_i + b_i W) p_{i,c} - a_i [c == t_i] - b_i w_c,  W = sum_c w_c,
-//                  a_i = g (1 - eps) w_{t_i} / D_nll, b_i = g eps / C / D (mean; D = 1 for sum)
+//                  a_i = g (1 - eps) w_{t_i} / sum_i w_{t_i}, b_i = g eps / C / D (mean; sum: no division)
 //   probabilities: dx_{i,c} = s_i (sum_k w_k q'_{i,k}) p_{i,c} - s_i w_c q'_{i,c},  s_i = g / N (mean).
 // Per-row terms are summed in double, in row order, on one thread: the loss does not depend on
 // the thread count. Class indices must be valid (0 <= t < C or ignore_index): bindings check.
