@@ -2,6 +2,8 @@
 
 Written for clarity, never calling fastnn: the oracle every kernel is compared with.
 """
+import math
+
 import numpy as np
 
 
@@ -106,3 +108,179 @@ def clip_grad_norm(grads, max_norm, norm_type=2.0):
         total = sum((np.abs(g) ** norm_type).sum() for g in grads) ** (1.0 / norm_type)
     scale = min(max_norm / (total + 1e-6), 1.0)
     return total, [g * scale for g in grads]
+
+
+# ----------------------------------------------------------------------------------- activations
+# Forward and analytic backward of each activation, PyTorch's definitions, in float64.
+# Comparisons are written so that NaN behaves as in PyTorch's kernels.
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def _sigmoid(x):
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-x))
+
+
+def activation_forward(name, x, negative_slope=0.01, alpha=1.0, approximate="none", beta=1.0, threshold=20.0):
+    x = f64(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if name == "relu":
+            return np.where(np.isnan(x), x, np.where(x > 0, x, 0.0))
+        if name == "leaky_relu":
+            return np.where(x > 0, x, negative_slope * x)
+        if name == "elu":
+            return np.where(x > 0, x, alpha * np.expm1(x))
+        if name == "sigmoid":
+            return _sigmoid(x)
+        if name == "tanh":
+            return np.tanh(x)
+        if name == "silu":
+            return x * _sigmoid(x)
+        if name == "gelu" and approximate == "none":
+            return 0.5 * x * (1.0 + _erf(x / math.sqrt(2.0)))
+        if name == "gelu":
+            return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))
+        if name == "softplus":
+            return np.where(beta * x > threshold, x, np.log1p(np.exp(beta * x)) / beta)
+    raise ValueError(name)
+
+
+def activation_backward(name, grad_out, x, negative_slope=0.01, alpha=1.0, approximate="none", beta=1.0,
+                        threshold=20.0):
+    """d activation(x) / dx * grad_out, from the input x (for every activation)."""
+    g, x = f64(grad_out), f64(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if name == "relu":
+            return np.where(x <= 0, 0.0, g)
+        if name == "leaky_relu":
+            return np.where(x > 0, g, g * negative_slope)
+        if name == "elu":
+            return np.where(x <= 0, g * alpha * np.exp(x), g)
+        if name == "sigmoid":
+            s = _sigmoid(x)
+            return g * s * (1.0 - s)
+        if name == "tanh":
+            return g * (1.0 - np.tanh(x) ** 2)
+        if name == "silu":
+            s = _sigmoid(x)
+            return g * (s + x * s * (1.0 - s))
+        if name == "gelu" and approximate == "none":
+            cdf = 0.5 * (1.0 + _erf(x / math.sqrt(2.0)))
+            pdf = np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+            return g * (cdf + x * pdf)
+        if name == "gelu":
+            k = math.sqrt(2.0 / math.pi)
+            t = np.tanh(k * (x + 0.044715 * x**3))
+            slope = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * k * (1.0 + 3 * 0.044715 * x * x)
+            # at +-inf the formula is inf * 0; the derivative's limits are 1 and 0
+            return g * np.where(np.isinf(x), 0.5 * (1.0 + t), slope)
+        if name == "softplus":
+            return np.where(beta * x > threshold, g, g * _sigmoid(beta * x))
+    raise ValueError(name)
+
+
+# --------------------------------------------------------------------------------------- softmax
+def softmax(x, dim=-1):
+    x = f64(x)
+    e = np.exp(x - np.max(x, axis=dim, keepdims=True))
+    return e / np.sum(e, axis=dim, keepdims=True)
+
+
+def log_softmax(x, dim=-1):
+    x = f64(x)
+    shifted = x - np.max(x, axis=dim, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+
+
+def softmax_backward(grad_out, x, dim=-1):
+    """Jacobian-vector product of softmax at x: dx_j = sum_i g_i s_i (delta_ij - s_j)."""
+    s, g = softmax(x, dim), f64(grad_out)
+    return s * (g - np.sum(g * s, axis=dim, keepdims=True))
+
+
+def log_softmax_backward(grad_out, x, dim=-1):
+    """dx_j = g_j - s_j sum_i g_i, s = softmax(x)."""
+    g = f64(grad_out)
+    return g - softmax(x, dim) * np.sum(g, axis=dim, keepdims=True)
+
+
+# --------------------------------------------------------------------------------- cross-entropy
+def cross_entropy(logits, target, weight=None, ignore_index=-100, label_smoothing=0.0, reduction="mean"):
+    """torch.nn.functional.cross_entropy on [N, C] logits, written from its formula, row by row."""
+    x = f64(logits)
+    n, c = x.shape
+    w = np.ones(c) if weight is None else f64(weight)
+    eps = label_smoothing
+    lp = log_softmax(x, 1)
+    target = np.asarray(target)
+    if target.dtype.kind in "iu":
+        nll, smooth, counted = np.zeros(n), np.zeros(n), np.zeros(n)
+        for i in range(n):
+            t = int(target[i])
+            if t == ignore_index:
+                continue
+            nll[i] = -w[t] * lp[i, t]
+            smooth[i] = -np.sum(w * lp[i])
+            counted[i] = w[t]
+        if reduction == "none":
+            return (1 - eps) * nll + eps / c * smooth
+        if reduction == "sum":
+            return (1 - eps) * nll.sum() + eps / c * smooth.sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # PyTorch: the smoothing term is divided by the summed target weights when there
+            # are weights, else by the number of non-ignored targets.
+            smooth_denominator = counted.sum() if weight is not None else np.count_nonzero(target != ignore_index)
+            return (1 - eps) * nll.sum() / counted.sum() + eps / c * smooth.sum() / smooth_denominator
+    q = (1 - eps) * f64(target) + eps / c
+    rows = -np.sum(w[None, :] * q * lp, axis=1)
+    if reduction == "none":
+        return rows
+    if reduction == "sum":
+        return rows.sum()
+    with np.errstate(invalid="ignore"):
+        return rows.sum() / n
+
+
+def cross_entropy_backward(grad_loss, logits, target, weight=None, ignore_index=-100, label_smoothing=0.0,
+                           reduction="mean"):
+    """d loss / d logits by the chain rule: dL/dlp (from the loss formula) through log_softmax."""
+    x = f64(logits)
+    n, c = x.shape
+    w = np.ones(c) if weight is None else f64(weight)
+    eps = label_smoothing
+    g = f64(grad_loss) * np.ones(n) if reduction == "none" else np.full(n, float(grad_loss))
+    dlp = np.zeros((n, c))  # d loss / d log_probs
+    target = np.asarray(target)
+    if target.dtype.kind in "iu":
+        valid = target != ignore_index
+        counted = sum(w[int(t)] for t in target[valid])
+        nll_scale = counted if reduction == "mean" else 1.0
+        smooth_scale = (counted if weight is not None else np.count_nonzero(valid)) if reduction == "mean" else 1.0
+        for i in range(n):
+            if not valid[i]:
+                continue
+            t = int(target[i])
+            dlp[i, t] -= g[i] * (1 - eps) * w[t] / nll_scale
+            dlp[i] -= g[i] * eps / c * w / smooth_scale
+    else:
+        q = (1 - eps) * f64(target) + eps / c
+        scale = n if reduction == "mean" else 1.0
+        dlp = -(g[:, None] / scale) * w[None, :] * q
+    return log_softmax_backward(dlp, x, 1)
+
+
+# --------------------------------------------------------------------------------------- dropout
+def dropout(x, mask, p):
+    """x * mask / (1 - p), and x * 0 when p = 1 (so NaN stays NaN, as in PyTorch)."""
+    scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
+    return f64(x) * (np.asarray(mask) != 0) * scale
+
+
+def activation_backward_from_output(name, grad_out, y):
+    """sigmoid / tanh gradients from the forward output y (what their backward kernels take)."""
+    g, y = f64(grad_out), f64(y)
+    if name == "sigmoid":
+        return g * y * (1.0 - y)
+    if name == "tanh":
+        return g * (1.0 - y * y)
+    raise ValueError(name)

@@ -14,6 +14,16 @@ std::string shape_string(const py::array& a) {
   return s + ")";
 }
 
+std::string shape_string(const std::vector<py::ssize_t>& shape) {
+  std::string s = "(";
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (d) s += ", ";
+    s += std::to_string(shape[d]);
+  }
+  if (shape.size() == 1) s += ",";
+  return s + ")";
+}
+
 std::string dtype_string(const py::array& a) { return py::str(a.dtype()).cast<std::string>(); }
 
 bool is_float32(const py::array& a) { return a.dtype().kind() == 'f' && a.itemsize() == 4; }
@@ -70,6 +80,41 @@ void require_no_overlap(const py::array& out, const char* out_name, const py::ar
   if (olo <= ohi && ilo <= ihi && olo <= ihi && ilo <= ohi)
     throw py::value_error(std::string(out_name) + " must not share memory with " + in_name +
                           " (the output would overwrite an input while it is read)");
+}
+
+std::vector<py::ssize_t> shape_of(const py::array& a) { return {a.shape(), a.shape() + a.ndim()}; }
+
+py::array c_contiguous(const py::array& a) {
+  if (a.flags() & py::array::c_style) return a;
+  return py::array::ensure(a, py::array::c_style);
+}
+
+py::array output_array(py::handle obj, const char* name, const py::dtype& dtype, const std::vector<py::ssize_t>& shape) {
+  if (obj.is_none()) return py::array(dtype, shape);
+  if (!py::isinstance<py::array>(obj))
+    throw py::type_error(std::string(name) + " must be None or a numpy.ndarray, got " +
+                         py::str(py::type::handle_of(obj).attr("__name__")).cast<std::string>());
+  py::array out = py::reinterpret_borrow<py::array>(obj);
+  if (out.dtype().num() != dtype.num())
+    throw py::type_error(std::string(name) + " must have dtype " + py::str(dtype).cast<std::string>() + ", got " +
+                         dtype_string(out));
+  if (shape_of(out) != shape)
+    throw py::value_error(std::string(name) + " must have shape " + shape_string(shape) + ", got " + shape_string(out));
+  if (!(out.flags() & py::array::c_style))
+    throw py::value_error(std::string(name) + " must be C-contiguous, got strides that are not");
+  require_writeable(out, name);
+  return out;
+}
+
+void require_same_or_no_overlap(const py::array& out, const char* out_name, const py::array& in, const char* in_name) {
+  if (out.data() == in.data() && out.nbytes() == in.nbytes() && (in.flags() & py::array::c_style)) return;
+  require_no_overlap(out, out_name, in, in_name);
+}
+
+void require_same_shape(const py::array& b, const char* b_name, const py::array& a, const char* a_name) {
+  if (shape_of(b) != shape_of(a))
+    throw py::value_error(std::string(b_name) + " must have the shape of " + a_name + " " + shape_string(a) + ", got " +
+                          shape_string(b));
 }
 
 py::array empty_like_dtype(const py::array& like, const std::vector<py::ssize_t>& shape) {

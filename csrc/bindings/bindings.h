@@ -6,5 +6,8 @@ namespace fastnn::bindings {
 
 void bind_config(pybind11::module_& m);
 void bind_gemm(pybind11::module_& m);
+void bind_activation(pybind11::module_& m);
+void bind_softmax_loss(pybind11::module_& m);
+void bind_dropout(pybind11::module_& m);
 
 }  // namespace fastnn::bindings

@@ -14,3 +14,153 @@ def gemm(a, b, c=None, alpha=1.0, beta=0.0, trans_a=False, trans_b=False, bias=N
     broadcast over rows. activation: None or "relu". Returns c.
     """
     return _C.gemm(a, b, c, alpha, beta, trans_a, trans_b, bias, activation)
+
+
+# ----------------------------------------------------------------------------------- activations
+# Every activation takes x (float32/float64, any layout) and an optional `out` (C-contiguous,
+# same shape and dtype, writeable; it may be x itself for in-place). Backward takes grad_out and
+# what the derivative needs: the forward output y for sigmoid and tanh, the input x otherwise.
+# Semantics are PyTorch's, NaN included (relu'(0) = 0; NaN in, NaN out).
+
+def relu_forward(x, out=None):
+    """y = max(x, 0)."""
+    return _C.relu_forward(x, out)
+
+
+def relu_backward(grad_out, x, out=None):
+    """grad_in = grad_out where x > 0, else 0."""
+    return _C.relu_backward(grad_out, x, out)
+
+
+def leaky_relu_forward(x, negative_slope=0.01, out=None):
+    """y = x if x > 0 else negative_slope * x."""
+    return _C.leaky_relu_forward(x, negative_slope, out)
+
+
+def leaky_relu_backward(grad_out, x, negative_slope=0.01, out=None):
+    """grad_in = grad_out * (1 if x > 0 else negative_slope)."""
+    return _C.leaky_relu_backward(grad_out, x, negative_slope, out)
+
+
+def elu_forward(x, alpha=1.0, out=None):
+    """y = x if x > 0 else alpha * (exp(x) - 1)."""
+    return _C.elu_forward(x, alpha, out)
+
+
+def elu_backward(grad_out, x, alpha=1.0, out=None):
+    """grad_in = grad_out * (1 if x > 0 else alpha * exp(x))."""
+    return _C.elu_backward(grad_out, x, alpha, out)
+
+
+def sigmoid_forward(x, out=None):
+    """y = 1 / (1 + exp(-x))."""
+    return _C.sigmoid_forward(x, out)
+
+
+def sigmoid_backward(grad_out, y, out=None):
+    """grad_in = grad_out * y * (1 - y), from the forward output y."""
+    return _C.sigmoid_backward(grad_out, y, out)
+
+
+def tanh_forward(x, out=None):
+    """y = tanh(x)."""
+    return _C.tanh_forward(x, out)
+
+
+def tanh_backward(grad_out, y, out=None):
+    """grad_in = grad_out * (1 - y**2), from the forward output y."""
+    return _C.tanh_backward(grad_out, y, out)
+
+
+def silu_forward(x, out=None):
+    """y = x * sigmoid(x)."""
+    return _C.silu_forward(x, out)
+
+
+def silu_backward(grad_out, x, out=None):
+    """grad_in = grad_out * s * (1 + x * (1 - s)), s = sigmoid(x)."""
+    return _C.silu_backward(grad_out, x, out)
+
+
+def gelu_forward(x, approximate="none", out=None):
+    """y = x * Phi(x) (approximate="none", erf form) or the tanh approximation ("tanh")."""
+    return _C.gelu_forward(x, approximate, out)
+
+
+def gelu_backward(grad_out, x, approximate="none", out=None):
+    """grad_in = grad_out * d gelu / dx, for the same `approximate` as the forward."""
+    return _C.gelu_backward(grad_out, x, approximate, out)
+
+
+def softplus_forward(x, beta=1.0, threshold=20.0, out=None):
+    """y = log(1 + exp(beta * x)) / beta, and y = x where beta * x > threshold."""
+    return _C.softplus_forward(x, beta, threshold, out)
+
+
+def softplus_backward(grad_out, x, beta=1.0, threshold=20.0, out=None):
+    """grad_in = grad_out * sigmoid(beta * x), and grad_out where beta * x > threshold."""
+    return _C.softplus_backward(grad_out, x, beta, threshold, out)
+
+
+# --------------------------------------------------------------------------------------- softmax
+def softmax_forward(x, dim=-1, out=None):
+    """y = exp(x - max) / sum(exp(x - max)) along `dim`; numerically stable for any x."""
+    return _C.softmax_forward(x, dim, out)
+
+
+def softmax_backward(grad_out, y, dim=-1, out=None):
+    """grad_in = y * (grad_out - sum(grad_out * y, dim)), from the forward output y."""
+    return _C.softmax_backward(grad_out, y, dim, out)
+
+
+def log_softmax_forward(x, dim=-1, out=None):
+    """y = x - max - log(sum(exp(x - max))) along `dim`."""
+    return _C.log_softmax_forward(x, dim, out)
+
+
+def log_softmax_backward(grad_out, y, dim=-1, out=None):
+    """grad_in = grad_out - exp(y) * sum(grad_out, dim), from the forward output y."""
+    return _C.log_softmax_backward(grad_out, y, dim, out)
+
+
+# --------------------------------------------------------------------------------- cross-entropy
+def cross_entropy_forward(logits, target, weight=None, ignore_index=-100, label_smoothing=0.0, reduction="mean",
+                          log_probs=None):
+    """Fused log-softmax + negative log-likelihood, as torch.nn.functional.cross_entropy.
+
+    logits: [N, C] float (move the class dim of [N, C, d1, ...] to the end and flatten first).
+    target: [N] integer class indices (int64 is used; any index that is neither in [0, C) nor
+    ignore_index raises ValueError), or [N, C] class probabilities of the logits' dtype.
+    weight: None or [C] class weights. reduction: "mean" (divided by the summed weights of the
+    non-ignored targets; for probabilities by N), "sum" or "none" (per-row losses [N]).
+    Returns (loss, log_probs): loss is a 0-d array (mean, sum) or [N] (none); log_probs [N, C]
+    (written into `log_probs` when given) is what cross_entropy_backward needs.
+    """
+    return _C.cross_entropy_forward(logits, target, weight, ignore_index, label_smoothing, reduction, log_probs)
+
+
+def cross_entropy_backward(grad_loss, log_probs, target, weight=None, ignore_index=-100, label_smoothing=0.0,
+                           reduction="mean", out=None):
+    """Gradient of cross_entropy_forward's loss with respect to the logits, [N, C].
+
+    grad_loss: one number (a float or size-1 array) for mean/sum, an [N] array for none.
+    log_probs: the forward's second result; the other arguments as given to the forward.
+    """
+    return _C.cross_entropy_backward(grad_loss, log_probs, target, weight, ignore_index, label_smoothing, reduction,
+                                     out)
+
+
+# --------------------------------------------------------------------------------------- dropout
+def dropout_forward(x, p, seed, offset=0, out=None, mask=None):
+    """y = x * mask / (1 - p), mask[i] = 1 with probability 1 - p (p = 1: y = x * 0).
+
+    The mask comes from Philox4x32-10 keyed by `seed` (0 <= seed < 2**64) at stream position
+    offset + i, so it depends on (seed, offset + i) only, never on the thread count; advance
+    `offset` by x.size between calls with one seed. Returns (y, mask) with mask uint8 of x's shape.
+    """
+    return _C.dropout_forward(x, p, seed, offset, out, mask)
+
+
+def dropout_backward(grad_out, mask, p, out=None):
+    """grad_in = grad_out * mask / (1 - p) (0 when p = 1); mask uint8 or bool from the forward."""
+    return _C.dropout_backward(grad_out, mask, p, out)
