@@ -7,9 +7,9 @@ from fastnn.creation import (arange, as_tensor, bool_, empty, empty_like, eye, f
                              full, full_like, int32, int64, linspace, ones, ones_like, rand, randint, randn, randperm,
                              tensor, uint8, zeros, zeros_like)
 from fastnn.callbacks import Callback, EarlyStopping, LRSchedulerCallback, ModelCheckpoint
-from fastnn.functions import (abs, argmax, argmin, cat, clamp, concat, exp, flatten, log, matmul, max, maximum, mean,
-                              min, minimum, permute, reshape, sqrt, squeeze, stack, std, sum, transpose, unsqueeze,
-                              var, where)
+from fastnn.functions import (abs, argmax, argmin, cat, clamp, concat, exp, flatten, log, log_softmax, matmul, max,
+                              maximum, mean, min, minimum, permute, relu, reshape, sigmoid, softmax, sqrt, squeeze,
+                              stack, std, sum, tanh, transpose, unsqueeze, var, where)
 from fastnn.io import load, save
 from fastnn.random import Generator, initial_seed, manual_seed
 from fastnn.tensor import Tensor, is_tensor

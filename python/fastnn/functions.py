@@ -53,6 +53,26 @@ def clamp(x, min=None, max=None):
     return x.clamp(min, max)
 
 
+def relu(x):
+    return x.relu()
+
+
+def sigmoid(x):
+    return x.sigmoid()
+
+
+def tanh(x):
+    return x.tanh()
+
+
+def softmax(x, dim):
+    return x.softmax(dim)
+
+
+def log_softmax(x, dim):
+    return x.log_softmax(dim)
+
+
 def matmul(a, b):
     return a @ b
 

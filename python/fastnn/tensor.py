@@ -6,7 +6,7 @@ The array lives in `_data`; every differentiable method goes through one Functio
 import numpy as np
 
 from fastnn import _backend
-from fastnn.autograd import arithmetic, engine, pointwise, reduction, shape
+from fastnn.autograd import activation, arithmetic, engine, pointwise, reduction, shape
 from fastnn.autograd.engine import is_grad_enabled
 
 _FLOATING = "fc"
@@ -548,6 +548,21 @@ class Tensor:
 
     def square(self):
         return self * self
+
+    def relu(self):
+        return activation.ReLU.apply(self)
+
+    def sigmoid(self):
+        return activation.Sigmoid.apply(self)
+
+    def tanh(self):
+        return activation.Tanh.apply(self)
+
+    def softmax(self, dim):
+        return activation.Softmax.apply(self, dim)
+
+    def log_softmax(self, dim):
+        return activation.LogSoftmax.apply(self, dim)
 
     # ------------------------------------------------------------------------------------ repr
     def __repr__(self):

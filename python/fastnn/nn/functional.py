@@ -9,9 +9,14 @@ import warnings
 
 import numpy as np
 
+from fastnn.autograd import activation as _act
+from fastnn.autograd import dropout as _dropout
 from fastnn.autograd import linear as _linear
+from fastnn.autograd import loss as _cls_loss
 from fastnn.autograd import regression_loss as _loss
+from fastnn.autograd.engine import is_grad_enabled
 from fastnn.nn._reduction import check_reduction, legacy_reduction
+from fastnn.random import default_generator
 from fastnn.tensor import Tensor
 
 
@@ -177,3 +182,160 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
                          f"{tuple(target.shape)} cannot be broadcast together") from None
     return _loss.KLDivLoss.apply(input, target, bool(log_target), reduction)
 
+
+
+# ------------------------------------------------------------------------------- activations
+def _maybe_inplace(input, result, inplace):
+    """inplace=True writes the result into input's storage when no graph needs the old values
+    (input does not require grad, or grad mode is off); otherwise it behaves as inplace=False."""
+    if inplace and not (input.requires_grad and is_grad_enabled()):
+        input._data[...] = result._data
+        return input
+    return result
+
+
+def relu(input, inplace=False):
+    return _maybe_inplace(input, _act.ReLU.apply(input), inplace)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return _maybe_inplace(input, _act.LeakyReLU.apply(input, float(negative_slope)), inplace)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return _maybe_inplace(input, _act.ELU.apply(input, float(alpha)), inplace)
+
+
+def sigmoid(input):
+    return _act.Sigmoid.apply(input)
+
+
+def tanh(input):
+    return _act.Tanh.apply(input)
+
+
+def silu(input, inplace=False):
+    return _maybe_inplace(input, _act.SiLU.apply(input), inplace)
+
+
+def gelu(input, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
+    return _act.GELU.apply(input, approximate)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    return _act.Softplus.apply(input, float(beta), float(threshold))
+
+
+def _softmax_dim(input, dim, function):
+    """PyTorch's implicit dim for softmax(dim=None): 0 for 0-, 1- and 3-D input, else 1."""
+    if dim is not None:
+        return dim
+    warnings.warn(f"Implicit dimension choice for {function} has been deprecated. Change the call to include dim=X "
+                  "as an argument.", stacklevel=3)
+    return 0 if input.ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    return _act.Softmax.apply(input, _softmax_dim(input, dim, "softmax"))
+
+
+def log_softmax(input, dim=None, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    return _act.LogSoftmax.apply(input, _softmax_dim(input, dim, "log_softmax"))
+
+
+# ----------------------------------------------------------------------------------- dropout
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zeroes elements with probability p and scales the rest by 1 / (1 - p) while training."""
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    result = _dropout.Dropout.apply(input, float(p), default_generator.next_seed())
+    return _maybe_inplace(input, result, inplace)
+
+
+# ------------------------------------------------------------------------ classification losses
+def _class_last(input, target, function):
+    """input [N, C, d1, ...] -> [N*d1*..., C] (and target alike); [C] -> [1, C]; [N, C] as is."""
+    if input.ndim == 1:
+        return input.unsqueeze(0), target.reshape(1) if target.ndim == 0 else target.unsqueeze(0), ()
+    if input.ndim == 2:
+        return input, target, None
+    classes = input.shape[1]
+    order = (0,) + tuple(range(2, input.ndim)) + (1,)
+    spatial = (input.shape[0],) + tuple(input.shape[2:])
+    flat_input = input.permute(order).reshape(-1, classes)
+    if target.dtype.kind == "f":
+        flat_target = target.permute(order).reshape(-1, classes)
+    else:
+        if tuple(target.shape) != spatial:
+            raise ValueError(f"{function}(): target must have shape {spatial} for input of shape "
+                             f"{tuple(input.shape)}, got {tuple(target.shape)}")
+        flat_target = target.reshape(-1)
+    return flat_input, flat_target, spatial
+
+
+def _check_class_target(input, target, function):
+    _check_pair(input, target, function)
+    if target.dtype.kind == "f":
+        if tuple(target.shape) != tuple(input.shape):
+            raise ValueError(f"{function}(): probability targets must have the input's shape "
+                             f"{tuple(input.shape)}, got {tuple(target.shape)}")
+    elif target.dtype.kind not in "iu":
+        raise TypeError(f"{function}(): target must hold class indices (integers) or class probabilities "
+                        f"(floats), got dtype {target.dtype}")
+
+
+def _weight_array(weight, classes, function):
+    if weight is None:
+        return None
+    _check_tensor(weight, "weight", function)
+    if tuple(weight.shape) != (classes,):
+        raise ValueError(f"{function}(): weight must have shape ({classes},) (one weight per class), "
+                         f"got {tuple(weight.shape)}")
+    return weight._data
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+                  label_smoothing=0.0):
+    """log_softmax + NLL over the class dim (dim 1, or 0 for unbatched [C] input), fused."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction)
+    _check_class_target(input, target, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing!r}")
+    logits, flat_target, spatial = _class_last(input, target, "cross_entropy")
+    if flat_target.dtype.kind == "f" and flat_target.dtype != logits.dtype:
+        flat_target = flat_target.to(logits.dtype)
+    weights = _weight_array(weight, logits.shape[1], "cross_entropy")
+    if weights is not None and weights.dtype != logits.dtype:
+        weights = weights.astype(logits.dtype)
+    loss = _cls_loss.CrossEntropy.apply(logits, flat_target._data, weights, int(ignore_index),
+                                        float(label_smoothing), reduction)
+    return _restore_spatial(loss, spatial, reduction)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """Negative log-likelihood of class indices, given log-probabilities (class dim 1)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction)
+    _check_pair(input, target, "nll_loss")
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"nll_loss(): target must hold class indices (integers), got dtype {target.dtype}")
+    log_probs, flat_target, spatial = _class_last(input, target, "nll_loss")
+    weights = _weight_array(weight, log_probs.shape[1], "nll_loss")
+    loss = _cls_loss.NLL.apply(log_probs, flat_target._data.astype(np.int64, copy=False), weights,
+                               int(ignore_index), reduction)
+    return _restore_spatial(loss, spatial, reduction)
+
+
+def _restore_spatial(loss, spatial, reduction):
+    if reduction != "none" or spatial is None:
+        return loss
+    return loss.reshape(spatial)
