@@ -6,5 +6,6 @@ namespace fastnn::bindings {
 
 void bind_config(pybind11::module_& m);
 void bind_gemm(pybind11::module_& m);
+void bind_optim(pybind11::module_& m);
 
 }  // namespace fastnn::bindings
