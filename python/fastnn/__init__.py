@@ -13,3 +13,4 @@ from fastnn.random import Generator, initial_seed, manual_seed
 from fastnn.tensor import Tensor, is_tensor
 
 __version__ = "0.1.0"
+from fastnn import optim
