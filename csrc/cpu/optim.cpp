@@ -1,6 +1,9 @@
 // Fused optimizer updates; the formulas are in optim.h. Buffers that an option turns off are
 // nullptr, so each such option selects a separate loop (a template argument) instead of a branch
-// inside the loop: the vectoriser may then load every pointer the loop body names.
+// inside the loop: the vectoriser may then load every pointer the loop body names. Inside the
+// loops, both sides of a choice are computed and then selected: under the default
+// -ftrapping-math the compiler may not speculate floating-point arithmetic out of a branch, and a
+// branch stops vectorisation.
 #include "cpu/optim.h"
 
 #include <cmath>
@@ -23,16 +26,22 @@ void for_each_element(int64_t n, const Body& body) {
   });
 }
 
-// PyTorch's lerp: the form whose rounding error is small for the given weight.
+// PyTorch's lerp(from, to, weight) for a fixed weight: from + weight (to - from) when
+// |weight| < 0.5, else to - (to - from)(1 - weight), the form whose rounding error is small. Both
+// are base + (to - from) coef (x - y == x + (-y) exactly), so the loop body has no branch.
 template <class T>
-inline T lerp(T from, T to, T weight) {
-  return std::abs(weight) < T(0.5) ? from + weight * (to - from) : to - (to - from) * (T(1) - weight);
-}
+struct Lerp {
+  T coef;
+  bool from_start;
+  explicit Lerp(T weight) : coef(std::abs(weight) < T(0.5) ? weight : -(T(1) - weight)),
+                            from_start(std::abs(weight) < T(0.5)) {}
+  T operator()(T from, T to) const { return (from_start ? from : to) + (to - from) * coef; }
+};
 
 // torch.maximum: NaN in either argument gives NaN.
 template <class T>
 inline T maximum(T a, T b) {
-  return (a > b || a != a) ? a : b;
+  return ((a > b) | (a != a)) ? a : b;
 }
 
 // The gradient term every optimizer starts from: -grad when maximizing, plus the L2 penalty.
@@ -43,8 +52,8 @@ struct EffectiveGrad {
   EffectiveGrad(bool maximize, double weight_decay, bool decoupled)
       : sign(maximize ? T(-1) : T(1)), wd(T(weight_decay)), l2(weight_decay != 0 && !decoupled) {}
   T operator()(T grad, T param) const {
-    T g = sign * grad;
-    return l2 ? g + wd * param : g;
+    const T g = sign * grad, penalized = g + wd * param;
+    return l2 ? penalized : g;
   }
 };
 
@@ -66,7 +75,8 @@ void sgd_loop(T* param, T* buf, const T* grad, int64_t n, const SgdOptions& o) {
       if constexpr (kFirst) b = g;
       else b = buf[i] * momentum + keep * g;
       buf[i] = b;
-      g = nesterov ? g + momentum * b : b;
+      const T nesterov_g = g + momentum * b;
+      g = nesterov ? nesterov_g : b;
     }
     param[i] = param[i] + neg_lr * g;
   });
@@ -75,6 +85,7 @@ void sgd_loop(T* param, T* buf, const T* grad, int64_t n, const SgdOptions& o) {
 template <class T, bool kCentered, bool kMomentum>
 void rmsprop_loop(T* param, T* square_avg, T* grad_avg, T* buf, const T* grad, int64_t n, const RmspropOptions& o) {
   const EffectiveGrad<T> effective(o.maximize, o.weight_decay, false);
+  const Lerp<T> toward_grad(T(1 - o.alpha));
   const T neg_lr = T(-o.lr), alpha = T(o.alpha), one_minus_alpha = T(1 - o.alpha), eps = T(o.eps),
           momentum = T(o.momentum);
   for_each_element(n, [=](int64_t i) {
@@ -83,7 +94,7 @@ void rmsprop_loop(T* param, T* square_avg, T* grad_avg, T* buf, const T* grad, i
     square_avg[i] = sq;
     T avg;
     if constexpr (kCentered) {
-      const T ga = lerp(grad_avg[i], g, one_minus_alpha);
+      const T ga = toward_grad(grad_avg[i], g);
       grad_avg[i] = ga;
       avg = std::sqrt(sq + T(-1) * ga * ga) + eps;
     } else {
@@ -103,16 +114,16 @@ template <class T, bool kAmsgrad>
 void adam_loop(T* param, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, double t, const T* grad, int64_t n,
                const AdamOptions& o) {
   const EffectiveGrad<T> effective(o.maximize, o.weight_decay, o.decoupled_weight_decay);
-  const bool decay = o.decoupled_weight_decay && o.weight_decay != 0;
-  const T shrink = T(1 - o.lr * o.weight_decay);
-  const T w1 = T(1 - o.beta1), beta2 = T(o.beta2), w2 = T(1 - o.beta2), eps = T(o.eps);
+  const T shrink = o.decoupled_weight_decay && o.weight_decay != 0 ? T(1 - o.lr * o.weight_decay) : T(1);
+  const Lerp<T> toward_grad(T(1 - o.beta1));
+  const T beta2 = T(o.beta2), w2 = T(1 - o.beta2), eps = T(o.eps);
   const double bias_correction1 = 1 - std::pow(o.beta1, t), bias_correction2 = 1 - std::pow(o.beta2, t);
   const T neg_step_size = T(-(o.lr / bias_correction1));
   const T bias_correction2_sqrt = T(std::pow(bias_correction2, 0.5));
   for_each_element(n, [=](int64_t i) {
-    const T p = decay ? param[i] * shrink : param[i];
+    const T p = param[i] * shrink;  // shrink is 1 (exact) without decoupled decay
     const T g = effective(grad[i], p);
-    const T m = lerp(exp_avg[i], g, w1);
+    const T m = toward_grad(exp_avg[i], g);
     exp_avg[i] = m;
     T v = exp_avg_sq[i] * beta2 + w2 * g * g;
     exp_avg_sq[i] = v;
@@ -169,11 +180,12 @@ template <class T>
 void adamax_step(T* param, T* exp_avg, T* exp_inf, float* step, const T* grad, int64_t n, const AdamaxOptions& o) {
   const double t = next_step(step);
   const EffectiveGrad<T> effective(o.maximize, o.weight_decay, false);
-  const T w1 = T(1 - o.beta1), beta2 = T(o.beta2), eps = T(o.eps);
+  const Lerp<T> toward_grad(T(1 - o.beta1));
+  const T beta2 = T(o.beta2), eps = T(o.eps);
   const T neg_clr = T(-(o.lr / (1 - std::pow(o.beta1, t))));
   for_each_element(n, [=](int64_t i) {
     const T g = effective(grad[i], param[i]);
-    const T m = lerp(exp_avg[i], g, w1);
+    const T m = toward_grad(exp_avg[i], g);
     exp_avg[i] = m;
     const T u = maximum(exp_inf[i] * beta2, std::abs(g) + eps);
     exp_inf[i] = u;
@@ -194,13 +206,13 @@ void nadam_step(T* param, T* exp_avg, T* exp_avg_sq, float* step, float* mu_prod
   const T exp_avg_coef = T((-o.lr * mu_next) / (1.0 - mu_product_next));
 
   const EffectiveGrad<T> effective(o.maximize, o.weight_decay, o.decoupled_weight_decay);
-  const bool decay = o.decoupled_weight_decay && o.weight_decay != 0;
-  const T shrink = T(1 - o.lr * o.weight_decay);
-  const T w1 = T(1 - o.beta1), beta2 = T(o.beta2), w2 = T(1 - o.beta2), eps = T(o.eps), bc2 = T(bias_correction2);
+  const T shrink = o.decoupled_weight_decay && o.weight_decay != 0 ? T(1 - o.lr * o.weight_decay) : T(1);
+  const Lerp<T> toward_grad(T(1 - o.beta1));
+  const T beta2 = T(o.beta2), w2 = T(1 - o.beta2), eps = T(o.eps), bc2 = T(bias_correction2);
   for_each_element(n, [=](int64_t i) {
-    const T p = decay ? param[i] * shrink : param[i];
+    const T p = param[i] * shrink;  // shrink is 1 (exact) without decoupled decay
     const T g = effective(grad[i], p);
-    const T m = lerp(exp_avg[i], g, w1);
+    const T m = toward_grad(exp_avg[i], g);
     exp_avg[i] = m;
     const T v = exp_avg_sq[i] * beta2 + w2 * g * g;
     exp_avg_sq[i] = v;
