@@ -9,5 +9,6 @@ void bind_gemm(pybind11::module_& m);
 void bind_activation(pybind11::module_& m);
 void bind_softmax_loss(pybind11::module_& m);
 void bind_dropout(pybind11::module_& m);
+void bind_optim(pybind11::module_& m);
 
 }  // namespace fastnn::bindings

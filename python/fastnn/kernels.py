@@ -164,3 +164,47 @@ def dropout_forward(x, p, seed, offset=0, out=None, mask=None):
 def dropout_backward(grad_out, mask, p, out=None):
     """grad_in = grad_out * mask / (1 - p) (0 when p = 1); mask uint8 or bool from the forward."""
     return _C.dropout_backward(grad_out, mask, p, out)
+
+
+# ----------------------------------------------------------------------------------- optimizers
+# One fused, in-place update per call (formulas in csrc/cpu/optim.h, PyTorch's arithmetic). param
+# and the state buffers must be C-contiguous, writeable arrays of param's dtype and shape (never
+# converted: a copy would be updated instead); grad may have any strides. step and mu_product
+# are writeable 0-D float32 arrays; each call adds 1 to step first.
+
+def sgd_step(param, momentum_buffer, first_step, grad, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+             nesterov=False, maximize=False):
+    """SGD; momentum_buffer is None when momentum == 0 and is (over)written when first_step."""
+    _C.sgd_step(param, momentum_buffer, first_step, grad, lr, momentum, dampening, weight_decay, nesterov, maximize)
+
+
+def adagrad_step(param, sum, step, grad, lr, lr_decay=0.0, weight_decay=0.0, eps=1e-10, maximize=False):
+    """Adagrad; `sum` accumulates squared gradients."""
+    _C.adagrad_step(param, sum, step, grad, lr, lr_decay, weight_decay, eps, maximize)
+
+
+def rmsprop_step(param, square_avg, grad_avg, momentum_buffer, step, grad, lr, alpha=0.99, eps=1e-8,
+                 weight_decay=0.0, momentum=0.0, maximize=False):
+    """RMSprop; grad_avg is None unless centered, momentum_buffer None unless momentum > 0."""
+    _C.rmsprop_step(param, square_avg, grad_avg, momentum_buffer, step, grad, lr, alpha, eps, weight_decay, momentum,
+                    maximize)
+
+
+def adam_step(param, exp_avg, exp_avg_sq, max_exp_avg_sq, step, grad, lr, beta1=0.9, beta2=0.999, eps=1e-8,
+              weight_decay=0.0, decoupled_weight_decay=False, maximize=False):
+    """Adam (AdamW with decoupled_weight_decay); max_exp_avg_sq is None unless amsgrad."""
+    _C.adam_step(param, exp_avg, exp_avg_sq, max_exp_avg_sq, step, grad, lr, beta1, beta2, eps, weight_decay,
+                 decoupled_weight_decay, maximize)
+
+
+def adamax_step(param, exp_avg, exp_inf, step, grad, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
+                maximize=False):
+    """Adamax; exp_inf is the exponentially weighted infinity norm."""
+    _C.adamax_step(param, exp_avg, exp_inf, step, grad, lr, beta1, beta2, eps, weight_decay, maximize)
+
+
+def nadam_step(param, exp_avg, exp_avg_sq, step, mu_product, grad, lr, beta1=0.9, beta2=0.999, eps=1e-8,
+               weight_decay=0.0, momentum_decay=4e-3, decoupled_weight_decay=False, maximize=False):
+    """NAdam; mu_product (start at 1) is the running product of the momentum coefficients."""
+    _C.nadam_step(param, exp_avg, exp_avg_sq, step, mu_product, grad, lr, beta1, beta2, eps, weight_decay,
+                  momentum_decay, decoupled_weight_decay, maximize)
