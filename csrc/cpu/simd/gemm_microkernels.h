@@ -32,6 +32,9 @@ struct GemmMicroKernels {
   void (*pack_a)(int64_t rows, int64_t kc, const T* a, int64_t rs, int64_t cs, T* dst);
   // Packs rows [0, kc) x cols [0, cols) of B(p, j) = b[p*rs + j*cs] into ceil(cols/NR) panels.
   void (*pack_b)(int64_t kc, int64_t cols, const T* b, int64_t rs, int64_t cs, T* dst);
+  // Runs `steps` rounds of MR*NR/width independent register FMAs; returns the flops done. Timed by
+  // the benchmarks to get the machine's real peak (clock x FMA pipes x width, all unknown here).
+  int64_t (*fma_probe)(int64_t steps);
 };
 
 const GemmMicroKernels<float>& gemm_microkernels_f32(SimdLevel level);
