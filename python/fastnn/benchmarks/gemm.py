@@ -71,7 +71,8 @@ def run(quick=False, thread_counts=THREADS, log=print):
         flops = 2.0 * m * n * k
         for t in thread_counts:
             with timing.threads(t):
-                seconds = timing.measure(impls, repetitions, block_seconds)
+                settle = timing.POOL_SETTLE_SECONDS if t > 1 else 0.0
+                seconds = timing.measure(impls, repetitions, block_seconds, settle)
             peak = env["peak_gflops"][str(t)]
             gflops = {name: flops / s * 1e-9 for name, s in seconds.items()}
             row = {

@@ -66,13 +66,20 @@ def _time_block(fn, calls):
     return (time.perf_counter() - start) / calls
 
 
-def measure(impls, repetitions, block_seconds):
+# Idle threads of a pool keep spinning on their cores after a call (OpenBLAS for about 0.1 s,
+# libgomp for milliseconds): measured here, fastnn on 2 threads right after NumPy ran at half
+# speed, and NumPy right after fastnn lost a quarter. Before each timed block on more than one
+# thread the previous library's pool is given this long to fall asleep.
+POOL_SETTLE_SECONDS = 0.1
+
+
+def measure(impls, repetitions, block_seconds, settle_seconds=0.0):
     """Median seconds per call of each callable in `impls` (name -> fn), timed in alternation.
 
     Each repetition times a block of back-to-back calls of one implementation (at least
-    `block_seconds` long, so timer resolution and call overhead vanish), after warm-up calls of
-    about a millisecond: those absorb the previous implementation's thread pool still spinning on
-    the cores, and bring this one's threads, caches and workspace back.
+    `block_seconds` long, so timer resolution and call overhead vanish), after `settle_seconds`
+    of idling and about a millisecond of warm-up calls that bring this implementation's threads,
+    caches and workspace back.
     """
     calls = {}
     for name, fn in impls.items():
@@ -82,6 +89,7 @@ def measure(impls, repetitions, block_seconds):
     samples = {name: [] for name in impls}
     for _ in range(repetitions):
         for name, fn in impls.items():
+            time.sleep(settle_seconds)
             warm_until = time.perf_counter() + 1e-3
             fn()
             while time.perf_counter() < warm_until:
