@@ -7,8 +7,9 @@
 // Threads split the packing and the tiles of each block (never K): one OpenMP region per call,
 // with barriers between packing and compute.
 // Small problems skip packing: tiles read A and B in place when B's rows are contiguous.
-// Edge tiles (and C without unit column stride) go through a small tile buffer and a scalar
-// epilogue, so nothing outside the matrices is ever read or written.
+// Edge tiles store (and, unpacked, load B) with masked vectors, so nothing outside the matrices
+// is ever read or written; only C without unit column stride goes through a tile buffer and a
+// scalar epilogue.
 #include "cpu/gemm.h"
 
 #include <algorithm>
@@ -112,30 +113,26 @@ void gemm_empty_k(const GemmProblem<T>& g) {
 
 template <class T>
 void gemm_unpacked(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
-  const int64_t mr_full = uk.mr, nr_full = uk.nr;
-  const int64_t tiles_m = ceil_div(g.m, mr_full), tiles_n = ceil_div(g.n, nr_full);
+  const int64_t MR = uk.mr, NR = uk.nr;
+  const int64_t tiles_m = ceil_div(g.m, MR), tiles_n = ceil_div(g.n, NR);
   const TileEpilogue<T> ep{g.alpha, g.beta, g.bias, g.act == Activation::relu};
   parallel_region(threads_for(g), [&](int tid, int nworkers) {
     int64_t first, last;
     split_range(tiles_m * tiles_n, tid, nworkers, &first, &last);
     for (int64_t t = first; t < last; ++t) {
-      const int64_t i0 = (t % tiles_m) * mr_full, j0 = (t / tiles_m) * nr_full;
-      const int64_t mr = std::min(mr_full, g.m - i0), nr = std::min(nr_full, g.n - j0);
+      const int64_t i0 = (t % tiles_m) * MR, j0 = (t / tiles_m) * NR;
+      const int64_t mr = std::min(MR, g.m - i0), nr = std::min(NR, g.n - j0);
       const T* a = g.a + i0 * g.rs_a;
       const T* b = g.b + j0 * g.cs_b;
       T* c = g.c + i0 * g.rs_c + j0 * g.cs_c;
       TileEpilogue<T> tile_ep = ep;
       if (tile_ep.bias) tile_ep.bias += j0;
-      if (mr == mr_full && nr == nr_full && g.cs_c == 1) {
-        uk.strided(g.k, a, g.rs_a, g.cs_a, b, g.rs_b, c, g.rs_c, tile_ep);
+      if (g.cs_c == 1) {
+        uk.strided(g.k, a, g.rs_a, g.cs_a, b, g.rs_b, c, g.rs_c, mr, nr, tile_ep);
       } else {
-        T* a_panel = workspace_array<T>(WorkspaceSlot::gemm_tile, (mr_full + nr_full) * g.k + mr_full * nr_full);
-        T* b_panel = a_panel + mr_full * g.k;
-        T* tile = b_panel + nr_full * g.k;
-        uk.pack_a(mr, g.k, a, g.rs_a, g.cs_a, a_panel);
-        uk.pack_b(g.k, nr, b, g.rs_b, g.cs_b, b_panel);
-        uk.packed(g.k, a_panel, b_panel, tile, nr_full, raw_accumulators<T>());
-        store_tile_scalar(tile, nr_full, mr, nr, c, g.rs_c, g.cs_c, tile_ep);
+        T* tile = workspace_array<T>(WorkspaceSlot::gemm_tile, MR * NR);
+        uk.strided(g.k, a, g.rs_a, g.cs_a, b, g.rs_b, tile, NR, mr, nr, raw_accumulators<T>());
+        store_tile_scalar(tile, NR, mr, nr, c, g.rs_c, g.cs_c, tile_ep);
       }
     }
   });
@@ -185,11 +182,11 @@ void gemm_packed(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
             T* c = g.c + i0 * g.rs_c + j0 * g.cs_c;
             const TileEpilogue<T> ep{g.alpha, first_k ? g.beta : T(1),
                                      last_k && g.bias ? g.bias + j0 : nullptr, last_k && relu};
-            if (mr == MR && nr == NR && g.cs_c == 1) {
-              uk.packed(kc, a_panel, b_panel, c, g.rs_c, ep);
+            if (g.cs_c == 1) {
+              uk.packed(kc, a_panel, b_panel, c, g.rs_c, mr, nr, ep);
             } else {
               T* tile = workspace_array<T>(WorkspaceSlot::gemm_tile, MR * NR);
-              uk.packed(kc, a_panel, b_panel, tile, NR, raw_accumulators<T>());
+              uk.packed(kc, a_panel, b_panel, tile, NR, mr, nr, raw_accumulators<T>());
               store_tile_scalar(tile, NR, mr, nr, c, g.rs_c, g.cs_c, ep);
             }
           }

@@ -23,11 +23,14 @@ struct TileEpilogue {
 template <class T>
 struct GemmMicroKernels {
   int mr, nr;
-  // Full tile from packed panels: C[MR x NR] (row stride ldc, unit column stride).
-  void (*packed)(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t ldc, const TileEpilogue<T>& ep);
-  // Full tile straight from the operands: A(i, p) = a[i*rs_a + p*cs_a], B(p, j) = b[p*ldb + j].
+  // A tile from packed panels into C (row stride ldc, unit column stride); only rows [0, rows)
+  // x cols [0, cols) of the MR x NR tile are stored (1 <= rows <= MR, 1 <= cols <= NR).
+  void (*packed)(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t ldc, int64_t rows, int64_t cols,
+                 const TileEpilogue<T>& ep);
+  // The same straight from the operands, A(i, p) = a[i*rs_a + p*cs_a], B(p, j) = b[p*ldb + j],
+  // reading only rows [0, rows) of A and cols [0, cols) of B.
   void (*strided)(int64_t kc, const T* a, int64_t rs_a, int64_t cs_a, const T* b, int64_t ldb, T* c,
-                  int64_t ldc, const TileEpilogue<T>& ep);
+                  int64_t ldc, int64_t rows, int64_t cols, const TileEpilogue<T>& ep);
   // Packs rows [0, rows) x cols [0, kc) of A(i, p) = a[i*rs + p*cs] into ceil(rows/MR) panels.
   void (*pack_a)(int64_t rows, int64_t kc, const T* a, int64_t rs, int64_t cs, T* dst);
   // Packs rows [0, kc) x cols [0, cols) of B(p, j) = b[p*rs + j*cs] into ceil(cols/NR) panels.
