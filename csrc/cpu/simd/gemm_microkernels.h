@@ -35,6 +35,10 @@ struct GemmMicroKernels {
   void (*pack_a)(int64_t rows, int64_t kc, const T* a, int64_t rs, int64_t cs, T* dst);
   // Packs rows [0, kc) x cols [0, cols) of B(p, j) = b[p*rs + j*cs] into ceil(cols/NR) panels.
   void (*pack_b)(int64_t kc, int64_t cols, const T* b, int64_t rs, int64_t cs, T* dst);
+  // Dot form: out[i*dot_cols + j] = sum_p A(i, p) B(p, j) for i < rows (<= dot_rows) and
+  // j < cols (<= dot_cols), A(i, p) = a[i*lda + p], B(p, j) = b[j*ldb + p]; raw sums, no epilogue.
+  int dot_rows, dot_cols;
+  void (*dot)(int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb, int64_t rows, int64_t cols, T* out);
   // Runs `steps` rounds of MR*NR/width independent register FMAs; returns the flops done. Timed by
   // the benchmarks to get the machine's real peak (clock x FMA pipes x width, all unknown here).
   int64_t (*fma_probe)(int64_t steps);
