@@ -99,8 +99,9 @@ def measure(impls, repetitions, block_seconds, settle_seconds=0.0):
 
 
 def peak_gflops(n_threads):
-    """The machine's measured float32 FMA peak on `n_threads` cores (median of 5 probes)."""
-    return statistics.median(_C.fma_peak_gflops(n_threads, 0.05) for _ in range(5))
+    """The machine's measured float32 FMA peak on `n_threads` cores: the best of 5 probes, since
+    on a shared machine any slower probe measured the other jobs, not the cores."""
+    return max(_C.fma_peak_gflops(n_threads, 0.05) for _ in range(5))
 
 
 def geometric_mean(values):
