@@ -7,12 +7,18 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m fastnn", description="fastnn command line")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("info", help="print the build and run-time configuration")
+    bench = commands.add_parser("bench", help="kernel benchmarks against NumPy and PyTorch")
+    from fastnn.benchmarks import gemm  # light: NumPy and fastnn only until the benchmark runs
+
+    gemm.add_arguments(bench)
     args = parser.parse_args(argv)
 
     if args.command == "info":
         import fastnn
 
         fastnn.show_config()
+    elif args.command == "bench":
+        return gemm.run_from_args(args)
     return 0
 
 
