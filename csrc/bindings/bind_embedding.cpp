@@ -22,7 +22,7 @@ py::array checked_ids(py::handle obj, int64_t num_embeddings) {
   const int64_t* id = static_cast<const int64_t*>(ids.data());
   for (int64_t i = 0; i < ids.size(); ++i)
     if (id[i] < 0 || id[i] >= num_embeddings)
-      throw py::value_error("index " + std::to_string(id[i]) + " (at flat position " + std::to_string(i) +
+      throw_index_out_of_range("index " + std::to_string(id[i]) + " (at flat position " + std::to_string(i) +
                             " of indices) is out of range: expected 0 <= index < num_embeddings = " +
                             std::to_string(num_embeddings));
   return ids;
