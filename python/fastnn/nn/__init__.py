@@ -9,3 +9,4 @@ from fastnn.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Gaussi
                             L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
 from fastnn.nn.module import Module
 from fastnn.nn.parameter import Parameter
+from fastnn.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell, RNNBase, RNNCellBase
