@@ -208,3 +208,83 @@ def nadam_step(param, exp_avg, exp_avg_sq, step, mu_product, grad, lr, beta1=0.9
     """NAdam; mu_product (start at 1) is the running product of the momentum coefficients."""
     _C.nadam_step(param, exp_avg, exp_avg_sq, step, mu_product, grad, lr, beta1, beta2, eps, weight_decay,
                   momentum_decay, decoupled_weight_decay, maximize)
+
+
+# ------------------------------------------------------------------------------ recurrent layers
+# One layer, one direction, PyTorch layouts: x [T, B, I] (time-major), states [B, H],
+# weight_ih [G*H, I], weight_hh [G*H, H], biases [G*H] or both None (G = 4 LSTM i,f,g,o; 3 GRU
+# r,z,n; 1 RNN). h0 / c0 None means zeros. `reverse` runs t = T-1 .. 0 (y[t] is still the state
+# after input t). Forward returns the output and what backward needs: `cell` [T, B, H] (LSTM cell
+# states) and `gates` [T, B, 4H] (LSTM activated i,f,g,o; GRU r, z, n, W_hn h + b_hn). Backward
+# takes the gradients of y and of the final states (None for zeros) and returns
+# (dx or None when input_grad is False, dh0 / dc0 or None when the state was None, dW_ih, dW_hh,
+# db_ih, db_hh or None without bias). Cells are one step: x [B, I], outputs [B, H] / [B, 4H].
+
+def lstm_forward(input, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=False):
+    """-> (y [T, B, H], cell [T, B, H], gates [T, B, 4H]); h_n = y[-1] (reverse: y[0]), likewise c_n."""
+    return _C.lstm_forward(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, reverse)
+
+
+def lstm_backward(grad_output, grad_h_n, grad_c_n, input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, output,
+                  cell, gates, reverse=False, input_grad=True):
+    """-> (dx, dh0, dc0, dW_ih, dW_hh, db_ih, db_hh)."""
+    return _C.lstm_backward(grad_output, grad_h_n, grad_c_n, input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh,
+                            output, cell, gates, reverse, input_grad)
+
+
+def gru_forward(input, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=False):
+    """-> (y [T, B, H], gates [T, B, 4H])."""
+    return _C.gru_forward(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, reverse)
+
+
+def gru_backward(grad_output, grad_h_n, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, output, gates,
+                 reverse=False, input_grad=True):
+    """-> (dx, dh0, dW_ih, dW_hh, db_ih, db_hh)."""
+    return _C.gru_backward(grad_output, grad_h_n, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, output, gates,
+                           reverse, input_grad)
+
+
+def rnn_forward(input, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, nonlinearity="tanh", reverse=False):
+    """-> y [T, B, H] (nonlinearity 'tanh' or 'relu'); y is all that backward needs."""
+    return _C.rnn_forward(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity, reverse)
+
+
+def rnn_backward(grad_output, grad_h_n, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, output,
+                 nonlinearity="tanh", reverse=False, input_grad=True):
+    """-> (dx, dh0, dW_ih, dW_hh, db_ih, db_hh)."""
+    return _C.rnn_backward(grad_output, grad_h_n, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, output,
+                           nonlinearity, reverse, input_grad)
+
+
+def lstm_cell_forward(input, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None):
+    """-> (h1, c1, gates [B, 4H])."""
+    return _C.lstm_cell_forward(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh)
+
+
+def lstm_cell_backward(grad_h1, grad_c1, input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, c1, gates,
+                       input_grad=True):
+    """-> (dx, dh0, dc0, dW_ih, dW_hh, db_ih, db_hh); grad_c1 may be None."""
+    return _C.lstm_cell_backward(grad_h1, grad_c1, input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, c1, gates,
+                                 input_grad)
+
+
+def gru_cell_forward(input, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None):
+    """-> (h1, gates [B, 4H])."""
+    return _C.gru_cell_forward(input, h0, weight_ih, weight_hh, bias_ih, bias_hh)
+
+
+def gru_cell_backward(grad_h1, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, gates, input_grad=True):
+    """-> (dx, dh0, dW_ih, dW_hh, db_ih, db_hh)."""
+    return _C.gru_cell_backward(grad_h1, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, gates, input_grad)
+
+
+def rnn_cell_forward(input, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, nonlinearity="tanh"):
+    """-> h1."""
+    return _C.rnn_cell_forward(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity)
+
+
+def rnn_cell_backward(grad_h1, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, h1, nonlinearity="tanh",
+                      input_grad=True):
+    """-> (dx, dh0, dW_ih, dW_hh, db_ih, db_hh)."""
+    return _C.rnn_cell_backward(grad_h1, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, h1, nonlinearity,
+                                input_grad)
