@@ -12,6 +12,8 @@ def f64(x):
 
 
 # ----------------------------------------------------------------------------------------- gemm
+
+
 def gemm(a, b, c=None, alpha=1.0, beta=0.0, trans_a=False, trans_b=False, bias=None, activation=None):
     """activation(alpha * op(a) @ op(b) + beta * c + bias), computed in float64."""
     opa = f64(a).T if trans_a else f64(a)
@@ -27,6 +29,8 @@ def gemm(a, b, c=None, alpha=1.0, beta=0.0, trans_a=False, trans_b=False, bias=N
 
 
 # --------------------------------------------------------------------------------------- losses
+
+
 def reduce_loss(loss, reduction, batch=None):
     """'none' -> elementwise, 'sum' -> total, 'mean' -> total / count, 'batchmean' -> total / batch."""
     if reduction == "none":
@@ -99,6 +103,8 @@ def kl_div(input, target, reduction="mean", log_target=False):
 
 
 # ------------------------------------------------------------------------------ grad clipping
+
+
 def clip_grad_norm(grads, max_norm, norm_type=2.0):
     """(total norm, clipped gradients): the norm of the per-gradient norms, then one common scale."""
     grads = [f64(g) for g in grads]
@@ -180,6 +186,8 @@ def activation_backward(name, grad_out, x, negative_slope=0.01, alpha=1.0, appro
 
 
 # --------------------------------------------------------------------------------------- softmax
+
+
 def softmax(x, dim=-1):
     x = f64(x)
     e = np.exp(x - np.max(x, axis=dim, keepdims=True))
@@ -205,6 +213,8 @@ def log_softmax_backward(grad_out, x, dim=-1):
 
 
 # --------------------------------------------------------------------------------- cross-entropy
+
+
 def cross_entropy(logits, target, weight=None, ignore_index=-100, label_smoothing=0.0, reduction="mean"):
     """torch.nn.functional.cross_entropy on [N, C] logits, written from its formula, row by row."""
     x = f64(logits)
@@ -270,6 +280,8 @@ def cross_entropy_backward(grad_loss, logits, target, weight=None, ignore_index=
 
 
 # --------------------------------------------------------------------------------------- dropout
+
+
 def dropout(x, mask, p):
     """x * mask / (1 - p), and x * 0 when p = 1 (so NaN stays NaN, as in PyTorch)."""
     scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
@@ -290,6 +302,8 @@ def activation_backward_from_output(name, grad_out, y):
 # One step of each optimizer's published update rule (the PyTorch documentation's algorithms),
 # in float64. `state` is a dict of float64 arrays/numbers updated in place; t is the step number
 # (1 for the first step); returns the new parameter.
+
+
 def _effective_grad(p, g, weight_decay, maximize):
     g = -f64(g) if maximize else f64(g)
     return g + weight_decay * p if weight_decay else g
@@ -382,6 +396,8 @@ def nadam_step(p, g, state, t, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.
 
 
 # ------------------------------------------------------------------------------ embeddings
+
+
 def embedding_forward(weight, ids):
     """Row ids[...] of weight, one at a time."""
     weight, ids = f64(weight), np.asarray(ids)
@@ -402,6 +418,8 @@ def embedding_backward(grad_out, ids, num_embeddings, padding_idx=None):
 
 
 # ------------------------------------------------------------------------------- attention
+
+
 def attention_probabilities(q, k, scale, mask=None, causal=False):
     """softmax over each row of scale * q k^T + mask for q [N, Tq, E], k [N, Tk, E]; a row with
     every key masked (-inf) gives zeros. Rows one at a time."""
@@ -434,3 +452,160 @@ def attention_backward(grad_out, q, k, v, scale, mask=None, causal=False):
     dp = np.einsum("nie,nje->nij", grad_out, v)
     ds = p * (dp - (dp * p).sum(-1, keepdims=True))
     return scale * np.einsum("nij,nje->nie", ds, k), scale * np.einsum("nij,nie->nje", ds, q), dv, ds
+
+
+# -------------------------------------------------------------------------- recurrent layers
+# One layer, one direction, time-major x [T, B, I]; PyTorch's gate orders (LSTM i, f, g, o; GRU
+# r, z, n). Forward returns the outputs and what the kernels save: LSTM (y, h_n, c_n, gates
+# [T, B, 4H] activated, cells [T, B, H]); GRU (y, h_n, gates [T, B, 4H] = r, z, n, W_hn h + b_hn);
+# RNN (y, h_n). Backward differentiates by hand, step by step in reverse, and returns
+# (dx, dh0[, dc0], dW_ih, dW_hh, db_ih, db_hh).
+
+
+def _rnn_order(steps, reverse):
+    return range(steps - 1, -1, -1) if reverse else range(steps)
+
+
+def _sigm(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _bias(b, n):
+    return np.zeros(n) if b is None else f64(b)
+
+
+def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+    x, w_ih, w_hh = f64(x), f64(w_ih), f64(w_hh)
+    steps, batch, _ = x.shape
+    hidden = w_hh.shape[1]
+    b = _bias(b_ih, 4 * hidden) + _bias(b_hh, 4 * hidden)
+    h = np.zeros((batch, hidden)) if h0 is None else f64(h0)
+    c = np.zeros((batch, hidden)) if c0 is None else f64(c0)
+    y = np.zeros((steps, batch, hidden))
+    cells = np.zeros((steps, batch, hidden))
+    gates = np.zeros((steps, batch, 4 * hidden))
+    for t in _rnn_order(steps, reverse):
+        a = x[t] @ w_ih.T + h @ w_hh.T + b
+        i, f, g, o = np.split(a, 4, axis=1)
+        i, f, g, o = _sigm(i), _sigm(f), np.tanh(g), _sigm(o)
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        y[t], cells[t], gates[t] = h, c, np.concatenate([i, f, g, o], axis=1)
+    return y, h, c, gates, cells
+
+
+def lstm_backward(dy, dh_n, dc_n, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+    y, _, _, gates, cells = lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
+    x, w_ih, w_hh, dy = f64(x), f64(w_ih), f64(w_hh), f64(dy)
+    steps, batch, _ = x.shape
+    hidden = w_hh.shape[1]
+    zeros = np.zeros((batch, hidden))
+    h_init = zeros if h0 is None else f64(h0)
+    c_init = zeros if c0 is None else f64(c0)
+    dh = zeros if dh_n is None else f64(dh_n).copy()
+    dc = zeros if dc_n is None else f64(dc_n).copy()
+    dx = np.zeros_like(x)
+    dw_ih, dw_hh, db = np.zeros_like(w_ih), np.zeros_like(w_hh), np.zeros(4 * hidden)
+    order = list(_rnn_order(steps, reverse))
+    for k in range(steps - 1, -1, -1):
+        t = order[k]
+        h_prev = h_init if k == 0 else y[order[k - 1]]
+        c_prev = c_init if k == 0 else cells[order[k - 1]]
+        i, f, g, o = np.split(gates[t], 4, axis=1)
+        dh = dh + dy[t]
+        tc = np.tanh(cells[t])
+        dc = dc + dh * o * (1 - tc ** 2)
+        da = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g ** 2),
+                             dh * tc * o * (1 - o)], axis=1)
+        dx[t] = da @ w_ih
+        dw_ih += da.T @ x[t]
+        dw_hh += da.T @ h_prev
+        db += da.sum(axis=0)
+        dh = da @ w_hh
+        dc = dc * f
+    return dx, dh, dc, dw_ih, dw_hh, db, db.copy()
+
+
+def gru_forward(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+    x, w_ih, w_hh = f64(x), f64(w_ih), f64(w_hh)
+    steps, batch, _ = x.shape
+    hidden = w_hh.shape[1]
+    bi, bh = _bias(b_ih, 3 * hidden), _bias(b_hh, 3 * hidden)
+    h = np.zeros((batch, hidden)) if h0 is None else f64(h0)
+    y = np.zeros((steps, batch, hidden))
+    gates = np.zeros((steps, batch, 4 * hidden))
+    for t in _rnn_order(steps, reverse):
+        xr, xz, xn = np.split(x[t] @ w_ih.T + bi, 3, axis=1)
+        hr, hz, hn = np.split(h @ w_hh.T + bh, 3, axis=1)
+        r, z = _sigm(xr + hr), _sigm(xz + hz)
+        n = np.tanh(xn + r * hn)
+        h = (1 - z) * n + z * h
+        y[t], gates[t] = h, np.concatenate([r, z, n, hn], axis=1)
+    return y, h, gates
+
+
+def gru_backward(dy, dh_n, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+    y, _, gates = gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse)
+    x, w_ih, w_hh, dy = f64(x), f64(w_ih), f64(w_hh), f64(dy)
+    steps, batch, _ = x.shape
+    hidden = w_hh.shape[1]
+    h_init = np.zeros((batch, hidden)) if h0 is None else f64(h0)
+    dh = np.zeros((batch, hidden)) if dh_n is None else f64(dh_n).copy()
+    dx = np.zeros_like(x)
+    dw_ih, dw_hh = np.zeros_like(w_ih), np.zeros_like(w_hh)
+    db_ih, db_hh = np.zeros(3 * hidden), np.zeros(3 * hidden)
+    order = list(_rnn_order(steps, reverse))
+    for k in range(steps - 1, -1, -1):
+        t = order[k]
+        h_prev = h_init if k == 0 else y[order[k - 1]]
+        r, z, n, hn = np.split(gates[t], 4, axis=1)
+        dh = dh + dy[t]
+        dan = dh * (1 - z) * (1 - n ** 2)
+        daz = dh * (h_prev - n) * z * (1 - z)
+        dar = dan * hn * r * (1 - r)
+        dgx = np.concatenate([dar, daz, dan], axis=1)
+        dgh = np.concatenate([dar, daz, dan * r], axis=1)
+        dx[t] = dgx @ w_ih
+        dw_ih += dgx.T @ x[t]
+        dw_hh += dgh.T @ h_prev
+        db_ih += dgx.sum(axis=0)
+        db_hh += dgh.sum(axis=0)
+        dh = dh * z + dgh @ w_hh
+    return dx, dh, dw_ih, dw_hh, db_ih, db_hh
+
+
+def rnn_forward(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", reverse=False):
+    x, w_ih, w_hh = f64(x), f64(w_ih), f64(w_hh)
+    steps, batch, _ = x.shape
+    hidden = w_hh.shape[1]
+    b = _bias(b_ih, hidden) + _bias(b_hh, hidden)
+    h = np.zeros((batch, hidden)) if h0 is None else f64(h0)
+    y = np.zeros((steps, batch, hidden))
+    for t in _rnn_order(steps, reverse):
+        a = x[t] @ w_ih.T + h @ w_hh.T + b
+        h = np.tanh(a) if nonlinearity == "tanh" else np.maximum(a, 0.0)
+        y[t] = h
+    return y, h
+
+
+def rnn_backward(dy, dh_n, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", reverse=False):
+    y, _ = rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, reverse)
+    x, w_ih, w_hh, dy = f64(x), f64(w_ih), f64(w_hh), f64(dy)
+    steps, batch, _ = x.shape
+    hidden = w_hh.shape[1]
+    h_init = np.zeros((batch, hidden)) if h0 is None else f64(h0)
+    dh = np.zeros((batch, hidden)) if dh_n is None else f64(dh_n).copy()
+    dx = np.zeros_like(x)
+    dw_ih, dw_hh, db = np.zeros_like(w_ih), np.zeros_like(w_hh), np.zeros(hidden)
+    order = list(_rnn_order(steps, reverse))
+    for k in range(steps - 1, -1, -1):
+        t = order[k]
+        h_prev = h_init if k == 0 else y[order[k - 1]]
+        dh = dh + dy[t]
+        da = dh * (1 - y[t] ** 2) if nonlinearity == "tanh" else dh * (y[t] > 0)
+        dx[t] = da @ w_ih
+        dw_ih += da.T @ x[t]
+        dw_hh += da.T @ h_prev
+        db += da.sum(axis=0)
+        dh = da @ w_hh
+    return dx, dh, dw_ih, dw_hh, db, db.copy()

@@ -11,4 +11,5 @@ PYBIND11_MODULE(_C, m) {
   fastnn::bindings::bind_optim(m);
   fastnn::bindings::bind_embedding(m);
   fastnn::bindings::bind_attention(m);
+  fastnn::bindings::bind_rnn(m);
 }

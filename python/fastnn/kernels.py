@@ -103,6 +103,8 @@ def softplus_backward(grad_out, x, beta=1.0, threshold=20.0, out=None):
 
 
 # --------------------------------------------------------------------------------------- softmax
+
+
 def softmax_forward(x, dim=-1, out=None):
     """y = exp(x - max) / sum(exp(x - max)) along `dim`; numerically stable for any x."""
     return _C.softmax_forward(x, dim, out)
@@ -124,6 +126,8 @@ def log_softmax_backward(grad_out, y, dim=-1, out=None):
 
 
 # --------------------------------------------------------------------------------- cross-entropy
+
+
 def cross_entropy_forward(logits, target, weight=None, ignore_index=-100, label_smoothing=0.0, reduction="mean",
                           log_probs=None):
     """Fused log-softmax + negative log-likelihood, as torch.nn.functional.cross_entropy.
@@ -151,6 +155,8 @@ def cross_entropy_backward(grad_loss, log_probs, target, weight=None, ignore_ind
 
 
 # --------------------------------------------------------------------------------------- dropout
+
+
 def dropout_forward(x, p, seed, offset=0, out=None, mask=None):
     """y = x * mask / (1 - p), mask[i] = 1 with probability 1 - p (p = 1: y = x * 0).
 
@@ -211,6 +217,8 @@ def nadam_step(param, exp_avg, exp_avg_sq, step, mu_product, grad, lr, beta1=0.9
 
 
 # ------------------------------------------------------------------------------ embeddings
+
+
 def embedding_forward(weight, indices, out=None):
     """out[..., :] = weight[indices[...], :]; weight [V, D], integer indices (each in [0, V),
     else ValueError naming the index). out: None or indices.shape + (D,)."""
@@ -224,6 +232,8 @@ def embedding_backward(grad_out, indices, num_embeddings, padding_idx=-1, out=No
 
 
 # ------------------------------------------------------------------------------- attention
+
+
 def attention_forward(query, key, value, attn_mask=None, is_causal=False, scale=1.0, out=None):
     """out = softmax(scale * q k^T + mask) v per block: query [N, Tq, E], key [N, Tk, E], value
     [N, Tk, Ev]; attn_mask: None or a float additive mask broadcastable to [N, Tq, Tk] (size-1
@@ -236,3 +246,83 @@ def attention_backward(grad_out, query, key, value, attn_mask=None, is_causal=Fa
     """(grad_query, grad_key, grad_value, grad_mask or None); the probabilities are recomputed.
     grad_mask is [N, Tq, Tk] (dS), returned when need_grad_mask."""
     return _C.attention_backward(grad_out, query, key, value, attn_mask, is_causal, scale, need_grad_mask)
+
+
+# ------------------------------------------------------------------------------ recurrent layers
+# One layer, one direction, PyTorch layouts: x [T, B, I] (time-major), states [B, H],
+# weight_ih [G*H, I], weight_hh [G*H, H], biases [G*H] or both None (G = 4 LSTM i,f,g,o; 3 GRU
+# r,z,n; 1 RNN). h0 / c0 None means zeros. `reverse` runs t = T-1 .. 0 (y[t] is still the state
+# after input t). Forward returns the output and what backward needs: `cell` [T, B, H] (LSTM cell
+# states) and `gates` [T, B, 4H] (LSTM activated i,f,g,o; GRU r, z, n, W_hn h + b_hn). Backward
+# takes the gradients of y and of the final states (None for zeros) and returns
+# (dx or None when input_grad is False, dh0 / dc0 or None when the state was None, dW_ih, dW_hh,
+# db_ih, db_hh or None without bias). Cells are one step: x [B, I], outputs [B, H] / [B, 4H].
+
+def lstm_forward(input, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=False):
+    """-> (y [T, B, H], cell [T, B, H], gates [T, B, 4H]); h_n = y[-1] (reverse: y[0]), likewise c_n."""
+    return _C.lstm_forward(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, reverse)
+
+
+def lstm_backward(grad_output, grad_h_n, grad_c_n, input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, output,
+                  cell, gates, reverse=False, input_grad=True):
+    """-> (dx, dh0, dc0, dW_ih, dW_hh, db_ih, db_hh)."""
+    return _C.lstm_backward(grad_output, grad_h_n, grad_c_n, input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh,
+                            output, cell, gates, reverse, input_grad)
+
+
+def gru_forward(input, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=False):
+    """-> (y [T, B, H], gates [T, B, 4H])."""
+    return _C.gru_forward(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, reverse)
+
+
+def gru_backward(grad_output, grad_h_n, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, output, gates,
+                 reverse=False, input_grad=True):
+    """-> (dx, dh0, dW_ih, dW_hh, db_ih, db_hh)."""
+    return _C.gru_backward(grad_output, grad_h_n, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, output, gates,
+                           reverse, input_grad)
+
+
+def rnn_forward(input, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, nonlinearity="tanh", reverse=False):
+    """-> y [T, B, H] (nonlinearity 'tanh' or 'relu'); y is all that backward needs."""
+    return _C.rnn_forward(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity, reverse)
+
+
+def rnn_backward(grad_output, grad_h_n, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, output,
+                 nonlinearity="tanh", reverse=False, input_grad=True):
+    """-> (dx, dh0, dW_ih, dW_hh, db_ih, db_hh)."""
+    return _C.rnn_backward(grad_output, grad_h_n, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, output,
+                           nonlinearity, reverse, input_grad)
+
+
+def lstm_cell_forward(input, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None):
+    """-> (h1, c1, gates [B, 4H])."""
+    return _C.lstm_cell_forward(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh)
+
+
+def lstm_cell_backward(grad_h1, grad_c1, input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, c1, gates,
+                       input_grad=True):
+    """-> (dx, dh0, dc0, dW_ih, dW_hh, db_ih, db_hh); grad_c1 may be None."""
+    return _C.lstm_cell_backward(grad_h1, grad_c1, input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, c1, gates,
+                                 input_grad)
+
+
+def gru_cell_forward(input, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None):
+    """-> (h1, gates [B, 4H])."""
+    return _C.gru_cell_forward(input, h0, weight_ih, weight_hh, bias_ih, bias_hh)
+
+
+def gru_cell_backward(grad_h1, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, gates, input_grad=True):
+    """-> (dx, dh0, dW_ih, dW_hh, db_ih, db_hh)."""
+    return _C.gru_cell_backward(grad_h1, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, gates, input_grad)
+
+
+def rnn_cell_forward(input, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, nonlinearity="tanh"):
+    """-> h1."""
+    return _C.rnn_cell_forward(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity)
+
+
+def rnn_cell_backward(grad_h1, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, h1, nonlinearity="tanh",
+                      input_grad=True):
+    """-> (dx, dh0, dW_ih, dW_hh, db_ih, db_hh)."""
+    return _C.rnn_cell_backward(grad_h1, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, h1, nonlinearity,
+                                input_grad)

@@ -2,6 +2,7 @@
 #include <immintrin.h>
 
 #include "cpu/simd/pointwise_kernels.h"
+#include "cpu/simd/rnn_gate_kernels.h"
 
 namespace fastnn::cpu::avx2 {
 namespace {
@@ -57,9 +58,11 @@ struct VecF32 {
 
 #include "cpu/simd/vec_math.inc"
 #include "cpu/simd/pointwise_impl.inc"
+#include "cpu/simd/rnn_gates_impl.inc"
 
 }  // namespace
 
 const PointwiseKernels<float> pointwise_f32 = Pointwise<VecF32>::table();
+const RnnGateKernels<float> rnn_gates_f32 = RnnGates<VecF32>::table();
 
 }  // namespace fastnn::cpu::avx2

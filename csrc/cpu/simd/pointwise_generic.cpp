@@ -2,6 +2,7 @@
 // on ARM) with the polynomial math of vec_math.inc; float64 one element at a time with libm,
 // which is what gradient checks want. Also the dispatch from a SIMD level to its table.
 #include "cpu/simd/pointwise_kernels.h"
+#include "cpu/simd/rnn_gate_kernels.h"
 
 namespace fastnn::cpu {
 
@@ -98,11 +99,14 @@ struct VMath<ScalarF64> {
 };
 
 #include "cpu/simd/pointwise_impl.inc"
+#include "cpu/simd/rnn_gates_impl.inc"
 
 }  // namespace
 
 const PointwiseKernels<float> pointwise_f32 = Pointwise<VecF32>::table();
+const RnnGateKernels<float> rnn_gates_f32 = RnnGates<VecF32>::table();
 const PointwiseKernels<double> pointwise_f64 = Pointwise<ScalarF64>::table();
+const RnnGateKernels<double> rnn_gates_f64 = RnnGates<ScalarF64>::table();
 
 }  // namespace generic
 

@@ -11,3 +11,4 @@ from fastnn.nn.module import Module
 from fastnn.nn.parameter import Parameter
 from fastnn.nn.attention import MultiheadAttention
 from fastnn.nn.sparse import Embedding
+from fastnn.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell, RNNBase, RNNCellBase
