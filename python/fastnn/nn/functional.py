@@ -187,7 +187,6 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return _loss.KLDivLoss.apply(input, target, bool(log_target), reduction)
 
 
-
 # ------------------------------------------------------------------------------- activations
 def _maybe_inplace(input, result, inplace):
     """inplace=True writes the result into input's storage when no graph needs the old values
