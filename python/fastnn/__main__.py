@@ -4,15 +4,21 @@ import sys
 
 
 def main(argv=None):
+    from fastnn import demo
+
     parser = argparse.ArgumentParser(prog="python -m fastnn", description="fastnn command line")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("info", help="print the build and run-time configuration")
+    demo.add_arguments(commands.add_parser("demo", help="train an MLP on Fashion-MNIST (offline), print test "
+                                                        "accuracy and images/s"))
     args = parser.parse_args(argv)
 
     if args.command == "info":
         import fastnn
 
         fastnn.show_config()
+    elif args.command == "demo":
+        demo.run(args.epochs, args.batch_size, args.sample, args.seed)
     return 0
 
 
