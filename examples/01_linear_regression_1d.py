@@ -27,6 +27,8 @@ def make_data(n, noise, seed):
 def train_linear(x, y, batch_size, epochs, lr):
     """nn.Linear + MSELoss + optim.SGD over shuffled mini-batches; returns (w, b, final loss, steps)."""
     model = nn.Linear(1, 1)
+    nn.init.zeros_(model.weight)  # start at w = b = 0 like the hand-written version, so that the two
+    nn.init.zeros_(model.bias)  # full-batch runs can be compared number for number
     loss_fn = nn.MSELoss()
     optimizer = fn.optim.SGD(model.parameters(), lr=lr)
     loader = fn.data.DataLoader(fn.data.TensorDataset(x, y), batch_size=batch_size, shuffle=True)
