@@ -379,3 +379,58 @@ def nadam_step(p, g, state, t, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.
              + (1 - mu) * g / (1 - state["mu_product"]))
     v_hat = state["exp_avg_sq"] / (1 - beta2 ** t)
     return p - lr * m_hat / (np.sqrt(v_hat) + eps)
+
+
+# ------------------------------------------------------------------------------ embeddings
+def embedding_forward(weight, ids):
+    """Row ids[...] of weight, one at a time."""
+    weight, ids = f64(weight), np.asarray(ids)
+    out = np.empty(ids.shape + (weight.shape[1],))
+    for index in np.ndindex(ids.shape):
+        out[index] = weight[ids[index]]
+    return out
+
+
+def embedding_backward(grad_out, ids, num_embeddings, padding_idx=None):
+    """grad_weight[v] = sum of grad_out over the positions holding id v (none for padding_idx)."""
+    grad_out, ids = f64(grad_out), np.asarray(ids)
+    grad = np.zeros((num_embeddings, grad_out.shape[-1]))
+    for index in np.ndindex(ids.shape):
+        if ids[index] != padding_idx:
+            grad[ids[index]] += grad_out[index]
+    return grad
+
+
+# ------------------------------------------------------------------------------- attention
+def attention_probabilities(q, k, scale, mask=None, causal=False):
+    """softmax over each row of scale * q k^T + mask for q [N, Tq, E], k [N, Tk, E]; a row with
+    every key masked (-inf) gives zeros. Rows one at a time."""
+    q, k = f64(q), f64(k)
+    n, tq, tk = q.shape[0], q.shape[1], k.shape[1]
+    p = np.zeros((n, tq, tk))
+    bias = np.zeros((n, tq, tk)) if mask is None else np.broadcast_to(f64(mask), (n, tq, tk))
+    for b in range(n):
+        for i in range(tq):
+            s = scale * (k[b] @ q[b, i]) + bias[b, i]
+            if causal:
+                s[i + 1:] = -np.inf
+            if np.all(s == -np.inf):
+                continue
+            e = np.exp(s - s.max())
+            p[b, i] = e / e.sum()
+    return p
+
+
+def attention_forward(q, k, v, scale, mask=None, causal=False):
+    """out = P v with P = attention_probabilities (q, k, v as [N, T, E])."""
+    return np.einsum("nij,nje->nie", attention_probabilities(q, k, scale, mask, causal), f64(v))
+
+
+def attention_backward(grad_out, q, k, v, scale, mask=None, causal=False):
+    """(dq, dk, dv, dmask) through P = softmax(S): dS = P (dP - sum_j dP P) with dP = dO v^T."""
+    p = attention_probabilities(q, k, scale, mask, causal)
+    grad_out, q, k, v = f64(grad_out), f64(q), f64(k), f64(v)
+    dv = np.einsum("nij,nie->nje", p, grad_out)
+    dp = np.einsum("nie,nje->nij", grad_out, v)
+    ds = p * (dp - (dp * p).sum(-1, keepdims=True))
+    return scale * np.einsum("nij,nje->nie", ds, k), scale * np.einsum("nij,nie->nje", ds, q), dv, ds

@@ -121,15 +121,38 @@ def test_empty_dimensions(dtype):
     assert relative_error(gemm(a, b, c, beta=0.5, bias=bias, activation="relu"), expected) < 1e-6
 
 
-@pytest.mark.parametrize("m,k,n", [(61, 70, 53), (300, 517, 650), (1000, 200, 37)])
-def test_bitwise_identical_for_one_and_two_threads(m, k, n, dtype, threads):
-    a, b = operands(m, k, n, dtype)
+@pytest.mark.parametrize("m,k,n,trans_b", [(61, 70, 53, False), (300, 517, 650, False), (1000, 200, 37, False),
+                                           (1, 784, 256, True), (17, 300, 650, True), (64, 1000, 10, True)])
+def test_bitwise_identical_for_one_and_two_threads(m, k, n, trans_b, dtype, threads):
+    a, b = operands(m, k, n, dtype, trans_b=trans_b)
     bias = random_array((n,), dtype, seed=9)
     fastnn.set_num_threads(1)
-    one = gemm(a, b, bias=bias, activation="relu")
+    one = gemm(a, b, bias=bias, activation="relu", trans_b=trans_b)
     fastnn.set_num_threads(2)
-    two = gemm(a, b, bias=bias, activation="relu")
+    two = gemm(a, b, bias=bias, activation="relu", trans_b=trans_b)
     assert np.array_equal(one, two)
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 7, 17, 33, 64])
+@pytest.mark.parametrize("k", [1, 5, 16, 17, 40, 100, 784])
+def test_dot_form_for_small_batch_linear(m, k, dtype, simd_level):
+    """Few rows with A and op(B) contiguous along k (x @ W.T): the dot-form path, k tails included.
+
+    n = 1 is left to test_every_size_up_to_40...: a single output with alpha, beta and bias can
+    cancel to near zero, where a norm-relative float32 tolerance no longer measures the kernel."""
+    for n in (2, 5, 6, 7, 13, 40):
+        check(m, k, n, dtype, 0.5, 1.5, trans_b=True, use_bias=True, activation="relu", seed=m + k + n)
+
+
+def test_dot_form_on_row_slices(dtype):
+    """Rows contiguous along k but not adjacent in memory; C a slice with a row stride too."""
+    x0, w0 = operands(9, 37, 11, dtype, trans_b=True)
+    x = np.zeros((9, 50), dtype)[:, 3:40]
+    w = np.zeros((11, 45), dtype)[:, 5:42]
+    x[...], w[...] = x0, w0
+    big = poisoned((12, 20), dtype)
+    gemm(x, w, big[1:10, 2:13], trans_b=True)
+    assert relative_error(big[1:10, 2:13], reference.gemm(x0, w0, trans_b=True)) < tolerance(dtype, 37)
 
 
 @pytest.mark.parametrize("m,k,n", [(13, 17, 35), (200, 300, 100)])

@@ -117,6 +117,12 @@ void require_same_shape(const py::array& b, const char* b_name, const py::array&
                           shape_string(b));
 }
 
+void throw_index_out_of_range(const std::string& message) {
+  py::object type = py::module_::import("fastnn.errors").attr("IndexOutOfRangeError");
+  PyErr_SetString(type.ptr(), message.c_str());
+  throw py::error_already_set();
+}
+
 py::array empty_like_dtype(const py::array& like, const std::vector<py::ssize_t>& shape) {
   return py::array(like.dtype(), shape);
 }

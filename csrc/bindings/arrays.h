@@ -30,6 +30,9 @@ void require_writeable(const py::array& a, const char* name);
 // ValueError if the memory of a and b may overlap.
 void require_no_overlap(const py::array& out, const char* out_name, const py::array& in, const char* in_name);
 
+// Raises fastnn.errors.IndexOutOfRangeError (an IndexError and a ValueError) with `message`.
+[[noreturn]] void throw_index_out_of_range(const std::string& message);
+
 // Stride of dimension d in elements; arrays whose strides are not whole elements are copied
 // by float_array, so this is exact.
 inline int64_t elem_stride(const py::array& a, int d) { return a.strides(d) / static_cast<int64_t>(a.itemsize()); }

@@ -125,7 +125,7 @@ CrossEntropyArgs check_cross_entropy(const py::array& like, const char* like_nam
     const int64_t* t = static_cast<const int64_t*>(args.target.data());
     for (int64_t i = 0; i < args.n; ++i)
       if (t[i] != ignore_index && (t[i] < 0 || t[i] >= args.c))
-        throw py::value_error("target[" + std::to_string(i) + "] = " + std::to_string(t[i]) +
+        throw_index_out_of_range("target[" + std::to_string(i) + "] = " + std::to_string(t[i]) +
                               " is not a class index: expected 0 <= target < C = " + std::to_string(args.c) +
                               " or ignore_index = " + std::to_string(ignore_index));
   } else if (kind == 'f') {

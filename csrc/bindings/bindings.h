@@ -10,5 +10,7 @@ void bind_activation(pybind11::module_& m);
 void bind_softmax_loss(pybind11::module_& m);
 void bind_dropout(pybind11::module_& m);
 void bind_optim(pybind11::module_& m);
+void bind_embedding(pybind11::module_& m);
+void bind_attention(pybind11::module_& m);
 
 }  // namespace fastnn::bindings

@@ -1,6 +1,9 @@
 #include "core/cpu_features.h"
 
 #include <cstdlib>
+#if defined(FASTNN_HAVE_X86_SIMD)
+#include <cpuid.h>
+#endif
 #include <stdexcept>
 #include <unistd.h>
 
@@ -58,7 +61,41 @@ void set_simd_level(SimdLevel level) {
   current_level = level;
 }
 
+#if defined(FASTNN_HAVE_X86_SIMD)
+// Data/unified cache sizes from CPUID: leaf 0x8000001D on AMD, leaf 4 on Intel (same layout:
+// ways x partitions x line size x sets per subleaf). sysconf on a VM can be far off (here it
+// said 320 MiB of L3 for a 32 MiB cache), while CPUID is what the hypervisor passes through.
+static bool cpuid_cache_sizes(CacheSizes* out) {
+  unsigned eax, ebx, ecx, edx;
+  unsigned leaf = 4;
+  if (__get_cpuid(0x80000000, &eax, &ebx, &ecx, &edx) && eax >= 0x8000001D &&
+      __get_cpuid(0x80000001, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 22)))  // TOPOEXT
+    leaf = 0x8000001D;
+  else if (__get_cpuid_max(0, nullptr) < 4)
+    return false;
+  CacheSizes found{0, 0, 0};
+  for (unsigned sub = 0; sub < 16; ++sub) {
+    __cpuid_count(leaf, sub, eax, ebx, ecx, edx);
+    const unsigned type = eax & 31, level = (eax >> 5) & 7;
+    if (type == 0) break;
+    if (type == 2) continue;  // instruction cache
+    const long bytes = long((ebx >> 22) + 1) * (((ebx >> 12) & 0x3ff) + 1) * ((ebx & 0xfff) + 1) * (long(ecx) + 1);
+    if (level == 1) found.l1d = bytes;
+    if (level == 2) found.l2 = bytes;
+    if (level == 3) found.l3 = bytes;
+  }
+  if (found.l1d <= 0 || found.l2 <= 0) return false;
+  if (found.l3 <= 0) found.l3 = found.l2;  // no L3: blocks for "L3" then live in L2
+  *out = found;
+  return true;
+}
+#endif
+
 CacheSizes cache_sizes() {
+#if defined(FASTNN_HAVE_X86_SIMD)
+  CacheSizes from_cpuid;
+  if (cpuid_cache_sizes(&from_cpuid)) return from_cpuid;
+#endif
   auto read = [](int name, long fallback) {
     long v = sysconf(name);
     return v > 0 ? v : fallback;

@@ -1,14 +1,18 @@
-"""Command line: python -m fastnn info | bench."""
+"""Command line: python -m fastnn info | demo | bench."""
 import argparse
 import sys
 
 
 def main(argv=None):
-    from fastnn import demo
-
     parser = argparse.ArgumentParser(prog="python -m fastnn", description="fastnn command line")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("info", help="print the build and run-time configuration")
+    bench = commands.add_parser("bench", help="kernel benchmarks against NumPy and PyTorch")
+    from fastnn.benchmarks import gemm  # light: NumPy and fastnn only until the benchmark runs
+
+    gemm.add_arguments(bench)
+    from fastnn import demo
+
     demo.add_arguments(commands.add_parser("demo", help="train an MLP on Fashion-MNIST (offline), print test "
                                                         "accuracy and images/s"))
     args = parser.parse_args(argv)
@@ -17,6 +21,8 @@ def main(argv=None):
         import fastnn
 
         fastnn.show_config()
+    elif args.command == "bench":
+        return gemm.run_from_args(args)
     elif args.command == "demo":
         demo.run(args.epochs, args.batch_size, args.sample, args.seed)
     return 0

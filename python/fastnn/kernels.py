@@ -208,3 +208,31 @@ def nadam_step(param, exp_avg, exp_avg_sq, step, mu_product, grad, lr, beta1=0.9
     """NAdam; mu_product (start at 1) is the running product of the momentum coefficients."""
     _C.nadam_step(param, exp_avg, exp_avg_sq, step, mu_product, grad, lr, beta1, beta2, eps, weight_decay,
                   momentum_decay, decoupled_weight_decay, maximize)
+
+
+# ------------------------------------------------------------------------------ embeddings
+def embedding_forward(weight, indices, out=None):
+    """out[..., :] = weight[indices[...], :]; weight [V, D], integer indices (each in [0, V),
+    else ValueError naming the index). out: None or indices.shape + (D,)."""
+    return _C.embedding_forward(weight, indices, out)
+
+
+def embedding_backward(grad_out, indices, num_embeddings, padding_idx=-1, out=None):
+    """grad_weight [V, D]: grad_out rows summed per index (in index order, for any thread count);
+    the row padding_idx (-1: none) stays zero."""
+    return _C.embedding_backward(grad_out, indices, num_embeddings, padding_idx, out)
+
+
+# ------------------------------------------------------------------------------- attention
+def attention_forward(query, key, value, attn_mask=None, is_causal=False, scale=1.0, out=None):
+    """out = softmax(scale * q k^T + mask) v per block: query [N, Tq, E], key [N, Tk, E], value
+    [N, Tk, Ev]; attn_mask: None or a float additive mask broadcastable to [N, Tq, Tk] (size-1
+    dims broadcast); is_causal hides key j from query i when j > i. Fully masked rows give 0."""
+    return _C.attention_forward(query, key, value, attn_mask, is_causal, scale, out)
+
+
+def attention_backward(grad_out, query, key, value, attn_mask=None, is_causal=False, scale=1.0,
+                       need_grad_mask=False):
+    """(grad_query, grad_key, grad_value, grad_mask or None); the probabilities are recomputed.
+    grad_mask is [N, Tq, Tk] (dS), returned when need_grad_mask."""
+    return _C.attention_backward(grad_out, query, key, value, attn_mask, is_causal, scale, need_grad_mask)

@@ -15,6 +15,8 @@ struct VecF32 {
   static inline R zero() { return _mm512_setzero_ps(); }
   static inline R load(const T* p) { return _mm512_loadu_ps(p); }
   static inline void store(T* p, R v) { _mm512_storeu_ps(p, v); }
+  static inline R load_first(const T* p, int64_t n) { return _mm512_maskz_loadu_ps(__mmask16((1u << n) - 1), p); }
+  static inline void store_first(T* p, R v, int64_t n) { _mm512_mask_storeu_ps(p, __mmask16((1u << n) - 1), v); }
   static inline R set1(T x) { return _mm512_set1_ps(x); }
   static inline R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
   static inline R mul(R a, R b) { return _mm512_mul_ps(a, b); }
@@ -29,6 +31,8 @@ struct VecF64 {
   static inline R zero() { return _mm512_setzero_pd(); }
   static inline R load(const T* p) { return _mm512_loadu_pd(p); }
   static inline void store(T* p, R v) { _mm512_storeu_pd(p, v); }
+  static inline R load_first(const T* p, int64_t n) { return _mm512_maskz_loadu_pd(__mmask8((1u << n) - 1), p); }
+  static inline void store_first(T* p, R v, int64_t n) { _mm512_mask_storeu_pd(p, __mmask8((1u << n) - 1), v); }
   static inline R set1(T x) { return _mm512_set1_pd(x); }
   static inline R fma(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
   static inline R mul(R a, R b) { return _mm512_mul_pd(a, b); }

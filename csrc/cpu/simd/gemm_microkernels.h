@@ -23,15 +23,25 @@ struct TileEpilogue {
 template <class T>
 struct GemmMicroKernels {
   int mr, nr;
-  // Full tile from packed panels: C[MR x NR] (row stride ldc, unit column stride).
-  void (*packed)(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t ldc, const TileEpilogue<T>& ep);
-  // Full tile straight from the operands: A(i, p) = a[i*rs_a + p*cs_a], B(p, j) = b[p*ldb + j].
+  // A tile from packed panels into C (row stride ldc, unit column stride); only rows [0, rows)
+  // x cols [0, cols) of the MR x NR tile are stored (1 <= rows <= MR, 1 <= cols <= NR).
+  void (*packed)(int64_t kc, const T* a_panel, const T* b_panel, T* c, int64_t ldc, int64_t rows, int64_t cols,
+                 const TileEpilogue<T>& ep);
+  // The same straight from the operands, A(i, p) = a[i*rs_a + p*cs_a], B(p, j) = b[p*ldb + j],
+  // reading only rows [0, rows) of A and cols [0, cols) of B.
   void (*strided)(int64_t kc, const T* a, int64_t rs_a, int64_t cs_a, const T* b, int64_t ldb, T* c,
-                  int64_t ldc, const TileEpilogue<T>& ep);
+                  int64_t ldc, int64_t rows, int64_t cols, const TileEpilogue<T>& ep);
   // Packs rows [0, rows) x cols [0, kc) of A(i, p) = a[i*rs + p*cs] into ceil(rows/MR) panels.
   void (*pack_a)(int64_t rows, int64_t kc, const T* a, int64_t rs, int64_t cs, T* dst);
   // Packs rows [0, kc) x cols [0, cols) of B(p, j) = b[p*rs + j*cs] into ceil(cols/NR) panels.
   void (*pack_b)(int64_t kc, int64_t cols, const T* b, int64_t rs, int64_t cs, T* dst);
+  // Dot form: out[i*dot_cols + j] = sum_p A(i, p) B(p, j) for i < rows (<= dot_rows) and
+  // j < cols (<= dot_cols), A(i, p) = a[i*lda + p], B(p, j) = b[j*ldb + p]; raw sums, no epilogue.
+  int dot_rows, dot_cols;
+  void (*dot)(int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb, int64_t rows, int64_t cols, T* out);
+  // Runs `steps` rounds of MR*NR/width independent register FMAs; returns the flops done. Timed by
+  // the benchmarks to get the machine's real peak (clock x FMA pipes x width, all unknown here).
+  int64_t (*fma_probe)(int64_t steps);
 };
 
 const GemmMicroKernels<float>& gemm_microkernels_f32(SimdLevel level);

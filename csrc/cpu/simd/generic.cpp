@@ -13,6 +13,14 @@ struct Vec16Bytes {
   static inline R zero() { return R{} ; }
   static inline R load(const T* p) { R v; __builtin_memcpy(&v, p, sizeof(R)); return v; }
   static inline void store(T* p, R v) { __builtin_memcpy(p, &v, sizeof(R)); }
+  static inline R load_first(const T* p, int64_t n) {
+    R v{};
+    for (int64_t l = 0; l < n; ++l) v[l] = p[l];
+    return v;
+  }
+  static inline void store_first(T* p, R v, int64_t n) {
+    for (int64_t l = 0; l < n; ++l) p[l] = v[l];
+  }
   static inline R set1(T x) { return R{} + x; }
   static inline R fma(R a, R b, R c) { return a * b + c; }
   static inline R mul(R a, R b) { return a * b; }

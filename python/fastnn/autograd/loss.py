@@ -1,6 +1,7 @@
 """Classification losses: fused cross-entropy (log-softmax + NLL in one kernel) and NLL."""
 from fastnn._backend import kernels_for, xp_for
 from fastnn.autograd.engine import Function
+from fastnn.errors import IndexOutOfRangeError
 
 
 class CrossEntropy(Function):
@@ -35,7 +36,7 @@ class NLL(Function):
         bad = kept & ((target < 0) | (target >= classes))
         if bad.any():
             i = int(xp.argmax(bad))
-            raise ValueError(f"target[{i}] = {int(target[i])} is not a class index: expected 0 <= target < "
+            raise IndexOutOfRangeError(f"target[{i}] = {int(target[i])} is not a class index: expected 0 <= target < "
                              f"C = {classes} or ignore_index = {ignore_index}")
         safe_target = xp.where(kept, target, 0)
         w = xp.ones(classes, log_probs.dtype) if weight is None else weight.astype(log_probs.dtype, copy=False)

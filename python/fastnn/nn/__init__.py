@@ -9,3 +9,5 @@ from fastnn.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Gaussi
                             L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
 from fastnn.nn.module import Module
 from fastnn.nn.parameter import Parameter
+from fastnn.nn.attention import MultiheadAttention
+from fastnn.nn.sparse import Embedding

@@ -5,12 +5,16 @@ mse/l1/huber/smooth_l1 broadcast input against target with PyTorch's UserWarning
 shapes differ (a ValueError when they do not broadcast); binary_cross_entropy(_with_logits)
 require equal shapes (ValueError), as PyTorch does.
 """
+import math
 import warnings
 
 import numpy as np
 
+from fastnn import functions as _fn
 from fastnn.autograd import activation as _act
+from fastnn.autograd import attention as _attention
 from fastnn.autograd import dropout as _dropout
+from fastnn.autograd import embedding as _embedding
 from fastnn.autograd import linear as _linear
 from fastnn.autograd import loss as _cls_loss
 from fastnn.autograd import regression_loss as _loss
@@ -339,3 +343,128 @@ def _restore_spatial(loss, spatial, reduction):
     if reduction != "none" or spatial is None:
         return loss
     return loss.reshape(spatial)
+
+
+# ------------------------------------------------------------------------------ embeddings
+def _index_array(input, function):
+    data = input._data if isinstance(input, Tensor) else input
+    if not hasattr(data, "dtype") or data.dtype.kind not in "iu":
+        raise TypeError(f"{function}(): argument 'input' must be a Tensor of integer indices, got "
+                        f"{getattr(data, 'dtype', type(data).__name__)}")
+    return data
+
+
+def _unsupported(value, default, name, function):
+    if value != default:
+        raise NotImplementedError(f"{function}(): {name}={value!r} is not supported by fastnn (only {default!r})")
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+    """weight[input]: rows of weight [num_embeddings, embedding_dim] picked by integer indices.
+
+    padding_idx (negative counts from the end) gets no gradient. max_norm (renormalising rows in
+    place), scale_grad_by_freq and sparse gradients are not supported (NotImplementedError).
+    """
+    _check_tensor(weight, "weight", "embedding")
+    _unsupported(max_norm, None, "max_norm", "embedding")
+    _unsupported(scale_grad_by_freq, False, "scale_grad_by_freq", "embedding")
+    _unsupported(sparse, False, "sparse", "embedding")
+    if weight.ndim != 2:
+        raise ValueError(f"embedding(): weight must be 2-D [num_embeddings, embedding_dim], got shape "
+                         f"{tuple(weight.shape)}")
+    indices = _index_array(input, "embedding")
+    return _embedding.Embedding.apply(weight, indices, _padding_index(padding_idx, weight.shape[0]))
+
+
+def _padding_index(padding_idx, num_embeddings):
+    """padding_idx in [0, num_embeddings) (negative counts from the end), or None."""
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(f"padding_idx must be within num_embeddings = {num_embeddings} (in [{-num_embeddings}, "
+                         f"{num_embeddings})), got {padding_idx}")
+    return padding_idx + num_embeddings if padding_idx < 0 else padding_idx
+
+
+# ------------------------------------------------------------------------------- attention
+def _additive_mask(attn_mask, dtype, keep_where_true):
+    """A float mask (added to the scores) from a bool or float attn_mask. For a bool mask True
+    means "takes part" when keep_where_true (scaled_dot_product_attention) and "is masked" otherwise
+    (MultiheadAttention's masks), as in PyTorch."""
+    if attn_mask is None:
+        return None
+    data = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
+    if data.dtype == np.bool_:
+        hidden = ~data if keep_where_true else data
+        return Tensor._wrap(np.where(hidden, dtype.type(-np.inf), dtype.type(0)))
+    if data.dtype != dtype:
+        raise TypeError(f"attn_mask must be bool or have the query's dtype {dtype}, got {data.dtype}")
+    return attn_mask if isinstance(attn_mask, Tensor) else Tensor._wrap(data)
+
+
+def _causal_mask(tq, tk, dtype):
+    """Query i sees keys j <= i (top-left aligned, like PyTorch's is_causal)."""
+    return Tensor._wrap(np.triu(np.full((tq, tk), -np.inf, dtype=dtype), 1))
+
+
+def _attention_weights(query, key, bias, scale, zero_hidden_rows):
+    """softmax(query @ key^T * scale + bias) over the keys, built from differentiable Tensor ops.
+    zero_hidden_rows: rows whose keys are all masked give 0 (scaled_dot_product_attention), not
+    the softmax's NaN (MultiheadAttention with need_weights=True, as in PyTorch)."""
+    scores = (query @ key.transpose(-2, -1)) * scale
+    if bias is None:
+        return softmax(scores, -1)
+    hidden = np.all(bias._data == -np.inf, axis=-1, keepdims=True) if zero_hidden_rows else None
+    if hidden is None or not hidden.any():
+        return softmax(scores + bias, -1)
+    bias = _fn.where(Tensor._wrap(np.broadcast_to(hidden, bias.shape)), 0.0, bias)
+    return softmax(scores + bias, -1) * Tensor._wrap((~hidden).astype(scores.dtype))
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                                 enable_gqa=False):
+    """softmax(query @ key^T * scale + mask) @ value, with dropout on the weights.
+
+    query [*, L, E], key [*, S, E], value [*, S, Ev] (leading dims broadcast); attn_mask bool
+    (True = takes part) or float (added), broadcastable to [*, L, S]; is_causal hides key j from
+    query i when j > i (exclusive with attn_mask); scale defaults to 1/sqrt(E). Rows with every key
+    masked give zeros. dropout_p = 0 runs the fused kernel; dropout_p > 0 composes the same
+    formula from Tensor ops (the weights are materialised) with F.dropout's kernel on them.
+    """
+    for name, value_ in (("query", query), ("key", key), ("value", value)):
+        _check_tensor(value_, name, "scaled_dot_product_attention")
+        if value_.ndim < 2:
+            raise ValueError(f"scaled_dot_product_attention(): {name} must have at least 2 dims [*, T, E], got shape "
+                             f"{tuple(value_.shape)}")
+    _unsupported(enable_gqa, False, "enable_gqa", "scaled_dot_product_attention")
+    if key.shape[-1] != query.shape[-1] or value.shape[-2] != key.shape[-2]:
+        raise ValueError(f"scaled_dot_product_attention(): expected key [*, S, {query.shape[-1]}] and value [*, S, Ev], "
+                         f"got query {tuple(query.shape)}, key {tuple(key.shape)}, value {tuple(value.shape)}")
+    if not 0.0 <= dropout_p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
+    if is_causal and attn_mask is not None:
+        raise ValueError("scaled_dot_product_attention(): attn_mask must be None when is_causal=True")
+    try:
+        lead = np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+    except ValueError:
+        raise ValueError(f"scaled_dot_product_attention(): the batch dims of query {tuple(query.shape)}, key "
+                         f"{tuple(key.shape)} and value {tuple(value.shape)} do not broadcast") from None
+    query, key, value = (x if x.shape[:-2] == lead else x.expand(lead + tuple(x.shape[-2:]))
+                         for x in (query, key, value))
+    tq, tk = query.shape[-2], key.shape[-2]
+    bias = _additive_mask(attn_mask, query.dtype, keep_where_true=True)
+    if bias is not None:
+        try:
+            fits = np.broadcast_shapes(bias.shape, lead + (tq, tk)) == lead + (tq, tk)
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"scaled_dot_product_attention(): attn_mask of shape {tuple(bias.shape)} does not "
+                             f"broadcast to [*, L, S] = {lead + (tq, tk)}")
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
+    if dropout_p == 0.0:
+        return _attention.ScaledDotProductAttention.apply(query, key, value, bias, bool(is_causal), scale)
+    if is_causal:
+        bias = _causal_mask(tq, tk, query.dtype)
+    weights = _attention_weights(query, key, bias, scale, zero_hidden_rows=True)
+    return dropout(weights, dropout_p, training=True) @ value
