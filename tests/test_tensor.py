@@ -131,6 +131,16 @@ def test_repr_reads_like_pytorch():
     assert "dtype=fastnn.float64" in repr(fn.tensor([1.0], dtype=fn.float64))
 
 
+def test_format_spec_on_a_0_dim_tensor_formats_its_number_like_pytorch():
+    loss = fn.tensor(0.123456, requires_grad=True) * 2
+    assert f"{loss:.3f}" == "0.247" and f"{fn.tensor(7):03d}" == "007"
+    assert f"{fn.tensor([1.0, 2.0])}" == "tensor([1., 2.])"  # an empty spec is str()
+    with pytest.raises(TypeError):
+        f"{fn.tensor([1.0]):.2f}"  # one element but one dimension: PyTorch refuses too
+    with pytest.raises(TypeError):
+        f"{fn.nn.Parameter(fn.tensor(1.0)):.2f}"  # PyTorch formats plain Tensors only
+
+
 def test_dlpack_round_trip():
     t = fn.arange(6).reshape(2, 3)
     assert np.from_dlpack(t).tolist() == t.tolist()

@@ -1,4 +1,4 @@
-"""Command line: python -m fastnn info | bench."""
+"""Command line: python -m fastnn info | demo | bench."""
 import argparse
 import sys
 
@@ -11,6 +11,10 @@ def main(argv=None):
     from fastnn.benchmarks import gemm  # light: NumPy and fastnn only until the benchmark runs
 
     gemm.add_arguments(bench)
+    from fastnn import demo
+
+    demo.add_arguments(commands.add_parser("demo", help="train an MLP on Fashion-MNIST (offline), print test "
+                                                        "accuracy and images/s"))
     args = parser.parse_args(argv)
 
     if args.command == "info":
@@ -19,6 +23,8 @@ def main(argv=None):
         fastnn.show_config()
     elif args.command == "bench":
         return gemm.run_from_args(args)
+    elif args.command == "demo":
+        demo.run(args.epochs, args.batch_size, args.sample, args.seed)
     return 0
 
 

@@ -148,6 +148,13 @@ class Tensor:
             raise RuntimeError(f"Boolean value of Tensor with {self._data.size} elements is ambiguous")
         return bool(self.item())
 
+    def __format__(self, format_spec):
+        # PyTorch formats 0-dim plain Tensors as their Python number, so f"{loss:.4f}" works;
+        # anything else (more dimensions, subclasses such as Parameter) goes to object.__format__.
+        if self.ndim == 0 and type(self) is Tensor:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
     __hash__ = object.__hash__
 
     def to(self, *args, **kwargs):

@@ -1,0 +1,117 @@
+"""Runs every example in examples/ (and the demo) with a small setting and checks its outcome."""
+import importlib.util
+import pathlib
+
+import numpy as np
+import pytest
+
+from fastnn import demo
+from fastnn.__main__ import main as command_line
+from fastnn.datasets import mnist
+
+EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
+
+
+def run_example(name, *argv):
+    """Imports examples/<name>.py (its file name starts with a digit, so not by `import`) and
+    returns what its main(argv) returns."""
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main(list(argv))
+
+
+def test_every_example_is_tested():
+    tested = {"01_linear_regression_1d", "02_polynomial_regression", "03_xor", "04_binary_classification",
+              "05_fashion_mnist_linear", "06_fashion_mnist_mlp", "07_heteroscedastic_regression"}
+    assert {path.stem for path in EXAMPLES.glob("[0-9]*.py")} == tested
+
+
+def test_linear_regression_recovers_2x_minus_1(capsys):
+    results = run_example("01_linear_regression_1d", "--samples", "50", "--epochs", "60")
+    for name, (w, b, loss) in results.items():
+        tolerance = 0.15 if name.startswith("SGD") else 0.05  # batch 1 at a fixed lr jitters
+        assert abs(w - 2) < tolerance and abs(b + 1) < tolerance, (name, w, b)
+        assert loss < 0.02, (name, loss)
+    full, by_hand = results["full batch"], results["by hand (full batch)"]
+    np.testing.assert_allclose(by_hand, full, rtol=1e-4, atol=1e-5)  # same algorithm, written out
+    assert "least squares" in capsys.readouterr().out
+
+
+def test_polynomial_degree_30_over_fits_and_cross_validation_picks_3():
+    results = run_example("02_polynomial_regression", "--steps", "800", "--folds", "3")
+    (train_1, val_1), (train_3, val_3), (train_30, val_30) = (results["table"][d] for d in (1, 3, 30))
+    assert train_1 > train_3 > train_30  # more capacity always fits the training points better
+    assert val_30 > train_30 * 3  # ...but degree 30 learns the noise
+    assert val_3 < val_1 and val_3 < val_30
+    assert results["best"] == 3
+
+
+def test_xor_is_solved_by_the_mlp_not_by_a_line(capsys):
+    results = run_example("03_xor", "--steps", "300")
+    assert results["solved"]
+    np.testing.assert_allclose(results["mlp_output"], [0, 1, 1, 0], atol=0.1)
+    assert results["linear_loss"] == pytest.approx(0.25, abs=0.01)
+    assert "XOR solved" in capsys.readouterr().out
+
+
+def test_binary_classification_of_two_moons():
+    accuracies = run_example("04_binary_classification", "--samples", "400", "--epochs", "15")
+    assert accuracies["Sigmoid + BCELoss"] > 0.9
+    assert accuracies["logits + BCEWithLogitsLoss"] > 0.9
+    assert accuracies["linear (logistic regr.)"] < min(accuracies["Sigmoid + BCELoss"],
+                                                       accuracies["logits + BCEWithLogitsLoss"])
+
+
+def test_fashion_mnist_linear_on_the_sample(capsys):
+    test = run_example("05_fashion_mnist_linear", "--sample", "--epochs", "1")
+    assert test["accuracy"] > 0.65
+    assert "most frequent confusion" in capsys.readouterr().out
+
+
+def test_fashion_mnist_mlp_on_the_sample_plots_its_curves(tmp_path):
+    pytest.importorskip("matplotlib")
+    results = run_example("06_fashion_mnist_mlp", "--sample", "--epochs", "3", "--out", str(tmp_path))
+    history, early_stopping = results["history"], results["early_stopping"]
+    assert {"loss", "val_loss", "accuracy", "val_accuracy", "lr"} <= set(history.history)
+    assert early_stopping.best_epoch is not None
+    assert results["test"]["accuracy"] > 0.7
+    png = tmp_path / "06_fashion_mnist_mlp_curves.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_heteroscedastic_regression_learns_a_growing_sigma(tmp_path):
+    pytest.importorskip("matplotlib")
+    results = run_example("07_heteroscedastic_regression", "--samples", "300", "--epochs", "60",
+                          "--out", str(tmp_path))
+    std = results["std"]
+    assert std[-1] > 3 * std[0]  # the true sigma grows 13-fold from x = -3 to x = 3
+    assert np.all(np.diff(std) > -0.05)
+    np.testing.assert_allclose(results["mean"], np.sin(results["grid"]), atol=0.3)
+    assert (tmp_path / "07_heteroscedastic_regression.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_demo_on_the_sample(capsys):
+    assert command_line(["demo", "--sample", "--epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    accuracy = float(out.split("test accuracy: ")[1].split()[0])
+    assert accuracy > 0.65
+    assert "bundled sample" in out and "images/s" in out
+
+
+def test_without_the_full_set_the_sample_is_used_with_a_note(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("FASTNN_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(mnist, "SYSTEM_DATA_DIR", str(tmp_path / "system"))
+    (x_train, y_train), (x_test, y_test), is_full = demo.load_fashion_mnist_or_sample()
+    assert not is_full
+    assert x_train.shape == (6000, 784) and x_test.shape == (1000, 784) and y_train.dtype == np.int64
+    note = capsys.readouterr().out
+    assert note.count("\n") == 1 and "apt-get install dataset-fashion-mnist" in note
+
+
+def test_asking_for_the_sample_prints_no_note(capsys):
+    (x_train, _), _, is_full = demo.load_fashion_mnist_or_sample(sample=True, flatten=False)
+    assert not is_full and x_train.shape == (6000, 1, 28, 28)
+    assert capsys.readouterr().out == ""
+
