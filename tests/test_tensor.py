@@ -153,3 +153,27 @@ def test_manual_seed_makes_random_tensors_reproducible():
     assert fn.randn(4).tolist() == first
     assert fn.randint(0, 5, (100,)).numpy().max() < 5
     assert 0.0 <= fn.rand(100).numpy().min() and fn.rand(100).numpy().max() < 1.0
+
+
+@pytest.mark.parametrize("expression,dtype", [
+    (lambda: fn.tensor([1, 2]) / 2, fn.float32),
+    (lambda: fn.tensor([1.0, 2.0]) + fn.tensor([1, 2]), fn.float32),
+    (lambda: fn.tensor([1, 2]) * 2.5, fn.float32),
+    (lambda: fn.tensor([1, 2]) + fn.tensor(2.5, dtype=fn.float64), fn.float64),
+    (lambda: fn.tensor([1.0, 2.0]) + fn.tensor(2.5, dtype=fn.float64), fn.float32),
+    (lambda: fn.tensor([1.0], dtype=fn.float64) * fn.tensor([1.0]), fn.float64),
+    (lambda: 2 ** fn.tensor([1, 2]), fn.int64),
+    (lambda: fn.tensor([1, 2]) ** 0.5, fn.float32),
+    (lambda: fn.tensor([True]) + 1, fn.int64),
+    (lambda: fn.tensor([1, 2], dtype=fn.int32) + fn.tensor(3), fn.int32),
+])
+def test_binary_operators_promote_like_pytorch(expression, dtype):
+    assert expression().dtype == dtype
+
+
+def test_promotion_casts_gradients_back_to_each_operand():
+    a = fn.tensor([1.0, 2.0], requires_grad=True)
+    b = fn.tensor([3.0, 4.0], dtype=fn.float64, requires_grad=True)
+    (a * b).sum().backward()
+    assert a.grad.dtype == fn.float32 and b.grad.dtype == fn.float64
+    assert a.grad.tolist() == [3.0, 4.0] and b.grad.tolist() == [1.0, 2.0]

@@ -8,6 +8,7 @@ import numpy as np
 from fastnn import _backend
 from fastnn.autograd import activation, arithmetic, engine, pointwise, reduction, shape
 from fastnn.autograd.engine import is_grad_enabled
+from fastnn.promotion import result_type
 
 _FLOATING = "fc"
 
@@ -299,28 +300,28 @@ class Tensor:
 
     # ----------------------------------------------------------------------------- arithmetic
     def __add__(self, other):
-        return arithmetic.Add.apply(self, other)
+        return arithmetic.Add.apply(*_promoted(self, other))
 
     def __radd__(self, other):
-        return arithmetic.Add.apply(other, self)
+        return arithmetic.Add.apply(*_promoted(other, self))
 
     def __sub__(self, other):
-        return arithmetic.Sub.apply(self, other)
+        return arithmetic.Sub.apply(*_promoted(self, other))
 
     def __rsub__(self, other):
-        return arithmetic.Sub.apply(other, self)
+        return arithmetic.Sub.apply(*_promoted(other, self))
 
     def __mul__(self, other):
-        return arithmetic.Mul.apply(self, other)
+        return arithmetic.Mul.apply(*_promoted(self, other))
 
     def __rmul__(self, other):
-        return arithmetic.Mul.apply(other, self)
+        return arithmetic.Mul.apply(*_promoted(other, self))
 
     def __truediv__(self, other):
-        return arithmetic.Div.apply(self, other)
+        return arithmetic.Div.apply(*_promoted(self, other, true_division=True))
 
     def __rtruediv__(self, other):
-        return arithmetic.Div.apply(other, self)
+        return arithmetic.Div.apply(*_promoted(other, self, true_division=True))
 
     def __neg__(self):
         return arithmetic.Neg.apply(self)
@@ -329,10 +330,10 @@ class Tensor:
         return self
 
     def __pow__(self, exponent):
-        return arithmetic.Pow.apply(self, exponent)
+        return arithmetic.Pow.apply(*_promoted(self, exponent))
 
     def __rpow__(self, base):
-        return arithmetic.Pow.apply(base, self)
+        return arithmetic.Pow.apply(*_promoted(base, self))
 
     def __matmul__(self, other):
         return arithmetic.MatMul.apply(self, other)
@@ -588,6 +589,29 @@ class Tensor:
 
 
 engine.bind_tensor_class(Tensor)
+
+
+def _promoted(a, b, true_division=False):
+    """a and b with PyTorch's result dtype: tensors and arrays cast to it (differentiably),
+    Python scalars left as they are (NumPy treats them as weak, like PyTorch)."""
+    da = a._data.dtype if isinstance(a, Tensor) else None
+    if da is not None and da.kind == "f":  # the common cases: float tensor with a float tensor or a scalar
+        if isinstance(b, Tensor) and b._data.dtype == da and b._data.ndim:
+            return a, b
+        if isinstance(b, (float, int)) and not isinstance(b, bool):
+            return a, b
+    dtype = result_type(a, b)
+    if true_division and dtype.kind in "biu":
+        dtype = np.dtype(np.float32)
+    return _cast(a, dtype), _cast(b, dtype)
+
+
+def _cast(x, dtype):
+    if isinstance(x, Tensor):
+        return x if x._data.dtype == dtype else x.to(dtype)
+    if isinstance(x, np.ndarray):
+        return x.astype(dtype, copy=False)
+    return x
 
 
 def _correction(unbiased, correction):
