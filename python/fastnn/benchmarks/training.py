@@ -128,7 +128,7 @@ def _import_command(statement, pythonpath):
 
 def run_import(runs=9, pythonpath=None, log=print):
     """Median wall seconds of fresh `python -c "import <module>"` runs, the modules interleaved."""
-    statements = {"python": "pass", "fastnn": "import fastnn"}
+    statements = {"python": "pass", "numpy": "import numpy", "fastnn": "import fastnn"}
     if timing.optional_module("torch") is not None:
         statements["torch"] = "import torch"
     commands = {name: _import_command(s, pythonpath) for name, s in statements.items()}
@@ -165,8 +165,9 @@ def _accuracy(predict, images, labels):
     return float(np.mean(np.argmax(predict(images), axis=1) == labels))
 
 
-def run_epochs(epochs=5, log=print):
-    """Median epoch seconds of each library (epochs interleaved, same shuffles) and test accuracy."""
+def run_epochs(epochs=5, threads=1, log=print):
+    """Median epoch seconds of each library (epochs interleaved, same shuffles, `threads` threads
+    each) and test accuracy afterwards."""
     (x_train, y_train), (x_test, y_test) = _fashion_mnist()
     model, torch_model = _mlp_pair(EPOCH_SIZES, seed=0)
     runs = {"fastnn": (_train_step(model, optim.Adam(model.parameters(), lr=ADAM_LR),
@@ -180,9 +181,11 @@ def run_epochs(epochs=5, log=print):
     for epoch in range(epochs):
         order = rng.permutation(len(x_train))
         for name, (step, wrap) in runs.items():
-            samples[name].append(_epoch(step, wrap, x_train, y_train, order))
+            with timing.threads(threads):
+                time.sleep(timing.POOL_SETTLE_SECONDS if threads > 1 else 0.0)
+                samples[name].append(_epoch(step, wrap, x_train, y_train, order))
         if log:
-            log(f"  epoch {epoch + 1}  " + "  ".join(f"{name} {s[-1]:.3f} s" for name, s in samples.items()),
+            log(f"  epoch {epoch + 1}, {threads} thr  " + "  ".join(f"{name} {s[-1]:.3f} s" for name, s in samples.items()),
                 flush=True)
 
     def predict_fastnn(images):
@@ -196,7 +199,7 @@ def run_epochs(epochs=5, log=print):
     seconds = {name: statistics.median(values) for name, values in samples.items()}
     return {"epochs": epochs, "seconds": seconds, "all_seconds": samples, "test_accuracy": accuracy,
             "ratio": seconds["torch"] / seconds["fastnn"] if "torch" in seconds else None,
-            "threads": fastnn.get_num_threads(), "load": os.getloadavg()[0]}
+            "threads": threads, "load": os.getloadavg()[0]}
 
 
 # ------------------------------------------------------------------------------ the report
@@ -206,14 +209,14 @@ def run(quick=False, import_path=None, epochs=None, log=print):
     result = {"environment": env}
     if log:
         log("per-step overhead", flush=True)
-    result["steps"] = run_steps(quick, log=log)
+    thread_counts = sorted({1, fastnn.get_num_threads()})
+    result["steps"] = run_steps(quick, thread_counts, log)
     result["import"] = [run_import(3 if quick else 9, None, log)]
     if import_path is not None:
         result["import"].append(run_import(3 if quick else 9, import_path, log))
     if epochs is None:
         epochs = 2 if quick else 5
-    if epochs > 0:
-        result["epoch"] = run_epochs(epochs, log)
+    result["epochs"] = [run_epochs(epochs, t, log) for t in thread_counts] if epochs > 0 else []
     env["load_after"] = os.getloadavg()
     result["summary"] = summarize(result)
     return result
@@ -232,8 +235,7 @@ def summarize(result):
         value = measurement["seconds"]["fastnn"]
         summary.append({"target": f"import fastnn, {how}", "value": value, "goal": IMPORT_GOAL_SECONDS,
                         "unit": "s", "met": value < IMPORT_GOAL_SECONDS})
-    epoch = result.get("epoch")
-    if epoch is not None:
+    for epoch in result["epochs"]:
         summary.append({"target": f"Fashion-MNIST epoch, {epoch['threads']} thr, speed vs PyTorch",
                         "value": epoch["ratio"], "goal": EPOCH_GOAL, "unit": "x",
                         "met": None if epoch["ratio"] is None else epoch["ratio"] >= EPOCH_GOAL})
@@ -263,21 +265,24 @@ def markdown(result):
         torch_us = f"{s['torch'] * 1e6:.1f}" if "torch" in s else "-"
         lines.append(f"| 784-128-64-10 batch {row['batch']} | {row['threads']} | {s['fastnn'] * 1e6:.1f} | "
                      f"{torch_us} | {_format(row['ratio'], 'x')} | {row['load']:.1f} |")
-    lines += ["", "| import (fresh process, median) | python -c pass | fastnn | PyTorch | load |",
-              "|---|---:|---:|---:|---:|"]
+    lines += ["", "| import (fresh process, median) | python -c pass | numpy | fastnn | PyTorch | load |",
+              "|---|---:|---:|---:|---:|---:|"]
     for m in result["import"]:
         how = "current install" if m["pythonpath"] is None else f"regular install at {m['pythonpath']}, python -S"
         s = m["seconds"]
-        lines.append(f"| {how} ({m['runs']} runs) | {s['python']:.3f} s | {s['fastnn']:.3f} s | "
+        lines.append(f"| {how} ({m['runs']} runs) | {s['python']:.3f} s | {s['numpy']:.3f} s | {s['fastnn']:.3f} s | "
                      f"{_format(s.get('torch'), 's')} | {m['load']:.1f} |")
-    epoch = result.get("epoch")
-    if epoch is not None:
+    if result["epochs"]:
+        lines += ["", f"| Fashion-MNIST 784-256-128-10, Adam, batch {EPOCH_BATCH} | thr | epochs | "
+                      "fastnn s/epoch | PyTorch s/epoch | ratio | fastnn test acc | PyTorch test acc | load |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for epoch in result["epochs"]:
         s, acc = epoch["seconds"], epoch["test_accuracy"]
-        lines += ["", f"| Fashion-MNIST 784-256-128-10, Adam, batch {EPOCH_BATCH} ({epoch['epochs']} epochs, "
-                      f"{epoch['threads']} thr) | fastnn | PyTorch |", "|---|---:|---:|",
-                  f"| median epoch | {s['fastnn']:.3f} s | {_format(s.get('torch'), 's')} |",
-                  f"| test accuracy after training | {acc['fastnn']:.4f} | "
-                  + (f"{acc['torch']:.4f} |" if "torch" in acc else "- |")]
+        torch_acc = f"{acc['torch']:.4f}" if "torch" in acc else "-"
+        torch_seconds = f"{s['torch']:.3f}" if "torch" in s else "-"
+        lines.append(f"| median epoch | {epoch['threads']} | {epoch['epochs']} | {s['fastnn']:.3f} | "
+                     f"{torch_seconds} | {_format(epoch['ratio'], 'x')} | {acc['fastnn']:.4f} | "
+                     f"{torch_acc} | {epoch['load']:.1f} |")
     lines += ["", "| target | measured | goal |", "|---|---:|---:|"]
     for s in result["summary"]:
         verdict = "" if s["met"] is None else (" ok" if s["met"] else " MISSED")
