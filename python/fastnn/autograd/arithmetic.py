@@ -102,9 +102,10 @@ class Pow(Function):
         return grad_a, grad_b
 
 
-def _gemm_ready(*arrays):
-    return all(isinstance(a, np.ndarray) and a.ndim == 2 and a.dtype in (np.float32, np.float64) for a in arrays) \
-        and len({a.dtype for a in arrays}) == 1
+def _gemm_ready(a, b):
+    """Both operands 2-D NumPy arrays of one dtype, float32 or float64: what the CPU gemm takes."""
+    return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.ndim == 2 and b.ndim == 2 \
+        and a.dtype == b.dtype and a.dtype in (np.float32, np.float64)
 
 
 def matmul2d(a, b, trans_a=False, trans_b=False):

@@ -135,19 +135,20 @@ class Function:
     def apply(cls, *args, **options):
         Tensor = _Tensor
         arrays = []
-        needs_grad = False
+        parents = []  # the input Tensors that require grad, None for the other arguments
         for arg in args:
             if isinstance(arg, Tensor):
                 arrays.append(arg._data)
-                if arg.requires_grad:
-                    needs_grad = True
+                parents.append(arg if arg.requires_grad else None)
             else:
                 arrays.append(arg)
-        needs_grad = needs_grad and _GradMode.enabled
+                parents.append(None)
+        needs_input_grad = tuple([p is not None for p in parents])
+        needs_grad = _GradMode.enabled and True in needs_input_grad
         ctx = cls.__new__(cls)
         if needs_grad:
-            ctx.parents = parents = tuple(a if isinstance(a, Tensor) and a.requires_grad else None for a in args)
-            ctx.needs_input_grad = tuple(p is not None for p in parents)
+            ctx.parents = tuple(parents)
+            ctx.needs_input_grad = needs_input_grad
         else:
             ctx.needs_input_grad = (False,) * len(args)
         if _Anomaly.enabled and _Anomaly.module_stack:
@@ -277,7 +278,7 @@ def backward(tensors, grads, retain_graph=False):
 
     for node in _topological_order([t.grad_fn for t in tensors]):
         slots = node_grads.pop(id(node), None)
-        if slots is None or all(g is None for g in slots):
+        if slots is None:  # no gradient reached this node (send() only ever stores gradients, never None)
             continue
         if node.freed:
             raise RuntimeError(_FREED_MESSAGE)
@@ -288,7 +289,6 @@ def backward(tensors, grads, retain_graph=False):
         input_grads = node.backward(node, *slots)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
-        input_grads = tuple(np.asarray(g) if isinstance(g, np.generic) else g for g in input_grads)
         if _Anomaly.enabled:
             _check_anomaly(type(node), input_grads, "backward", node.module)
         if not retain_graph:
@@ -296,7 +296,7 @@ def backward(tensors, grads, retain_graph=False):
             node.saved = ()
         for parent, grad in zip(node.parents, input_grads):
             if parent is not None and grad is not None:
-                send(parent, grad)
+                send(parent, np.asarray(grad) if isinstance(grad, np.generic) else grad)  # NumPy's 0-d scalars
 
     for leaf, grad in leaf_grads.values():
         _accumulate_leaf(leaf, grad, handed_out)
@@ -307,10 +307,11 @@ def _num_outputs(node):
 
 
 def _accumulate_leaf(leaf, grad, handed_out):
-    if grad.shape != leaf.shape:
-        grad = grad.reshape(leaf.shape)
-    if grad.dtype != leaf.dtype:
-        grad = grad.astype(leaf.dtype)
+    data = leaf._data
+    if grad.shape != data.shape:
+        grad = grad.reshape(data.shape)
+    if grad.dtype != data.dtype:
+        grad = grad.astype(data.dtype)
     if leaf.grad is None:
         owned = getattr(grad, "base", None) is None and id(grad) not in handed_out
         leaf.grad = _Tensor._wrap(grad if owned else grad.copy())

@@ -40,7 +40,7 @@ class Linear(Function):
                 out = xp_for(out).maximum(out, 0)
         ctx.save_for_backward(x, weight, out if activation == "relu" else None)
         ctx.has_bias = bias is not None
-        return out.reshape(x.shape[:-1] + (weight.shape[0],))
+        return out if x.ndim == 2 else out.reshape(x.shape[:-1] + (weight.shape[0],))
 
     @staticmethod
     def backward(ctx, grad):

@@ -5,7 +5,7 @@ _VALID = ("none", "mean", "sum")
 
 def check_reduction(reduction, extra=()):
     """`reduction` itself when it is one of 'none', 'mean', 'sum' (or `extra`), else ValueError."""
-    if reduction not in _VALID + tuple(extra):
+    if reduction not in _VALID and reduction not in extra:
         expected = ", ".join(repr(r) for r in _VALID + tuple(extra))
         raise ValueError(f"reduction must be one of {expected}, got {reduction!r}")
     return reduction
