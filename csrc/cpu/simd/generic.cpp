@@ -26,6 +26,12 @@ struct Vec16Bytes {
   static inline R mul(R a, R b) { return a * b; }
   static inline R add(R a, R b) { return a + b; }
   static inline R relu(R v) { return v < 0 ? R{} : v; }  // NaN < 0 is false: NaN stays NaN
+  static inline void transpose(R (&r)[width]) {
+    R t[width];
+    for (int i = 0; i < width; ++i)
+      for (int j = 0; j < width; ++j) t[j][i] = r[i][j];
+    for (int i = 0; i < width; ++i) r[i] = t[i];
+  }
 };
 
 #include "cpu/simd/gemm_microkernel_impl.inc"
