@@ -145,7 +145,8 @@ def test_empty_dimensions(dtype):
 @pytest.mark.parametrize("m,k,n,trans_a,trans_b", [
     (61, 70, 53, False, False), (300, 517, 650, False, False), (1000, 200, 37, False, False),
     (1, 784, 256, False, True), (17, 300, 650, False, True), (64, 1000, 10, False, True),
-    (200, 785, 130, False, True), (128, 64, 784, True, False), (129, 67, 300, True, True)])
+    (200, 785, 130, False, True), (128, 64, 784, True, False), (129, 67, 300, True, True),
+    (64, 64, 64, False, True), (64, 64, 64, True, True), (128, 128, 16, False, True), (1000, 300, 9, True, False)])
 def test_bitwise_identical_for_one_and_two_threads(m, k, n, trans_a, trans_b, dtype, threads):
     a, b = operands(m, k, n, dtype, trans_a=trans_a, trans_b=trans_b)
     bias = random_array((n,), dtype, seed=9)

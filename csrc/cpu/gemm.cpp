@@ -6,7 +6,8 @@
 // staying in L1 across the tiles of one column of tiles. Block sizes come from the cache sizes.
 // Threads each compute a block of whole tiles of C with their own packed copies (never split K).
 // Small-batch Linear layers (few rows, A and op(B) both contiguous along k) run as dot products.
-// Small problems skip packing: tiles read A and B in place when B's rows are contiguous.
+// Small problems skip packing A: tiles read A in place, and B too when its rows are contiguous.
+// Products at most one vector wide use a narrow (one vector, twice as tall) tile.
 // Edge tiles store (and, unpacked, load B) with masked vectors, so nothing outside the matrices
 // is ever read or written; only C without unit column stride goes through a tile buffer and a
 // scalar epilogue.
@@ -111,12 +112,17 @@ void gemm_empty_k(const GemmProblem<T>& g) {
     }
 }
 
+// A is read in place. B too when its rows are contiguous; otherwise (B^T of a Linear layer) each
+// thread packs the one B panel its current column of tiles needs, so no thread waits for another.
 template <class T>
 void gemm_unpacked(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
   const int64_t MR = uk.mr, NR = uk.nr;
   const int64_t tiles_m = ceil_div(g.m, MR), tiles_n = ceil_div(g.n, NR);
   const TileEpilogue<T> ep{g.alpha, g.beta, g.bias, g.act == Activation::relu};
+  const bool pack_b = g.cs_b != 1;
   parallel_region(threads_for(g), [&](int tid, int nworkers) {
+    T* b_panel = pack_b ? workspace_array<T>(WorkspaceSlot::gemm_b, NR * g.k) : nullptr;
+    int64_t packed_column = -1;
     int64_t first, last;
     split_range(tiles_m * tiles_n, tid, nworkers, &first, &last);
     for (int64_t t = first; t < last; ++t) {
@@ -124,14 +130,21 @@ void gemm_unpacked(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
       const int64_t mr = std::min(MR, g.m - i0), nr = std::min(NR, g.n - j0);
       const T* a = g.a + i0 * g.rs_a;
       const T* b = g.b + j0 * g.cs_b;
+      int64_t ldb = g.rs_b;
+      if (pack_b) {
+        if (packed_column != j0) uk.pack_b(g.k, nr, b, g.rs_b, g.cs_b, b_panel);
+        packed_column = j0;
+        b = b_panel;
+        ldb = NR;
+      }
       T* c = g.c + i0 * g.rs_c + j0 * g.cs_c;
       TileEpilogue<T> tile_ep = ep;
       if (tile_ep.bias) tile_ep.bias += j0;
       if (g.cs_c == 1) {
-        uk.strided(g.k, a, g.rs_a, g.cs_a, b, g.rs_b, c, g.rs_c, mr, nr, tile_ep);
+        uk.strided(g.k, a, g.rs_a, g.cs_a, b, ldb, c, g.rs_c, mr, nr, tile_ep);
       } else {
         T* tile = workspace_array<T>(WorkspaceSlot::gemm_tile, MR * NR);
-        uk.strided(g.k, a, g.rs_a, g.cs_a, b, g.rs_b, tile, NR, mr, nr, raw_accumulators<T>());
+        uk.strided(g.k, a, g.rs_a, g.cs_a, b, ldb, tile, NR, mr, nr, raw_accumulators<T>());
         store_tile_scalar(tile, NR, mr, nr, c, g.rs_c, g.cs_c, tile_ep);
       }
     }
@@ -140,9 +153,10 @@ void gemm_unpacked(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
 
 // Rows up to which a product with A rows and op(B) columns contiguous along k (a Linear layer,
 // W [out, in] with trans_b) runs in dot form: at small batch, packing W costs more than it saves.
-// Measured (1 thread, Linear+ReLU): 1x784x256 2.2 -> 29 GFLOP/s, 64x256x10 17 -> 36; at 64 rows
-// the dot form still ties the packed path (64x784x256: 62 both).
-constexpr int64_t kDotMaxRows = 64;
+// Measured (1 thread, Linear+ReLU 784 -> 256, load ~12 on 2 cores, GFLOP/s dot vs packed with
+// transposing packs): 2 rows 13.2 vs 3.9, 4 rows 14.0 vs 11.3, 8 rows 14.3 vs 23.5, 64 rows
+// 12 vs 41 (the dot form's horizontal sums and 8 loads per 12 FMAs cap it near 40% of peak).
+constexpr int64_t kDotMaxRows = 6;
 
 // Threads split the columns; each block of dot_cols columns of B stays in L1 while every row of
 // A passes over it, so W is read from memory once.
@@ -247,9 +261,10 @@ template <class T>
 void gemm(const GemmProblem<T>& g) {
   if (g.m == 0 || g.n == 0) return;
   if (g.k == 0) return gemm_empty_k(g);
-  const GemmMicroKernels<T>& uk = microkernels(static_cast<T*>(nullptr));
+  const GemmMicroKernels<T>& wide = microkernels(static_cast<T*>(nullptr));
+  const GemmMicroKernels<T>& uk = g.n <= wide.narrow->nr ? *wide.narrow : wide;
   if (g.cs_a == 1 && g.rs_b == 1 && g.m <= kDotMaxRows) return gemm_dot_form(g, uk);
-  if (g.cs_b == 1 && g.m * g.n * g.k <= kNoPackLimit) return gemm_unpacked(g, uk);
+  if (g.m * g.n * g.k <= kNoPackLimit) return gemm_unpacked(g, uk);
   gemm_packed(g, uk);
 }
 

@@ -1,5 +1,6 @@
 // AVX2 + FMA kernels (compiled with -mavx2 -mfma; chosen at run time when AVX-512 is absent).
-// GEMM tiles: 6 x 16 floats / 6 x 8 doubles = 12 ymm accumulators of the 16 registers.
+// GEMM tiles: 6 x 16 floats / 6 x 8 doubles = 12 ymm accumulators of the 16 registers; narrow
+// tiles (n <= one vector) 12 x 8 / 12 x 4, the same 12 accumulators.
 #include <immintrin.h>
 
 #include "cpu/simd/gemm_microkernels.h"
@@ -79,9 +80,12 @@ struct VecF64 {
 
 #include "cpu/simd/gemm_microkernel_impl.inc"
 
+const GemmMicroKernels<float> gemm_f32_narrow = GemmTile<VecF32, 12, 1>::table(nullptr);
+const GemmMicroKernels<double> gemm_f64_narrow = GemmTile<VecF64, 12, 1>::table(nullptr);
+
 }  // namespace
 
-const GemmMicroKernels<float> gemm_f32 = GemmTile<VecF32, 6, 2>::table();
-const GemmMicroKernels<double> gemm_f64 = GemmTile<VecF64, 6, 2>::table();
+const GemmMicroKernels<float> gemm_f32 = GemmTile<VecF32, 6, 2>::table(&gemm_f32_narrow);
+const GemmMicroKernels<double> gemm_f64 = GemmTile<VecF64, 6, 2>::table(&gemm_f64_narrow);
 
 }  // namespace fastnn::cpu::avx2
