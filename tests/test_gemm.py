@@ -41,10 +41,13 @@ PACKED_WORK = 1 << 18
 
 
 @pytest.mark.parametrize("size", range(1, 41))
-def test_packing_every_layout_at_every_size_up_to_40(size, dtype, simd_level):
+def test_packing_every_layout_at_every_size_up_to_40(size, dtype, simd_level, threads):
     """Packed products with one dimension 1..40 (panel edges, k tails of the in-register
     transposes), the other two large enough to be packed: A and B each contiguous along k,
-    across k, or neither (a strided slice), into a poisoned C."""
+    across k, or neither (a strided slice), into a poisoned C. One thread: the split between
+    threads is test_bitwise_identical_for_one_and_two_threads's, and on a machine busier than its
+    cores each fork costs a scheduler time slice."""
+    fastnn.set_num_threads(1)
     big = int(np.ceil(np.sqrt(PACKED_WORK / size))) + 1
     for m, k, n in [(size, big, big), (big, size, big), (big, big, size)]:
         for trans_a, trans_b in itertools.product([False, True], repeat=2):
