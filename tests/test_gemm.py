@@ -36,6 +36,30 @@ def test_every_size_up_to_40_in_each_dimension(size, dtype):
     check(size, size, size, dtype, trans_b=True, use_bias=True, activation="relu")
 
 
+# Above this many multiply-adds the driver packs A and B (smaller products run unpacked).
+PACKED_WORK = 1 << 18
+
+
+@pytest.mark.parametrize("size", range(1, 41))
+def test_packing_every_layout_at_every_size_up_to_40(size, dtype, simd_level, threads):
+    """Packed products with one dimension 1..40 (panel edges, k tails of the in-register
+    transposes), the other two large enough to be packed: A and B each contiguous along k,
+    across k, or neither (a strided slice), into a poisoned C. One thread: the split between
+    threads is test_bitwise_identical_for_one_and_two_threads's, and on a machine busier than its
+    cores each fork costs a scheduler time slice."""
+    fastnn.set_num_threads(1)
+    big = int(np.ceil(np.sqrt(PACKED_WORK / size))) + 1
+    for m, k, n in [(size, big, big), (big, size, big), (big, big, size)]:
+        for trans_a, trans_b in itertools.product([False, True], repeat=2):
+            check(m, k, n, dtype, trans_a=trans_a, trans_b=trans_b, use_bias=True, seed=size)
+        a0, b0 = operands(m, k, n, dtype, seed=size)
+        a = np.zeros((2 * m, 3 * k), dtype)[::2, ::3]
+        b = np.zeros((3 * k, 2 * n), dtype)[::3, ::2]
+        a[...], b[...] = a0, b0
+        out = gemm(a, b, poisoned((m, n), dtype))
+        assert relative_error(out, reference.gemm(a0, b0)) < tolerance(dtype, k)
+
+
 BOUNDARY_SIZES = [1, 7, 11, 12, 13, 31, 32, 33, 63, 64, 65, 97, 100]
 
 
@@ -121,15 +145,18 @@ def test_empty_dimensions(dtype):
     assert relative_error(gemm(a, b, c, beta=0.5, bias=bias, activation="relu"), expected) < 1e-6
 
 
-@pytest.mark.parametrize("m,k,n,trans_b", [(61, 70, 53, False), (300, 517, 650, False), (1000, 200, 37, False),
-                                           (1, 784, 256, True), (17, 300, 650, True), (64, 1000, 10, True)])
-def test_bitwise_identical_for_one_and_two_threads(m, k, n, trans_b, dtype, threads):
-    a, b = operands(m, k, n, dtype, trans_b=trans_b)
+@pytest.mark.parametrize("m,k,n,trans_a,trans_b", [
+    (61, 70, 53, False, False), (300, 517, 650, False, False), (1000, 200, 37, False, False),
+    (1, 784, 256, False, True), (17, 300, 650, False, True), (64, 1000, 10, False, True),
+    (200, 785, 130, False, True), (128, 64, 784, True, False), (129, 67, 300, True, True),
+    (64, 64, 64, False, True), (64, 64, 64, True, True), (128, 128, 16, False, True), (1000, 300, 9, True, False)])
+def test_bitwise_identical_for_one_and_two_threads(m, k, n, trans_a, trans_b, dtype, threads):
+    a, b = operands(m, k, n, dtype, trans_a=trans_a, trans_b=trans_b)
     bias = random_array((n,), dtype, seed=9)
     fastnn.set_num_threads(1)
-    one = gemm(a, b, bias=bias, activation="relu", trans_b=trans_b)
+    one = gemm(a, b, bias=bias, activation="relu", trans_a=trans_a, trans_b=trans_b)
     fastnn.set_num_threads(2)
-    two = gemm(a, b, bias=bias, activation="relu", trans_b=trans_b)
+    two = gemm(a, b, bias=bias, activation="relu", trans_a=trans_a, trans_b=trans_b)
     assert np.array_equal(one, two)
 
 

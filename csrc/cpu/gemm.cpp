@@ -4,10 +4,10 @@
 // KC x NC B block into NR-wide panels (L3-resident); for each MC-tall row block of A pack it into
 // MR-tall panels (L2-resident); then run the MR x NR micro-kernel over every tile, the B panel
 // staying in L1 across the tiles of one column of tiles. Block sizes come from the cache sizes.
-// Threads split the packing and the tiles of each block (never K): one OpenMP region per call,
-// with barriers between packing and compute.
+// Threads each compute a block of whole tiles of C with their own packed copies (never split K).
 // Small-batch Linear layers (few rows, A and op(B) both contiguous along k) run as dot products.
-// Small problems skip packing: tiles read A and B in place when B's rows are contiguous.
+// Small problems skip packing A: tiles read A in place, and B too when its rows are contiguous.
+// Products at most one vector wide use a narrow (one vector, twice as tall) tile.
 // Edge tiles store (and, unpacked, load B) with masked vectors, so nothing outside the matrices
 // is ever read or written; only C without unit column stride goes through a tile buffer and a
 // scalar epilogue.
@@ -112,12 +112,17 @@ void gemm_empty_k(const GemmProblem<T>& g) {
     }
 }
 
+// A is read in place. B too when its rows are contiguous; otherwise (B^T of a Linear layer) each
+// thread packs the one B panel its current column of tiles needs, so no thread waits for another.
 template <class T>
 void gemm_unpacked(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
   const int64_t MR = uk.mr, NR = uk.nr;
   const int64_t tiles_m = ceil_div(g.m, MR), tiles_n = ceil_div(g.n, NR);
   const TileEpilogue<T> ep{g.alpha, g.beta, g.bias, g.act == Activation::relu};
+  const bool pack_b = g.cs_b != 1;
   parallel_region(threads_for(g), [&](int tid, int nworkers) {
+    T* b_panel = pack_b ? workspace_array<T>(WorkspaceSlot::gemm_b, NR * g.k) : nullptr;
+    int64_t packed_column = -1;
     int64_t first, last;
     split_range(tiles_m * tiles_n, tid, nworkers, &first, &last);
     for (int64_t t = first; t < last; ++t) {
@@ -125,14 +130,21 @@ void gemm_unpacked(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
       const int64_t mr = std::min(MR, g.m - i0), nr = std::min(NR, g.n - j0);
       const T* a = g.a + i0 * g.rs_a;
       const T* b = g.b + j0 * g.cs_b;
+      int64_t ldb = g.rs_b;
+      if (pack_b) {
+        if (packed_column != j0) uk.pack_b(g.k, nr, b, g.rs_b, g.cs_b, b_panel);
+        packed_column = j0;
+        b = b_panel;
+        ldb = NR;
+      }
       T* c = g.c + i0 * g.rs_c + j0 * g.cs_c;
       TileEpilogue<T> tile_ep = ep;
       if (tile_ep.bias) tile_ep.bias += j0;
       if (g.cs_c == 1) {
-        uk.strided(g.k, a, g.rs_a, g.cs_a, b, g.rs_b, c, g.rs_c, mr, nr, tile_ep);
+        uk.strided(g.k, a, g.rs_a, g.cs_a, b, ldb, c, g.rs_c, mr, nr, tile_ep);
       } else {
         T* tile = workspace_array<T>(WorkspaceSlot::gemm_tile, MR * NR);
-        uk.strided(g.k, a, g.rs_a, g.cs_a, b, g.rs_b, tile, NR, mr, nr, raw_accumulators<T>());
+        uk.strided(g.k, a, g.rs_a, g.cs_a, b, ldb, tile, NR, mr, nr, raw_accumulators<T>());
         store_tile_scalar(tile, NR, mr, nr, c, g.rs_c, g.cs_c, tile_ep);
       }
     }
@@ -141,9 +153,10 @@ void gemm_unpacked(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
 
 // Rows up to which a product with A rows and op(B) columns contiguous along k (a Linear layer,
 // W [out, in] with trans_b) runs in dot form: at small batch, packing W costs more than it saves.
-// Measured (1 thread, Linear+ReLU): 1x784x256 2.2 -> 29 GFLOP/s, 64x256x10 17 -> 36; at 64 rows
-// the dot form still ties the packed path (64x784x256: 62 both).
-constexpr int64_t kDotMaxRows = 64;
+// Measured (1 thread, Linear+ReLU 784 -> 256, load ~12 on 2 cores, GFLOP/s dot vs packed with
+// transposing packs): 2 rows 13.2 vs 3.9, 4 rows 14.0 vs 11.3, 8 rows 14.3 vs 23.5, 64 rows
+// 12 vs 41 (the dot form's horizontal sums and 8 loads per 12 FMAs cap it near 40% of peak).
+constexpr int64_t kDotMaxRows = 6;
 
 // Threads split the columns; each block of dot_cols columns of B stays in L1 while every row of
 // A passes over it, so W is read from memory once.
@@ -168,43 +181,28 @@ void gemm_dot_form(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
   });
 }
 
+// The packed algorithm on one thread's block of C, with that thread's own workspace.
 template <class T>
-void gemm_packed(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
+void gemm_packed_block(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
   const int64_t MR = uk.mr, NR = uk.nr;
   const Blocking blk = choose_blocking(g.m, g.n, g.k, uk.mr, uk.nr, sizeof(T));
   T* a_block = workspace_array<T>(WorkspaceSlot::gemm_a, blk.mc * blk.kc);
   T* b_block = workspace_array<T>(WorkspaceSlot::gemm_b, blk.kc * blk.nc);
   const bool relu = g.act == Activation::relu;
-
-  parallel_region(threads_for(g), [&](int tid, int nworkers) {
-    for (int64_t jc = 0; jc < g.n; jc += blk.nc) {
-      const int64_t nc = std::min(blk.nc, g.n - jc);
-      const int64_t panels_b = ceil_div(nc, NR);
-      for (int64_t pc = 0; pc < g.k; pc += blk.kc) {
-        const int64_t kc = std::min(blk.kc, g.k - pc);
-        const bool first_k = pc == 0, last_k = pc + kc == g.k;
-        int64_t lo, hi;
-        split_range(panels_b, tid, nworkers, &lo, &hi);
-        for (int64_t jp = lo; jp < hi; ++jp) {
-          const int64_t j = jp * NR;
-          uk.pack_b(kc, std::min(NR, nc - j), g.b + pc * g.rs_b + (jc + j) * g.cs_b, g.rs_b, g.cs_b,
-                    b_block + jp * NR * kc);
-        }
-        barrier();
-        for (int64_t ic = 0; ic < g.m; ic += blk.mc) {
-          const int64_t mc = std::min(blk.mc, g.m - ic);
-          const int64_t panels_a = ceil_div(mc, MR);
-          split_range(panels_a, tid, nworkers, &lo, &hi);
-          for (int64_t ip = lo; ip < hi; ++ip) {
-            const int64_t i = ip * MR;
-            uk.pack_a(std::min(MR, mc - i), kc, g.a + (ic + i) * g.rs_a + pc * g.cs_a, g.rs_a, g.cs_a,
-                      a_block + ip * MR * kc);
-          }
-          barrier();
-          // Tiles in column-of-tiles order, so consecutive tiles of a thread share a B panel.
-          split_range(panels_a * panels_b, tid, nworkers, &lo, &hi);
-          for (int64_t t = lo; t < hi; ++t) {
-            const int64_t ip = t % panels_a, jp = t / panels_a;
+  for (int64_t jc = 0; jc < g.n; jc += blk.nc) {
+    const int64_t nc = std::min(blk.nc, g.n - jc);
+    const int64_t panels_b = ceil_div(nc, NR);
+    for (int64_t pc = 0; pc < g.k; pc += blk.kc) {
+      const int64_t kc = std::min(blk.kc, g.k - pc);
+      const bool first_k = pc == 0, last_k = pc + kc == g.k;
+      uk.pack_b(kc, nc, g.b + pc * g.rs_b + jc * g.cs_b, g.rs_b, g.cs_b, b_block);
+      for (int64_t ic = 0; ic < g.m; ic += blk.mc) {
+        const int64_t mc = std::min(blk.mc, g.m - ic);
+        const int64_t panels_a = ceil_div(mc, MR);
+        uk.pack_a(mc, kc, g.a + ic * g.rs_a + pc * g.cs_a, g.rs_a, g.cs_a, a_block);
+        // Column of tiles after column of tiles: consecutive tiles share a B panel.
+        for (int64_t jp = 0; jp < panels_b; ++jp) {
+          for (int64_t ip = 0; ip < panels_a; ++ip) {
             const int64_t i0 = ic + ip * MR, j0 = jc + jp * NR;
             const int64_t mr = std::min(MR, g.m - i0), nr = std::min(NR, g.n - j0);
             const T* a_panel = a_block + ip * MR * kc;
@@ -220,10 +218,40 @@ void gemm_packed(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
               store_tile_scalar(tile, NR, mr, nr, c, g.rs_c, g.cs_c, ep);
             }
           }
-          barrier();
         }
       }
     }
+  }
+}
+
+// Threads split C into blocks of whole tiles, along M when op(B) is the smaller operand (each
+// thread then packs all of B and only its rows of A) and along N otherwise, and run the packed
+// algorithm on their blocks independently: one fork and join per call, no barrier. Barriers
+// between shared packing and compute cost a scheduler time slice each whenever the machine is
+// busier than its cores (measured here, load 11 on 2 cores: 58 ms for a 2^18 multiply-add
+// product), more than packing the smaller operand twice costs. K is never split, and each C
+// element's sum runs over the same KC blocks (KC depends on k alone), so the split changes no bit.
+template <class T>
+void gemm_packed(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
+  const int64_t panels_m = ceil_div(g.m, uk.mr), panels_n = ceil_div(g.n, uk.nr);
+  const int workers = threads_for(g);
+  const bool split_rows = panels_n < workers || (g.n <= g.m && panels_m >= workers);
+  parallel_region(workers, [&](int tid, int nworkers) {
+    int64_t lo, hi;
+    GemmProblem<T> part = g;
+    if (split_rows) {
+      split_range(panels_m, tid, nworkers, &lo, &hi);
+      part.m = std::min(g.m, hi * uk.mr) - lo * uk.mr;
+      part.a += lo * uk.mr * g.rs_a;
+      part.c += lo * uk.mr * g.rs_c;
+    } else {
+      split_range(panels_n, tid, nworkers, &lo, &hi);
+      part.n = std::min(g.n, hi * uk.nr) - lo * uk.nr;
+      part.b += lo * uk.nr * g.cs_b;
+      part.c += lo * uk.nr * g.cs_c;
+      if (part.bias) part.bias += lo * uk.nr;
+    }
+    if (part.m > 0 && part.n > 0) gemm_packed_block(part, uk);
   });
 }
 
@@ -233,9 +261,10 @@ template <class T>
 void gemm(const GemmProblem<T>& g) {
   if (g.m == 0 || g.n == 0) return;
   if (g.k == 0) return gemm_empty_k(g);
-  const GemmMicroKernels<T>& uk = microkernels(static_cast<T*>(nullptr));
+  const GemmMicroKernels<T>& wide = microkernels(static_cast<T*>(nullptr));
+  const GemmMicroKernels<T>& uk = g.n <= wide.narrow->nr ? *wide.narrow : wide;
   if (g.cs_a == 1 && g.rs_b == 1 && g.m <= kDotMaxRows) return gemm_dot_form(g, uk);
-  if (g.cs_b == 1 && g.m * g.n * g.k <= kNoPackLimit) return gemm_unpacked(g, uk);
+  if (g.m * g.n * g.k <= kNoPackLimit) return gemm_unpacked(g, uk);
   gemm_packed(g, uk);
 }
 

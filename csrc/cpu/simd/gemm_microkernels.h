@@ -42,6 +42,10 @@ struct GemmMicroKernels {
   // Runs `steps` rounds of MR*NR/width independent register FMAs; returns the flops done. Timed by
   // the benchmarks to get the machine's real peak (clock x FMA pipes x width, all unknown here).
   int64_t (*fma_probe)(int64_t steps);
+  // The same for a tile one vector wide (twice as tall), for products at most that many columns
+  // wide (a classifier layer, n = 10): a full-width tile would leave most of its lanes idle.
+  // Null in the narrow table itself.
+  const GemmMicroKernels* narrow;
 };
 
 const GemmMicroKernels<float>& gemm_microkernels_f32(SimdLevel level);
