@@ -10,5 +10,6 @@ void bind_activation(pybind11::module_& m);
 void bind_softmax_loss(pybind11::module_& m);
 void bind_dropout(pybind11::module_& m);
 void bind_optim(pybind11::module_& m);
+void bind_conv(pybind11::module_& m);
 
 }  // namespace fastnn::bindings

@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from fastnn.autograd import activation as _act
+from fastnn.autograd import conv as _conv
 from fastnn.autograd import dropout as _dropout
 from fastnn.autograd import linear as _linear
 from fastnn.autograd import loss as _cls_loss
@@ -339,3 +340,37 @@ def _restore_spatial(loss, spatial, reduction):
     if reduction != "none" or spatial is None:
         return loss
     return loss.reshape(spatial)
+
+
+# ------------------------------------------------------------------------------ convolutions
+def _batched(op, input, weight, bias, spatial_dims, function, **options):
+    """op applied to input [N, C, *spatial], or to an unbatched [C, *spatial] as a batch of one."""
+    _check_tensor(input, "input", function)
+    _check_tensor(weight, "weight", function)
+    if input.ndim == spatial_dims + 1:
+        return op.apply(input.unsqueeze(0), weight, bias, **options).squeeze(0)
+    if input.ndim != spatial_dims + 2:
+        raise ValueError(f"{function}(): expected a {spatial_dims + 1}-D (unbatched) or {spatial_dims + 2}-D (batched) "
+                         f"input, got shape {tuple(input.shape)}")
+    return op.apply(input, weight, bias, **options)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D cross-correlation: input [N, C, L] (or [C, L]), weight [O, C/groups, k]; padding may be
+    an int, 'valid' or 'same'."""
+    return _batched(_conv.Conv1d, input, weight, bias, 1, "conv1d", stride=stride, padding=padding,
+                    dilation=dilation, groups=groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation: input [N, C, H, W] (or [C, H, W]), weight [O, C/groups, kH, kW];
+    padding may be an int, a pair, 'valid' or 'same'."""
+    return _batched(_conv.Conv2d, input, weight, bias, 2, "conv2d", stride=stride, padding=padding,
+                    dilation=dilation, groups=groups)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 2-D convolution (the gradient of conv2d with respect to its input): input
+    [N, Cin, H, W] (or [Cin, H, W]), weight [Cin, Cout/groups, kH, kW]."""
+    return _batched(_conv.ConvTranspose2d, input, weight, bias, 2, "conv_transpose2d", stride=stride,
+                    padding=padding, output_padding=output_padding, groups=groups, dilation=dilation)

@@ -1,0 +1,252 @@
+// Convolution drivers: every algorithm is im2col (or nothing) feeding cpu::gemm. See conv.h for
+// the formulas and layouts.
+//
+// Per image n and group g, with K = Cg*kH*kW and P = OH*OW:
+//   forward          Y[n,g] (Og x P)  = W[g] (Og x K) @ col (K x P)            (+ bias per row)
+//   backward input   dcol (K x P)     = W[g]^T @ dY[n,g],  dX[n,g] = col2im(dcol)
+//   backward weight  dW[g] (Og x K)  += dY[n,g] @ col^T
+// Algorithms:
+//   im2col     col holds a whole image (K x P); images run one after another and gemm's own
+//              threads split each product. The reference path.
+//   blocked    col holds a block of output rows sized to stay in L2 (kColBlockBytes); the gemm
+//              writes that block of Y (a row-strided view) or reads that block of dY. Threads
+//              split images x groups x row blocks (forward) or images x groups (backward input:
+//              col2im of neighbouring row blocks overlaps); gemm runs single-threaded inside.
+//   pointwise  (1x1, stride 1, no padding) col is the image itself: X[n,g] is already Cg x P,
+//              so every gemm reads/writes the NCHW planes in place.
+// automatic picks pointwise when it applies, else blocked. With fewer work items than threads
+// (batch 1) the items run on the calling thread and gemm's threads split each product instead.
+// The weight gradient sums over the batch in a fixed order: the batch is cut into
+// min(N, kWeightChunks) chunks (independent of the thread count), each chunk accumulates its
+// images in order into its own partial dW, and the partials are added in chunk order. gemm's
+// sums are themselves thread-count independent, so every result is bitwise identical for any
+// number of threads.
+#include "cpu/conv.h"
+
+#include <algorithm>
+
+#include "core/parallel.h"
+#include "core/workspace.h"
+#include "cpu/conv_im2col.h"
+#include "cpu/gemm.h"
+
+namespace fastnn::cpu {
+
+namespace {
+
+// A blocked im2col buffer of this size stays in L2 (1 MiB here) beside gemm's packed A block.
+constexpr int64_t kColBlockBytes = int64_t(256) << 10;
+// Chunks of the batch with their own weight-gradient partial sums.
+constexpr int64_t kWeightChunks = 8;
+
+struct Layout {
+  int64_t cg, og, k, in_plane, out_plane;  // Cg, Og, K = Cg*kH*kW, H*W, P = OH*OW
+  int64_t block_rows, blocks;               // output rows per col block, blocks per image
+};
+
+ConvAlgorithm resolve(const Conv2dShape& s, ConvAlgorithm algorithm) {
+  if (algorithm != ConvAlgorithm::automatic) return algorithm;
+  return conv2d_is_pointwise(s) ? ConvAlgorithm::pointwise : ConvAlgorithm::blocked;
+}
+
+Layout layout(const Conv2dShape& s, ConvAlgorithm algorithm, size_t elem) {
+  Layout l;
+  l.cg = s.in_channels / s.groups;
+  l.og = s.out_channels / s.groups;
+  l.k = l.cg * s.kernel_h * s.kernel_w;
+  l.in_plane = s.in_h * s.in_w;
+  l.out_plane = s.out_h * s.out_w;
+  l.block_rows = s.out_h;
+  if (algorithm == ConvAlgorithm::blocked) {
+    const int64_t row_bytes = std::max<int64_t>(1, l.k * s.out_w * static_cast<int64_t>(elem));
+    l.block_rows = std::clamp<int64_t>(kColBlockBytes / row_bytes, 1, std::max<int64_t>(1, s.out_h));
+  }
+  l.blocks = s.out_h == 0 ? 0 : (s.out_h + l.block_rows - 1) / l.block_rows;
+  return l;
+}
+
+// Runs body(item) for every item in [0, items): split over threads when each thread gets one,
+// else on the calling thread, where gemm's own threads split each product. The reference
+// im2col path always runs on the calling thread.
+template <class Body>
+void for_each_item(int64_t items, bool threaded, Body&& body) {
+  if (threaded && num_threads() > 1 && items >= num_threads()) {
+    parallel_for(items, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) body(i);
+    });
+  } else {
+    for (int64_t i = 0; i < items; ++i) body(i);
+  }
+}
+
+template <class T>
+void run_gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a, int64_t cs_a, const T* b, int64_t rs_b,
+              int64_t cs_b, T* c, int64_t rs_c, T beta) {
+  GemmProblem<T> g;
+  g.m = m, g.n = n, g.k = k;
+  g.a = a, g.rs_a = rs_a, g.cs_a = cs_a;
+  g.b = b, g.rs_b = rs_b, g.cs_b = cs_b;
+  g.c = c, g.rs_c = rs_c, g.cs_c = 1;
+  g.beta = beta;
+  gemm(g);
+}
+
+// Sum of n values with 16 independent lanes (vectorisable, and a fixed order for any n).
+template <class T>
+T plane_sum(const T* v, int64_t n) {
+  constexpr int L = 16;
+  T lanes[L] = {};
+  int64_t i = 0;
+  for (; i + L <= n; i += L)
+    for (int l = 0; l < L; ++l) lanes[l] += v[i + l];
+  for (int width = L / 2; width > 0; width /= 2)
+    for (int l = 0; l < width; ++l) lanes[l] += lanes[l + width];
+  T total = lanes[0];
+  for (; i < n; ++i) total += v[i];
+  return total;
+}
+
+// rows x cols block of a row-strided matrix, row r += bias[r] (here: output channels of a conv).
+template <class T>
+void add_row_bias(T* out, const T* bias, int64_t rows, int64_t cols, int64_t row_stride) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const T value = bias[r];
+    T* row = out + r * row_stride;
+    for (int64_t j = 0; j < cols; ++j) row[j] += value;
+  }
+}
+
+}  // namespace
+
+bool conv2d_is_pointwise(const Conv2dShape& s) {
+  return s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
+         s.pad_left == 0 && s.out_h == s.in_h && s.out_w == s.in_w;
+}
+
+template <class T>
+void conv2d_forward(T* y, const T* x, const T* w, const T* bias, const Conv2dShape& s, ConvAlgorithm algorithm) {
+  algorithm = resolve(s, algorithm);
+  const Layout l = layout(s, algorithm, sizeof(T));
+  const bool pointwise = algorithm == ConvAlgorithm::pointwise;
+  const int64_t blocks = pointwise ? 1 : l.blocks;
+  const int64_t items = s.batch * s.groups * blocks;
+  for_each_item(items, algorithm != ConvAlgorithm::im2col, [&](int64_t item) {
+    const int64_t blk = item % blocks, g = (item / blocks) % s.groups, n = item / (blocks * s.groups);
+    const int64_t oh0 = pointwise ? 0 : blk * l.block_rows, oh1 = pointwise ? s.out_h : std::min(s.out_h, oh0 + l.block_rows);
+    const int64_t cols = (oh1 - oh0) * s.out_w;
+    const T* image = x + (n * s.in_channels + g * l.cg) * l.in_plane;
+    const T* b = image;
+    int64_t rs_b = l.in_plane;
+    if (!pointwise) {
+      T* col = workspace_array<T>(WorkspaceSlot::scratch1, l.k * cols);
+      im2col_rows(col, image, s, oh0, oh1);
+      b = col;
+      rs_b = cols;
+    }
+    T* out = y + (n * s.out_channels + g * l.og) * l.out_plane + oh0 * s.out_w;
+    run_gemm<T>(l.og, cols, l.k, w + g * l.og * l.k, l.k, 1, b, rs_b, 1, out, l.out_plane, T(0));
+    if (bias) add_row_bias(out, bias + g * l.og, l.og, cols, l.out_plane);
+  });
+}
+
+template <class T>
+void conv2d_backward_input(T* dx, const T* dy, const T* w, const Conv2dShape& s, ConvAlgorithm algorithm) {
+  algorithm = resolve(s, algorithm);
+  const Layout l = layout(s, algorithm, sizeof(T));
+  const bool pointwise = algorithm == ConvAlgorithm::pointwise;
+  for_each_item(s.batch * s.groups, algorithm != ConvAlgorithm::im2col, [&](int64_t item) {
+    const int64_t g = item % s.groups, n = item / s.groups;
+    T* image = dx + (n * s.in_channels + g * l.cg) * l.in_plane;
+    const T* w_g = w + g * l.og * l.k;
+    const T* grad = dy + (n * s.out_channels + g * l.og) * l.out_plane;
+    if (pointwise) {
+      run_gemm<T>(l.k, l.out_plane, l.og, w_g, 1, l.k, grad, l.out_plane, 1, image, l.in_plane, T(0));
+      return;
+    }
+    std::fill(image, image + l.cg * l.in_plane, T(0));
+    for (int64_t oh0 = 0; oh0 < s.out_h; oh0 += l.block_rows) {
+      const int64_t oh1 = std::min(s.out_h, oh0 + l.block_rows), cols = (oh1 - oh0) * s.out_w;
+      T* col = workspace_array<T>(WorkspaceSlot::scratch1, l.k * cols);
+      run_gemm<T>(l.k, cols, l.og, w_g, 1, l.k, grad + oh0 * s.out_w, l.out_plane, 1, col, cols, T(0));
+      col2im_rows_add(image, col, s, oh0, oh1);
+    }
+  });
+}
+
+template <class T>
+void conv2d_backward_weight(T* dw, const T* dy, const T* x, const Conv2dShape& s, ConvAlgorithm algorithm) {
+  algorithm = resolve(s, algorithm);
+  const Layout l = layout(s, algorithm, sizeof(T));
+  const bool pointwise = algorithm == ConvAlgorithm::pointwise;
+  const int64_t weight_size = s.out_channels * l.k;
+  if (s.batch == 0) {
+    std::fill(dw, dw + weight_size, T(0));
+    return;
+  }
+  const int64_t chunks = algorithm == ConvAlgorithm::im2col ? 1 : std::min<int64_t>(s.batch, kWeightChunks);
+  T* partials = chunks > 1 ? workspace_array<T>(WorkspaceSlot::scratch0, chunks * weight_size) : dw;
+
+  for_each_item(chunks, algorithm != ConvAlgorithm::im2col, [&](int64_t chunk) {
+    T* sum = partials + chunk * (chunks > 1 ? weight_size : 0);
+    int64_t first, last;
+    split_range(s.batch, static_cast<int>(chunk), static_cast<int>(chunks), &first, &last);
+    for (int64_t n = first; n < last; ++n) {
+      for (int64_t g = 0; g < s.groups; ++g) {
+        const T* image = x + (n * s.in_channels + g * l.cg) * l.in_plane;
+        const T* grad = dy + (n * s.out_channels + g * l.og) * l.out_plane;
+        T* sum_g = sum + g * l.og * l.k;
+        if (pointwise) {
+          run_gemm<T>(l.og, l.k, l.out_plane, grad, l.out_plane, 1, image, 1, l.in_plane, sum_g, l.k, T(n == first ? 0 : 1));
+          continue;
+        }
+        for (int64_t oh0 = 0; oh0 < s.out_h; oh0 += l.block_rows) {
+          const int64_t oh1 = std::min(s.out_h, oh0 + l.block_rows), cols = (oh1 - oh0) * s.out_w;
+          T* col = workspace_array<T>(WorkspaceSlot::scratch1, l.k * cols);
+          im2col_rows(col, image, s, oh0, oh1);
+          const T beta = n == first && oh0 == 0 ? T(0) : T(1);
+          run_gemm<T>(l.og, l.k, cols, grad + oh0 * s.out_w, l.out_plane, 1, col, 1, cols, sum_g, l.k, beta);
+        }
+      }
+    }
+  });
+
+  if (chunks > 1) {
+    parallel_for(weight_size, 4096, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        T total = partials[i];
+        for (int64_t c = 1; c < chunks; ++c) total += partials[c * weight_size + i];
+        dw[i] = total;
+      }
+    });
+  }
+}
+
+template <class T>
+void conv2d_backward_bias(T* db, const T* dy, int64_t batch, int64_t channels, int64_t plane) {
+  const int64_t per_channel = std::max<int64_t>(1, batch * plane);
+  parallel_for(channels, std::max<int64_t>(1, (int64_t(1) << 16) / per_channel), [&](int64_t begin, int64_t end) {
+    for (int64_t o = begin; o < end; ++o) {
+      T total = T(0);
+      for (int64_t n = 0; n < batch; ++n) total += plane_sum(dy + (n * channels + o) * plane, plane);
+      db[o] = total;
+    }
+  });
+}
+
+template <class T>
+void conv_add_bias(T* y, const T* bias, int64_t batch, int64_t channels, int64_t plane) {
+  parallel_for(batch, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t n = begin; n < end; ++n) add_row_bias(y + n * channels * plane, bias, channels, plane, plane);
+  });
+}
+
+#define FASTNN_INSTANTIATE_CONV(T)                                                                                   \
+  template void conv2d_forward<T>(T*, const T*, const T*, const T*, const Conv2dShape&, ConvAlgorithm);            \
+  template void conv2d_backward_input<T>(T*, const T*, const T*, const Conv2dShape&, ConvAlgorithm);               \
+  template void conv2d_backward_weight<T>(T*, const T*, const T*, const Conv2dShape&, ConvAlgorithm);              \
+  template void conv2d_backward_bias<T>(T*, const T*, int64_t, int64_t, int64_t);                               \
+  template void conv_add_bias<T>(T*, const T*, int64_t, int64_t, int64_t);
+FASTNN_INSTANTIATE_CONV(float)
+FASTNN_INSTANTIATE_CONV(double)
+
+}  // namespace fastnn::cpu
