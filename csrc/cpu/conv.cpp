@@ -4,7 +4,13 @@
 // Per image n and group g, with K = Cg*kH*kW and P = OH*OW:
 //   forward          Y[n,g] (Og x P)  = W[g] (Og x K) @ col (K x P)            (+ bias per row)
 //   backward input   dcol (K x P)     = W[g]^T @ dY[n,g],  dX[n,g] = col2im(dcol)
-//   backward weight  dW[g] (Og x K)  += dY[n,g] @ col^T
+//   backward weight  dW[g]^T (K x Og) += col @ dY[n,g]^T
+// The weight gradient is accumulated transposed, into a contiguous [K, Og] partial sum, and
+// transposed once when the partials are combined: this way A (col) is row-major, the strided
+// operand gemm must gather while packing is dY (Og/K of the data), C is stored with unit stride,
+// and gemm's dot-product form (A with <= 64 rows and unit column stride, B with unit row
+// stride), which is slow for long K (measured at Og 64, K 288, P 196: 15.8 GFLOP/s vs 34
+// packed), only occurs for K <= 64 (first layers), where it suits the tiny weight.
 // Algorithms:
 //   im2col     col holds a whole image (K x P); images run one after another and gemm's own
 //              threads split each product. The reference path.
@@ -35,7 +41,7 @@ namespace fastnn::cpu {
 namespace {
 
 // A blocked im2col buffer of this size stays in L2 (1 MiB here) beside gemm's packed A block.
-constexpr int64_t kColBlockBytes = int64_t(256) << 10;
+constexpr int64_t kColBlockBytes = int64_t(1024) << 10;
 // Chunks of the batch with their own weight-gradient partial sums.
 constexpr int64_t kWeightChunks = 8;
 
@@ -81,29 +87,38 @@ void for_each_item(int64_t items, bool threaded, Body&& body) {
 
 template <class T>
 void run_gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a, int64_t cs_a, const T* b, int64_t rs_b,
-              int64_t cs_b, T* c, int64_t rs_c, T beta) {
+              int64_t cs_b, T* c, int64_t rs_c, int64_t cs_c, T beta) {
   GemmProblem<T> g;
   g.m = m, g.n = n, g.k = k;
   g.a = a, g.rs_a = rs_a, g.cs_a = cs_a;
   g.b = b, g.rs_b = rs_b, g.cs_b = cs_b;
-  g.c = c, g.rs_c = rs_c, g.cs_c = 1;
+  g.c = c, g.rs_c = rs_c, g.cs_c = cs_c;
   g.beta = beta;
   gemm(g);
 }
 
-// Sum of n values with 16 independent lanes (vectorisable, and a fixed order for any n).
+// Accumulates plane (n values) into 16 lanes and a tail sum: vectorisable, and in one fixed
+// order for any n.
+constexpr int kLanes = 16;
+
 template <class T>
-T plane_sum(const T* v, int64_t n) {
-  constexpr int L = 16;
-  T lanes[L] = {};
+void accumulate_lanes(T* lanes, T* tail, const T* plane, int64_t n) {
+  T sums[kLanes];  // a local copy: the compiler may keep it in registers (no aliasing with plane)
+  for (int l = 0; l < kLanes; ++l) sums[l] = lanes[l];
   int64_t i = 0;
-  for (; i + L <= n; i += L)
-    for (int l = 0; l < L; ++l) lanes[l] += v[i + l];
-  for (int width = L / 2; width > 0; width /= 2)
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) sums[l] += plane[i + l];
+  T rest = *tail;
+  for (; i < n; ++i) rest += plane[i];
+  for (int l = 0; l < kLanes; ++l) lanes[l] = sums[l];
+  *tail = rest;
+}
+
+template <class T>
+T reduce_lanes(T* lanes, T tail) {
+  for (int width = kLanes / 2; width > 0; width /= 2)
     for (int l = 0; l < width; ++l) lanes[l] += lanes[l + width];
-  T total = lanes[0];
-  for (; i < n; ++i) total += v[i];
-  return total;
+  return lanes[0] + tail;
 }
 
 // rows x cols block of a row-strided matrix, row r += bias[r] (here: output channels of a conv).
@@ -144,7 +159,7 @@ void conv2d_forward(T* y, const T* x, const T* w, const T* bias, const Conv2dSha
       rs_b = cols;
     }
     T* out = y + (n * s.out_channels + g * l.og) * l.out_plane + oh0 * s.out_w;
-    run_gemm<T>(l.og, cols, l.k, w + g * l.og * l.k, l.k, 1, b, rs_b, 1, out, l.out_plane, T(0));
+    run_gemm<T>(l.og, cols, l.k, w + g * l.og * l.k, l.k, 1, b, rs_b, 1, out, l.out_plane, 1, T(0));
     if (bias) add_row_bias(out, bias + g * l.og, l.og, cols, l.out_plane);
   });
 }
@@ -160,14 +175,14 @@ void conv2d_backward_input(T* dx, const T* dy, const T* w, const Conv2dShape& s,
     const T* w_g = w + g * l.og * l.k;
     const T* grad = dy + (n * s.out_channels + g * l.og) * l.out_plane;
     if (pointwise) {
-      run_gemm<T>(l.k, l.out_plane, l.og, w_g, 1, l.k, grad, l.out_plane, 1, image, l.in_plane, T(0));
+      run_gemm<T>(l.k, l.out_plane, l.og, w_g, 1, l.k, grad, l.out_plane, 1, image, l.in_plane, 1, T(0));
       return;
     }
     std::fill(image, image + l.cg * l.in_plane, T(0));
     for (int64_t oh0 = 0; oh0 < s.out_h; oh0 += l.block_rows) {
       const int64_t oh1 = std::min(s.out_h, oh0 + l.block_rows), cols = (oh1 - oh0) * s.out_w;
       T* col = workspace_array<T>(WorkspaceSlot::scratch1, l.k * cols);
-      run_gemm<T>(l.k, cols, l.og, w_g, 1, l.k, grad + oh0 * s.out_w, l.out_plane, 1, col, cols, T(0));
+      run_gemm<T>(l.k, cols, l.og, w_g, 1, l.k, grad + oh0 * s.out_w, l.out_plane, 1, col, cols, 1, T(0));
       col2im_rows_add(image, col, s, oh0, oh1);
     }
   });
@@ -184,52 +199,59 @@ void conv2d_backward_weight(T* dw, const T* dy, const T* x, const Conv2dShape& s
     return;
   }
   const int64_t chunks = algorithm == ConvAlgorithm::im2col ? 1 : std::min<int64_t>(s.batch, kWeightChunks);
-  T* partials = chunks > 1 ? workspace_array<T>(WorkspaceSlot::scratch0, chunks * weight_size) : dw;
+  T* partials = workspace_array<T>(WorkspaceSlot::scratch0, chunks * weight_size);
 
   for_each_item(chunks, algorithm != ConvAlgorithm::im2col, [&](int64_t chunk) {
-    T* sum = partials + chunk * (chunks > 1 ? weight_size : 0);
+    T* sum = partials + chunk * weight_size;  // [groups][K][Og]: dW transposed
+    T* col = pointwise ? nullptr : workspace_array<T>(WorkspaceSlot::scratch1, l.k * l.block_rows * s.out_w);
     int64_t first, last;
     split_range(s.batch, static_cast<int>(chunk), static_cast<int>(chunks), &first, &last);
     for (int64_t n = first; n < last; ++n) {
       for (int64_t g = 0; g < s.groups; ++g) {
         const T* image = x + (n * s.in_channels + g * l.cg) * l.in_plane;
         const T* grad = dy + (n * s.out_channels + g * l.og) * l.out_plane;
-        T* sum_g = sum + g * l.og * l.k;
+        T* sum_g = sum + g * l.k * l.og;
         if (pointwise) {
-          run_gemm<T>(l.og, l.k, l.out_plane, grad, l.out_plane, 1, image, 1, l.in_plane, sum_g, l.k, T(n == first ? 0 : 1));
+          run_gemm<T>(l.k, l.og, l.out_plane, image, l.in_plane, 1, grad, 1, l.out_plane, sum_g, l.og, 1,
+                      T(n == first ? 0 : 1));
           continue;
         }
         for (int64_t oh0 = 0; oh0 < s.out_h; oh0 += l.block_rows) {
           const int64_t oh1 = std::min(s.out_h, oh0 + l.block_rows), cols = (oh1 - oh0) * s.out_w;
-          T* col = workspace_array<T>(WorkspaceSlot::scratch1, l.k * cols);
           im2col_rows(col, image, s, oh0, oh1);
-          const T beta = n == first && oh0 == 0 ? T(0) : T(1);
-          run_gemm<T>(l.og, l.k, cols, grad + oh0 * s.out_w, l.out_plane, 1, col, 1, cols, sum_g, l.k, beta);
+          run_gemm<T>(l.k, l.og, cols, col, cols, 1, grad + oh0 * s.out_w, 1, l.out_plane, sum_g, l.og, 1,
+                      n == first && oh0 == 0 ? T(0) : T(1));
         }
       }
     }
   });
 
-  if (chunks > 1) {
-    parallel_for(weight_size, 4096, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        T total = partials[i];
-        for (int64_t c = 1; c < chunks; ++c) total += partials[c * weight_size + i];
-        dw[i] = total;
-      }
-    });
-  }
+  // dw[g, o, kk] = sum over chunks, in chunk order, of the transposed partials [g, kk, o].
+  parallel_for(weight_size, 4096, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t kk = i % l.k, o = (i / l.k) % l.og, g = i / (l.k * l.og);
+      const int64_t at = (g * l.k + kk) * l.og + o;
+      T total = partials[at];
+      for (int64_t c = 1; c < chunks; ++c) total += partials[c * weight_size + at];
+      dw[i] = total;
+    }
+  });
 }
 
+// Threads split the channels; each walks the batch in order (memory order: image by image over
+// its channel range), so every channel's sum has one fixed order.
 template <class T>
 void conv2d_backward_bias(T* db, const T* dy, int64_t batch, int64_t channels, int64_t plane) {
   const int64_t per_channel = std::max<int64_t>(1, batch * plane);
   parallel_for(channels, std::max<int64_t>(1, (int64_t(1) << 16) / per_channel), [&](int64_t begin, int64_t end) {
-    for (int64_t o = begin; o < end; ++o) {
-      T total = T(0);
-      for (int64_t n = 0; n < batch; ++n) total += plane_sum(dy + (n * channels + o) * plane, plane);
-      db[o] = total;
-    }
+    const int64_t count = end - begin;
+    T* lanes = workspace_array<T>(WorkspaceSlot::scratch1, count * (kLanes + 1));
+    T* tails = lanes + count * kLanes;
+    std::fill(lanes, lanes + count * (kLanes + 1), T(0));
+    for (int64_t n = 0; n < batch; ++n)
+      for (int64_t o = begin; o < end; ++o)
+        accumulate_lanes(lanes + (o - begin) * kLanes, tails + (o - begin), dy + (n * channels + o) * plane, plane);
+    for (int64_t o = begin; o < end; ++o) db[o] = reduce_lanes(lanes + (o - begin) * kLanes, tails[o - begin]);
   });
 }
 

@@ -66,7 +66,11 @@ void col2im_rows_add(T* dx, const T* col, const Conv2dShape& s, int64_t oh0, int
           if (ih < 0 || ih >= s.in_h) continue;
           const T* src = row + (oh - oh0) * ow_n;
           T* dst = plane + ih * s.in_w;
-          for (int64_t ow = lo; ow < hi; ++ow) dst[ow * s.stride_w + offset] += src[ow];
+          if (s.stride_w == 1) {  // a separate loop so that it vectorises
+            for (int64_t ow = lo; ow < hi; ++ow) dst[ow + offset] += src[ow];
+          } else {
+            for (int64_t ow = lo; ow < hi; ++ow) dst[ow * s.stride_w + offset] += src[ow];
+          }
         }
       }
     }
