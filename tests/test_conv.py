@@ -25,6 +25,7 @@ CONV2D_CASES = [
     (2, 3, 6, 7, 5, 2, 1, "same", 2, 1),                  # even dilated kernel: asymmetric padding
     (1, 2, 13, 3, 3, (4, 1), 3, (2, 0), 1, 1),            # tall kernel, stride 3
     (11, 5, 6, 6, 7, 3, 1, "valid", 1, 1),                # more images than weight-gradient chunks
+    (9, 4, 5, 6, 6, 3, 1, 1, 1, 2),                       # several images per weight-gradient gemm, groups
     (2, 4, 8, 8, 4, 1, 2, 1, 1, 2),                       # 1x1 but strided and padded: not pointwise
     (1, 9, 21, 15, 10, 5, 2, 2, 3, 1),                    # large odd sizes, dilation 3
 ]

@@ -19,13 +19,13 @@ void valid_columns(int64_t offset, int64_t stride, int64_t width, int64_t out_w,
 }  // namespace
 
 template <class T>
-void im2col_rows(T* col, const T* x, const Conv2dShape& s, int64_t oh0, int64_t oh1) {
-  const int64_t cg = s.in_channels / s.groups, ow_n = s.out_w, cols = (oh1 - oh0) * ow_n;
+void im2col_rows(T* col, int64_t ld, const T* x, const Conv2dShape& s, int64_t oh0, int64_t oh1) {
+  const int64_t cg = s.in_channels / s.groups, ow_n = s.out_w;
   for (int64_t c = 0; c < cg; ++c) {
     const T* plane = x + c * s.in_h * s.in_w;
     for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
       for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
-        T* row = col + ((c * s.kernel_h + kh) * s.kernel_w + kw) * cols;
+        T* row = col + ((c * s.kernel_h + kh) * s.kernel_w + kw) * ld;
         const int64_t offset = kw * s.dilation_w - s.pad_left;
         int64_t lo, hi;
         valid_columns(offset, s.stride_w, s.in_w, ow_n, &lo, &hi);
@@ -77,8 +77,8 @@ void col2im_rows_add(T* dx, const T* col, const Conv2dShape& s, int64_t oh0, int
   }
 }
 
-template void im2col_rows<float>(float*, const float*, const Conv2dShape&, int64_t, int64_t);
-template void im2col_rows<double>(double*, const double*, const Conv2dShape&, int64_t, int64_t);
+template void im2col_rows<float>(float*, int64_t, const float*, const Conv2dShape&, int64_t, int64_t);
+template void im2col_rows<double>(double*, int64_t, const double*, const Conv2dShape&, int64_t, int64_t);
 template void col2im_rows_add<float>(float*, const float*, const Conv2dShape&, int64_t, int64_t);
 template void col2im_rows_add<double>(double*, const double*, const Conv2dShape&, int64_t, int64_t);
 
