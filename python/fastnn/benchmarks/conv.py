@@ -7,10 +7,13 @@ per pass, three passes (forward, input gradient, weight gradient); bias is not c
 """
 import argparse
 import json
+import statistics
+import time
 
 import numpy as np
 
 import fastnn
+from fastnn import _C
 from fastnn.benchmarks import timing
 
 # (label, batch, in_channels, out_channels, size, kernel, stride, padding)
@@ -59,9 +62,41 @@ def _impls(batch, cin, cout, size, kernel, stride, padding, rng, algorithm="auto
     return impls
 
 
-def run(quick=False, thread_counts=THREADS, log=print, algorithm="auto"):
+def measure_cpu_time(impls, repetitions, calls=3):
+    """Median CPU seconds per call of each implementation, in alternation, on the calling thread:
+    on a loaded machine this leaves out the time other jobs hold the core (valid for 1 thread,
+    where every library computes on the calling thread)."""
+    samples = {name: [] for name in impls}
+    for fn in impls.values():
+        fn()
+    for _ in range(repetitions):
+        for name, fn in impls.items():
+            start = time.thread_time()
+            for _ in range(calls):
+                fn()
+            samples[name].append((time.thread_time() - start) / calls)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def cpu_clock_peak_gflops():
+    """The 1-thread FMA peak per CPU second (the wall-clock probe scaled by wall/CPU time of the
+    calling thread, where it runs): the peak to compare CPU-clock figures with."""
+    best = 0.0
+    for _ in range(5):
+        wall, cpu = time.perf_counter(), time.thread_time()
+        gflops = _C.fma_peak_gflops(1, 0.05)
+        wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
+        best = max(best, gflops * wall / max(cpu, 1e-9))
+    return best
+
+
+def run(quick=False, thread_counts=THREADS, log=print, algorithm="auto", clock="wall"):
+    if clock == "cpu" and list(thread_counts) != [1]:
+        raise ValueError(f"clock='cpu' measures the calling thread only: use threads [1], got {thread_counts}")
     repetitions, block_seconds = (3, 0.05) if quick else (7, 0.2)
     env = timing.environment(thread_counts)
+    if clock == "cpu":
+        env["peak_gflops"] = {"1": round(cpu_clock_peak_gflops(), 1)}
     env["loadavg"] = _loadavg()
     rng = np.random.default_rng(0)
     rows = []
@@ -72,7 +107,8 @@ def run(quick=False, thread_counts=THREADS, log=print, algorithm="auto"):
         for t in thread_counts:
             with timing.threads(t):
                 settle = timing.POOL_SETTLE_SECONDS if t > 1 else 0.0
-                seconds = timing.measure(impls, repetitions, block_seconds, settle)
+                seconds = (measure_cpu_time(impls, repetitions) if clock == "cpu"
+                           else timing.measure(impls, repetitions, block_seconds, settle))
             peak = env["peak_gflops"][str(t)]
             gflops = {name: flops / s * 1e-9 for name, s in seconds.items()}
             rows.append({"case": label, "threads": t, "seconds": seconds, "gflops": gflops,
@@ -81,6 +117,7 @@ def run(quick=False, thread_counts=THREADS, log=print, algorithm="auto"):
             if log:
                 log(f"  {label:<26} {t} thr  " + "  ".join(f"{n} {g:7.1f}" for n, g in gflops.items()), flush=True)
     env["loadavg_after"] = _loadavg()
+    env["clock"] = clock
     return {"environment": env, "rows": rows}
 
 
@@ -100,7 +137,8 @@ def markdown(result):
         + f"; load average {env['loadavg']} before, {env['loadavg_after']} after.",
         f"fastnn {env['fastnn']}, PyTorch {env['torch']}. {env['date']}.",
         "",
-        "Forward + backward (input, weight, bias). GFLOP/s are medians of alternating repetitions; "
+        f"Forward + backward (input, weight, bias); {env['clock']} clock. GFLOP/s are medians of alternating "
+        "repetitions; "
         "% = share of the measured peak; ratio = fastnn / PyTorch (above 1: fastnn faster).",
         "",
         "| case | thr | fastnn GFLOP/s (% peak) | torch GFLOP/s (% peak) | vs torch |",
@@ -119,9 +157,11 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="fewer, shorter repetitions")
     parser.add_argument("--threads", type=int, nargs="+", default=THREADS, help="thread counts (default 1 2)")
     parser.add_argument("--algorithm", default="auto", help="fastnn conv algorithm (auto, im2col, blocked)")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="wall time, or CPU time of the calling thread (1 thread only; robust to load)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
     args = parser.parse_args(argv)
-    result = run(quick=args.quick, thread_counts=args.threads, algorithm=args.algorithm)
+    result = run(quick=args.quick, thread_counts=args.threads, algorithm=args.algorithm, clock=args.clock)
     print()
     print(markdown(result))
     if args.json:
