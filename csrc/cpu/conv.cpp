@@ -20,16 +20,19 @@
 //              col2im of neighbouring row blocks overlaps); gemm runs single-threaded inside.
 //   pointwise  (1x1, stride 1, no padding) col is the image itself: X[n,g] is already Cg x P,
 //              so every gemm reads/writes the NCHW planes in place.
-// automatic picks pointwise when it applies, else blocked. With fewer work items than threads
-// (batch 1) the items run on the calling thread and gemm's threads split each product instead.
+// automatic picks pointwise when it applies, else blocked. Work items go to threads one at a time
+// (a slowed thread takes fewer); with fewer items than threads (batch 1) they run on the calling
+// thread and gemm's threads split each product instead.
 // The weight gradient sums over the batch in a fixed order: the batch is cut into
 // min(N, kWeightChunks) chunks (independent of the thread count), each chunk accumulates its
-// images in order into its own partial dW, and the partials are added in chunk order. gemm's
+// images in order into its own partial dW (for K <= 64 several images per gemm), and the
+// partials are added in chunk order. gemm's
 // sums are themselves thread-count independent, so every result is bitwise identical for any
 // number of threads.
 #include "cpu/conv.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "core/parallel.h"
 #include "core/workspace.h"
@@ -40,7 +43,9 @@ namespace fastnn::cpu {
 
 namespace {
 
-// A blocked im2col buffer of this size stays in L2 (1 MiB here) beside gemm's packed A block.
+// The most im2col one gemm reads (a block of output rows; the size of L2 here): large enough that
+// every layer of the benchmark but the 56x56 one takes a whole image per gemm, and that one
+// 15 rows (n = 420) rather than 3 at 256 KiB, so the weight is packed 5x less often.
 constexpr int64_t kColBlockBytes = int64_t(1024) << 10;
 // Weights with at most this many columns (Cg*kH*kW) take several images per weight-gradient gemm.
 constexpr int64_t kBatchedWeightMaxK = 64;
@@ -73,14 +78,21 @@ Layout layout(const Conv2dShape& s, ConvAlgorithm algorithm, size_t elem) {
   return l;
 }
 
-// Runs body(item) for every item in [0, items): split over threads when each thread gets one,
-// else on the calling thread, where gemm's own threads split each product. The reference
-// im2col path always runs on the calling thread.
+// Runs body(item) for every item in [0, items): handed out to threads one at a time when each
+// thread can get one, else run on the calling thread, where gemm's own threads split each
+// product. Which thread runs an item never changes its arithmetic (every item writes its own
+// output or its own partial sum), so handing items out dynamically keeps results bitwise
+// identical while a thread that the shared machine slows down simply takes fewer items. The
+// reference im2col path always runs on the calling thread.
 template <class Body>
 void for_each_item(int64_t items, bool threaded, Body&& body) {
-  if (threaded && num_threads() > 1 && items >= num_threads()) {
-    parallel_for(items, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) body(i);
+  const int workers = num_threads();
+  if (threaded && workers > 1 && items >= workers) {
+    std::atomic<int64_t> next{0};
+    parallel_region(workers, [&](int, int) {
+      for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < items;
+           i = next.fetch_add(1, std::memory_order_relaxed))
+        body(i);
     });
   } else {
     for (int64_t i = 0; i < items; ++i) body(i);
