@@ -609,3 +609,153 @@ def rnn_backward(dy, dh_n, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity
         db += da.sum(axis=0)
         dh = da @ w_hh
     return dx, dh, dw_ih, dw_hh, db, db.copy()
+
+
+# ---------------------------------------------------------------------------------- convolution
+# NCHW, weight [O, C/groups, kH, kW] (conv) or [Cin, Cout/groups, kH, kW] (transposed);
+# padding as (top, bottom, left, right). Loops over groups and kernel taps, einsum inside.
+
+
+def _conv_windows(xp, kh, kw, stride, dilation, out_hw):
+    """xp[:, :, kh*dh + oh*sh, kw*dw + ow*sw] for every output position: [N, C, OH, OW]."""
+    (sh, sw), (dh, dw), (oh, ow) = stride, dilation, out_hw
+    return xp[:, :, kh * dh: kh * dh + sh * (oh - 1) + 1: sh, kw * dw: kw * dw + sw * (ow - 1) + 1: sw]
+
+
+def conv2d_output_size(in_hw, kernel_hw, stride, padding, dilation):
+    pt, pb, pl, pr = padding
+    return tuple((size + p0 + p1 - d * (k - 1) - 1) // s + 1
+                 for size, k, s, p0, p1, d in zip(in_hw, kernel_hw, stride, (pt, pl), (pb, pr), dilation))
+
+
+def _padded(x, padding):
+    pt, pb, pl, pr = padding
+    return np.pad(f64(x), ((0, 0), (0, 0), (pt, pb), (pl, pr)))
+
+
+def conv2d_forward(x, w, b=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1):
+    w = f64(w)
+    n, c, _, _ = x.shape
+    o, cg, kh_n, kw_n = w.shape
+    og = o // groups
+    out_hw = conv2d_output_size(x.shape[2:], (kh_n, kw_n), stride, padding, dilation)
+    xp = _padded(x, padding)
+    y = np.zeros((n, o) + out_hw)
+    for g in range(groups):
+        for kh in range(kh_n):
+            for kw in range(kw_n):
+                win = _conv_windows(xp[:, g * cg:(g + 1) * cg], kh, kw, stride, dilation, out_hw)
+                y[:, g * og:(g + 1) * og] += np.einsum("ncij,oc->noij", win, w[g * og:(g + 1) * og, :, kh, kw])
+    if b is not None:
+        y += f64(b)[None, :, None, None]
+    return y
+
+
+def conv2d_backward_input(dy, w, input_hw, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1):
+    dy, w = f64(dy), f64(w)
+    n, o = dy.shape[:2]
+    _, cg, kh_n, kw_n = w.shape
+    og = o // groups
+    pt, pb, pl, pr = padding
+    dxp = np.zeros((n, cg * groups, input_hw[0] + pt + pb, input_hw[1] + pl + pr))
+    out_hw = dy.shape[2:]
+    for g in range(groups):
+        for kh in range(kh_n):
+            for kw in range(kw_n):
+                win = _conv_windows(dxp[:, g * cg:(g + 1) * cg], kh, kw, stride, dilation, out_hw)
+                win += np.einsum("noij,oc->ncij", dy[:, g * og:(g + 1) * og], w[g * og:(g + 1) * og, :, kh, kw])
+    return dxp[:, :, pt:pt + input_hw[0], pl:pl + input_hw[1]]
+
+
+def conv2d_backward_weight(dy, x, kernel_hw, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1):
+    dy = f64(dy)
+    o = dy.shape[1]
+    c = x.shape[1]
+    cg, og = c // groups, o // groups
+    xp = _padded(x, padding)
+    dw = np.zeros((o, cg) + tuple(kernel_hw))
+    for g in range(groups):
+        for kh in range(kernel_hw[0]):
+            for kw in range(kernel_hw[1]):
+                win = _conv_windows(xp[:, g * cg:(g + 1) * cg], kh, kw, stride, dilation, dy.shape[2:])
+                dw[g * og:(g + 1) * og, :, kh, kw] = np.einsum("noij,ncij->oc", dy[:, g * og:(g + 1) * og], win)
+    return dw
+
+
+def conv_backward_bias(dy):
+    dy = f64(dy)
+    return dy.sum(axis=tuple(d for d in range(dy.ndim) if d != 1))
+
+
+def conv_same_padding(kernel_hw, dilation):
+    """PyTorch's padding='same': the total d*(k-1) split with the odd one at the bottom/right."""
+    (kh, kw), (dh, dw) = kernel_hw, dilation
+    th, tw = dh * (kh - 1), dw * (kw - 1)
+    return th // 2, th - th // 2, tw // 2, tw - tw // 2
+
+
+# Transposed conv: every input pixel scatters weight * x onto the output, then `padding` is
+# cropped from each side (output_padding adds rows/columns at the bottom/right).
+
+
+def _transpose_full_size(in_hw, kernel_hw, stride, dilation, output_padding):
+    return tuple((i - 1) * s + d * (k - 1) + 1 + op
+                 for i, k, s, d, op in zip(in_hw, kernel_hw, stride, dilation, output_padding))
+
+
+def conv_transpose2d_forward(x, w, b=None, stride=(1, 1), padding=(0, 0), output_padding=(0, 0), groups=1,
+                             dilation=(1, 1)):
+    x, w = f64(x), f64(w)
+    n, cin, h, wd = x.shape
+    _, cog, kh_n, kw_n = w.shape
+    cig = cin // groups
+    full = np.zeros((n, cog * groups) + _transpose_full_size((h, wd), (kh_n, kw_n), stride, dilation, output_padding))
+    for g in range(groups):
+        for kh in range(kh_n):
+            for kw in range(kw_n):
+                win = _conv_windows(full[:, g * cog:(g + 1) * cog], kh, kw, stride, dilation, (h, wd))
+                win += np.einsum("ncij,co->noij", x[:, g * cig:(g + 1) * cig], w[g * cig:(g + 1) * cig, :, kh, kw])
+    (ph, pw), (fh, fw) = padding, full.shape[2:]
+    y = full[:, :, ph:fh - ph, pw:fw - pw]
+    if b is not None:
+        y = y + f64(b)[None, :, None, None]
+    return y
+
+
+def _transpose_grad_full(dy, in_hw, kernel_hw, stride, padding, dilation):
+    """grad_output placed back into the uncropped output (zeros where padding was cropped)."""
+    (ph, pw), oh, ow = padding, dy.shape[2], dy.shape[3]
+    fh = max(_transpose_full_size(in_hw, kernel_hw, stride, dilation, (0, 0))[0], ph + oh + ph)
+    fw = max(_transpose_full_size(in_hw, kernel_hw, stride, dilation, (0, 0))[1], pw + ow + pw)
+    full = np.zeros(dy.shape[:2] + (fh, fw))
+    full[:, :, ph:ph + oh, pw:pw + ow] = f64(dy)
+    return full
+
+
+def conv_transpose2d_backward_input(dy, w, in_hw, stride=(1, 1), padding=(0, 0), groups=1, dilation=(1, 1)):
+    w = f64(w)
+    cin, cog, kh_n, kw_n = w.shape
+    cig = cin // groups
+    full = _transpose_grad_full(dy, in_hw, (kh_n, kw_n), stride, padding, dilation)
+    dx = np.zeros((dy.shape[0], cin) + tuple(in_hw))
+    for g in range(groups):
+        for kh in range(kh_n):
+            for kw in range(kw_n):
+                win = _conv_windows(full[:, g * cog:(g + 1) * cog], kh, kw, stride, dilation, in_hw)
+                dx[:, g * cig:(g + 1) * cig] += np.einsum("noij,co->ncij", win, w[g * cig:(g + 1) * cig, :, kh, kw])
+    return dx
+
+
+def conv_transpose2d_backward_weight(dy, x, kernel_hw, stride=(1, 1), padding=(0, 0), groups=1, dilation=(1, 1)):
+    x = f64(x)
+    n, cin, h, wd = x.shape
+    cog = dy.shape[1] // groups
+    cig = cin // groups
+    full = _transpose_grad_full(dy, (h, wd), kernel_hw, stride, padding, dilation)
+    dw = np.zeros((cin, cog) + tuple(kernel_hw))
+    for g in range(groups):
+        for kh in range(kernel_hw[0]):
+            for kw in range(kernel_hw[1]):
+                win = _conv_windows(full[:, g * cog:(g + 1) * cog], kh, kw, stride, dilation, (h, wd))
+                dw[g * cig:(g + 1) * cig, :, kh, kw] = np.einsum("noij,ncij->co", win, x[:, g * cig:(g + 1) * cig])
+    return dw

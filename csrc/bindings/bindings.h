@@ -13,5 +13,6 @@ void bind_optim(pybind11::module_& m);
 void bind_embedding(pybind11::module_& m);
 void bind_attention(pybind11::module_& m);
 void bind_rnn(pybind11::module_& m);
+void bind_conv(pybind11::module_& m);
 
 }  // namespace fastnn::bindings

@@ -12,4 +12,5 @@ PYBIND11_MODULE(_C, m) {
   fastnn::bindings::bind_embedding(m);
   fastnn::bindings::bind_attention(m);
   fastnn::bindings::bind_rnn(m);
+  fastnn::bindings::bind_conv(m);
 }

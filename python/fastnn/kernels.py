@@ -326,3 +326,75 @@ def rnn_cell_backward(grad_h1, input, h0, weight_ih, weight_hh, bias_ih, bias_hh
     """-> (dx, dh0, dW_ih, dW_hh, db_ih, db_hh)."""
     return _C.rnn_cell_backward(grad_h1, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, h1, nonlinearity,
                                 input_grad)
+
+
+# ----------------------------------------------------------------------------------- convolution
+# NC[H]W arrays of one float dtype (non-contiguous inputs are copied), weight [O, C/groups, *k]
+# (conv) or [Cin, Cout/groups, *k] (conv_transpose2d). stride/dilation: int or one int per
+# spatial dim; padding: the same, or "valid"/"same" for conv (same: stride 1; an even dilated
+# kernel pads one more at the end, as PyTorch). out: None (allocated) or a C-contiguous array
+# of the result's shape and dtype. algorithm: "auto" (pointwise for 1x1 stride-1 unpadded
+# convolutions, else blocked), "im2col" (the simple reference), "blocked" or "pointwise".
+
+def conv2d_forward(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, out=None, algorithm="auto"):
+    """y = conv2d(input, weight) + bias: [N, C, H, W] x [O, C/groups, kH, kW] -> [N, O, OH, OW]."""
+    return _C.conv2d_forward(input, weight, bias, stride, padding, dilation, groups, out, algorithm)
+
+
+def conv2d_backward_input(grad_output, weight, input_size, stride=1, padding=0, dilation=1, groups=1, out=None,
+                          algorithm="auto"):
+    """Gradient of conv2d with respect to its input, of shape input_size (N, C, H, W)."""
+    return _C.conv2d_backward_input(grad_output, weight, input_size, stride, padding, dilation, groups, out,
+                                    algorithm)
+
+
+def conv2d_backward_weight(grad_output, input, weight_size, stride=1, padding=0, dilation=1, groups=1, out=None,
+                           algorithm="auto"):
+    """Gradient of conv2d with respect to its weight, of shape weight_size (O, C/groups, kH, kW)."""
+    return _C.conv2d_backward_weight(grad_output, input, weight_size, stride, padding, dilation, groups, out,
+                                     algorithm)
+
+
+def conv_backward_bias(grad_output, out=None):
+    """Bias gradient of any conv or conv_transpose: grad_output summed over every dim but 1."""
+    return _C.conv_backward_bias(grad_output, out)
+
+
+def conv1d_forward(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, out=None, algorithm="auto"):
+    """y = conv1d(input, weight) + bias: [N, C, L] x [O, C/groups, k] -> [N, O, OL]."""
+    return _C.conv1d_forward(input, weight, bias, stride, padding, dilation, groups, out, algorithm)
+
+
+def conv1d_backward_input(grad_output, weight, input_size, stride=1, padding=0, dilation=1, groups=1, out=None,
+                          algorithm="auto"):
+    """Gradient of conv1d with respect to its input, of shape input_size (N, C, L)."""
+    return _C.conv1d_backward_input(grad_output, weight, input_size, stride, padding, dilation, groups, out,
+                                    algorithm)
+
+
+def conv1d_backward_weight(grad_output, input, weight_size, stride=1, padding=0, dilation=1, groups=1, out=None,
+                           algorithm="auto"):
+    """Gradient of conv1d with respect to its weight, of shape weight_size (O, C/groups, k)."""
+    return _C.conv1d_backward_weight(grad_output, input, weight_size, stride, padding, dilation, groups, out,
+                                     algorithm)
+
+
+def conv_transpose2d_forward(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1,
+                             out=None, algorithm="auto"):
+    """Transposed conv2d (PyTorch's argument order): [N, Cin, H, W] x [Cin, Cout/groups, kH, kW] ->
+    [N, Cout, (H-1)*s - 2*p + d*(kH-1) + output_padding + 1, ...]."""
+    return _C.conv_transpose2d_forward(input, weight, bias, stride, padding, output_padding, groups, dilation, out,
+                                       algorithm)
+
+
+def conv_transpose2d_backward_input(grad_output, weight, stride=1, padding=0, groups=1, dilation=1, out=None,
+                                    algorithm="auto"):
+    """Gradient of conv_transpose2d with respect to its input (a conv2d of grad_output)."""
+    return _C.conv_transpose2d_backward_input(grad_output, weight, stride, padding, groups, dilation, out, algorithm)
+
+
+def conv_transpose2d_backward_weight(grad_output, input, weight_size, stride=1, padding=0, groups=1, dilation=1,
+                                     out=None, algorithm="auto"):
+    """Gradient of conv_transpose2d with respect to its weight, of shape weight_size."""
+    return _C.conv_transpose2d_backward_weight(grad_output, input, weight_size, stride, padding, groups,
+                                               dilation, out, algorithm)

@@ -2,6 +2,7 @@
 from fastnn.nn import functional, init, utils
 from fastnn.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax, Softplus, Tanh
 from fastnn.nn.containers import ModuleDict, ModuleList, Sequential
+from fastnn.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from fastnn.nn.dropout import Dropout
 from fastnn.nn.flatten import Flatten, Unflatten
 from fastnn.nn.linear import Identity, Linear

@@ -13,6 +13,7 @@ import numpy as np
 from fastnn import functions as _fn
 from fastnn.autograd import activation as _act
 from fastnn.autograd import attention as _attention
+from fastnn.autograd import conv as _conv
 from fastnn.autograd import dropout as _dropout
 from fastnn.autograd import embedding as _embedding
 from fastnn.autograd import linear as _linear
@@ -30,6 +31,8 @@ def linear(input, weight, bias=None):
 
 
 # ------------------------------------------------------------------------------- validation
+
+
 def _check_tensor(value, name, function):
     if not isinstance(value, Tensor):
         raise TypeError(f"{function}(): argument '{name}' must be a Tensor, got {type(value).__name__}")
@@ -79,6 +82,8 @@ def check_smooth_l1_beta(beta):
 
 
 # ----------------------------------------------------------------------------------- losses
+
+
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """(input - target)^2, reduced."""
     reduction = check_reduction(legacy_reduction(size_average, reduce, reduction))
@@ -188,6 +193,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
 
 # ------------------------------------------------------------------------------- activations
+
+
 def _maybe_inplace(input, result, inplace):
     """inplace=True writes the result into input's storage when no graph needs the old values
     (input does not require grad, or grad mode is off); otherwise it behaves as inplace=False."""
@@ -253,6 +260,8 @@ def log_softmax(input, dim=None, dtype=None):
 
 
 # ----------------------------------------------------------------------------------- dropout
+
+
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zeroes elements with probability p and scales the rest by 1 / (1 - p) while training."""
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
@@ -264,6 +273,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 
 # ------------------------------------------------------------------------ classification losses
+
+
 def _class_last(input, target, function):
     """input [N, C, d1, ...] -> [N*d1*..., C] (and target alike); [C] -> [1, C]; [N, C] as is."""
     if input.ndim == 1:
@@ -345,6 +356,8 @@ def _restore_spatial(loss, spatial, reduction):
 
 
 # ------------------------------------------------------------------------------ embeddings
+
+
 def _index_array(input, function):
     data = input._data if isinstance(input, Tensor) else input
     if not hasattr(data, "dtype") or data.dtype.kind not in "iu":
@@ -386,6 +399,8 @@ def _padding_index(padding_idx, num_embeddings):
 
 
 # ------------------------------------------------------------------------------- attention
+
+
 def _additive_mask(attn_mask, dtype, keep_where_true):
     """A float mask (added to the scores) from a bool or float attn_mask. For a bool mask True
     means "takes part" when keep_where_true (scaled_dot_product_attention) and "is masked" otherwise
@@ -467,3 +482,39 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         bias = _causal_mask(tq, tk, query.dtype)
     weights = _attention_weights(query, key, bias, scale, zero_hidden_rows=True)
     return dropout(weights, dropout_p, training=True) @ value
+
+
+# ------------------------------------------------------------------------------ convolutions
+
+
+def _batched(op, input, weight, bias, spatial_dims, function, **options):
+    """op applied to input [N, C, *spatial], or to an unbatched [C, *spatial] as a batch of one."""
+    _check_tensor(input, "input", function)
+    _check_tensor(weight, "weight", function)
+    if input.ndim == spatial_dims + 1:
+        return op.apply(input.unsqueeze(0), weight, bias, **options).squeeze(0)
+    if input.ndim != spatial_dims + 2:
+        raise ValueError(f"{function}(): expected a {spatial_dims + 1}-D (unbatched) or {spatial_dims + 2}-D (batched) "
+                         f"input, got shape {tuple(input.shape)}")
+    return op.apply(input, weight, bias, **options)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D cross-correlation: input [N, C, L] (or [C, L]), weight [O, C/groups, k]; padding may be
+    an int, 'valid' or 'same'."""
+    return _batched(_conv.Conv1d, input, weight, bias, 1, "conv1d", stride=stride, padding=padding,
+                    dilation=dilation, groups=groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation: input [N, C, H, W] (or [C, H, W]), weight [O, C/groups, kH, kW];
+    padding may be an int, a pair, 'valid' or 'same'."""
+    return _batched(_conv.Conv2d, input, weight, bias, 2, "conv2d", stride=stride, padding=padding,
+                    dilation=dilation, groups=groups)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 2-D convolution (the gradient of conv2d with respect to its input): input
+    [N, Cin, H, W] (or [Cin, H, W]), weight [Cin, Cout/groups, kH, kW]."""
+    return _batched(_conv.ConvTranspose2d, input, weight, bias, 2, "conv_transpose2d", stride=stride,
+                    padding=padding, output_padding=output_padding, groups=groups, dilation=dilation)

@@ -1,0 +1,72 @@
+"""Convolutions as autograd ops: conv1d, conv2d and conv_transpose2d over the conv kernels.
+
+Forward saves the input and the weight; backward runs only the kernels whose gradients are
+needed: the input gradient (conv backward-input, or for the transposed conv a conv forward),
+the weight gradient and the bias gradient (grad_output summed over every dim but channels).
+Options (stride, padding, ...) are passed as keywords, so backward returns one gradient per
+array argument: input, weight, bias.
+"""
+from fastnn._backend import kernels_for
+from fastnn.autograd.engine import Function
+
+
+class _Conv(Function):
+    """conv1d/conv2d: `prefix` names the kernels (conv1d_* or conv2d_*)."""
+
+    prefix = None
+
+    @classmethod
+    def forward(cls, ctx, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, algorithm="auto"):
+        kernels = kernels_for(x)
+        y = getattr(kernels, cls.prefix + "_forward")(x, weight, bias, stride, padding, dilation, groups, None,
+                                                      algorithm)
+        ctx.save_for_backward(x, weight)
+        ctx.options = (stride, padding, dilation, groups, None, algorithm)
+        ctx.has_bias = bias is not None
+        return y
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        x, weight = ctx.saved_tensors
+        kernels = kernels_for(grad)
+        grad_x = grad_w = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_x = getattr(kernels, cls.prefix + "_backward_input")(grad, weight, x.shape, *ctx.options)
+        if ctx.needs_input_grad[1]:
+            grad_w = getattr(kernels, cls.prefix + "_backward_weight")(grad, x, weight.shape, *ctx.options)
+        if ctx.has_bias and ctx.needs_input_grad[2]:
+            grad_b = kernels.conv_backward_bias(grad, None)
+        return grad_x, grad_w, grad_b
+
+
+class Conv1d(_Conv):
+    prefix = "conv1d"
+
+
+class Conv2d(_Conv):
+    prefix = "conv2d"
+
+
+class ConvTranspose2d(Function):
+    @staticmethod
+    def forward(ctx, x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1,
+                algorithm="auto"):
+        y = kernels_for(x).conv_transpose2d_forward(x, weight, bias, stride, padding, output_padding, groups,
+                                                    dilation, None, algorithm)
+        ctx.save_for_backward(x, weight)
+        ctx.options = (stride, padding, groups, dilation, None, algorithm)
+        ctx.has_bias = bias is not None
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        kernels = kernels_for(grad)
+        grad_x = grad_w = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_x = kernels.conv_transpose2d_backward_input(grad, weight, *ctx.options)
+        if ctx.needs_input_grad[1]:
+            grad_w = kernels.conv_transpose2d_backward_weight(grad, x, weight.shape, *ctx.options)
+        if ctx.has_bias and ctx.needs_input_grad[2]:
+            grad_b = kernels.conv_backward_bias(grad, None)
+        return grad_x, grad_w, grad_b

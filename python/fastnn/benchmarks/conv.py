@@ -1,0 +1,170 @@
+"""Convolution benchmark: conv2d forward + backward (input, weight and bias gradients) through
+fastnn.kernels against PyTorch's CPU convolution (torch.ops.aten.convolution and
+convolution_backward, i.e. oneDNN or its fallback), on 1 and 2 threads.
+
+Cases are the issue's layer shapes (NCHW float32). FLOPs count 2*N*O*OH*OW*Cg*kH*kW multiply-adds
+per pass, three passes (forward, input gradient, weight gradient); bias is not counted.
+"""
+import argparse
+import json
+import statistics
+import time
+
+import numpy as np
+
+import fastnn
+from fastnn import _C
+from fastnn.benchmarks import timing
+
+# (label, batch, in_channels, out_channels, size, kernel, stride, padding)
+CASES = [
+    ("b64 1->32 3x3 28x28", 64, 1, 32, 28, 3, 1, 1),
+    ("b64 32->64 3x3 14x14", 64, 32, 64, 14, 3, 1, 1),
+    ("b64 3->64 3x3 32x32", 64, 3, 64, 32, 3, 1, 1),
+    ("b64 64->128 3x3 16x16", 64, 64, 128, 16, 3, 1, 1),
+    ("b32 256->64 1x1 28x28", 32, 256, 64, 28, 1, 1, 0),
+    ("b32 64->128 3x3 s2 56x56", 32, 64, 128, 56, 3, 2, 1),
+]
+THREADS = [1, 2]
+
+
+def _output_size(size, kernel, stride, padding):
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def _impls(batch, cin, cout, size, kernel, stride, padding, rng, algorithm="auto"):
+    x = rng.standard_normal((batch, cin, size, size), dtype=np.float32)
+    w = rng.standard_normal((cout, cin, kernel, kernel), dtype=np.float32) / np.float32(np.sqrt(cin * kernel * kernel))
+    b = rng.standard_normal(cout, dtype=np.float32)
+    out = _output_size(size, kernel, stride, padding)
+    dy = rng.standard_normal((batch, cout, out, out), dtype=np.float32)
+    k = fastnn.kernels
+    y, dx, dw, db = (np.empty(s, np.float32) for s in (dy.shape, x.shape, w.shape, b.shape))
+
+    def fastnn_step():
+        k.conv2d_forward(x, w, b, stride, padding, out=y, algorithm=algorithm)
+        k.conv2d_backward_input(dy, w, x.shape, stride, padding, out=dx, algorithm=algorithm)
+        k.conv2d_backward_weight(dy, x, w.shape, stride, padding, out=dw, algorithm=algorithm)
+        k.conv_backward_bias(dy, out=db)
+
+    impls = {"fastnn": fastnn_step}
+    torch = timing.optional_module("torch")
+    if torch is not None:
+        tx, tw, tb, tdy = (torch.from_numpy(a) for a in (x, w, b, dy))
+        aten = torch.ops.aten
+
+        def torch_step():
+            aten.convolution(tx, tw, tb, [stride] * 2, [padding] * 2, [1, 1], False, [0, 0], 1)
+            aten.convolution_backward(tdy, tx, tw, [cout], [stride] * 2, [padding] * 2, [1, 1], False, [0, 0], 1,
+                                      [True, True, True])
+
+        impls["torch"] = torch_step
+    return impls
+
+
+def measure_cpu_time(impls, repetitions, calls=3):
+    """Median CPU seconds per call of each implementation, in alternation, on the calling thread:
+    on a loaded machine this leaves out the time other jobs hold the core (valid for 1 thread,
+    where every library computes on the calling thread)."""
+    samples = {name: [] for name in impls}
+    for fn in impls.values():
+        fn()
+    for _ in range(repetitions):
+        for name, fn in impls.items():
+            start = time.thread_time()
+            for _ in range(calls):
+                fn()
+            samples[name].append((time.thread_time() - start) / calls)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def cpu_clock_peak_gflops():
+    """The 1-thread FMA peak per CPU second (the wall-clock probe scaled by wall/CPU time of the
+    calling thread, where it runs): the peak to compare CPU-clock figures with."""
+    best = 0.0
+    for _ in range(5):
+        wall, cpu = time.perf_counter(), time.thread_time()
+        gflops = _C.fma_peak_gflops(1, 0.05)
+        wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
+        best = max(best, gflops * wall / max(cpu, 1e-9))
+    return best
+
+
+def run(quick=False, thread_counts=THREADS, log=print, algorithm="auto", clock="wall"):
+    if clock == "cpu" and list(thread_counts) != [1]:
+        raise ValueError(f"clock='cpu' measures the calling thread only: use threads [1], got {thread_counts}")
+    repetitions, block_seconds = (3, 0.05) if quick else (7, 0.2)
+    env = timing.environment(thread_counts)
+    if clock == "cpu":
+        env["peak_gflops"] = {"1": round(cpu_clock_peak_gflops(), 1)}
+    env["loadavg"] = _loadavg()
+    rng = np.random.default_rng(0)
+    rows = []
+    for label, batch, cin, cout, size, kernel, stride, padding in CASES:
+        impls = _impls(batch, cin, cout, size, kernel, stride, padding, rng, algorithm)
+        out = _output_size(size, kernel, stride, padding)
+        flops = 3 * 2.0 * batch * cout * out * out * cin * kernel * kernel
+        for t in thread_counts:
+            with timing.threads(t):
+                settle = timing.POOL_SETTLE_SECONDS if t > 1 else 0.0
+                seconds = (measure_cpu_time(impls, repetitions) if clock == "cpu"
+                           else timing.measure(impls, repetitions, block_seconds, settle))
+            peak = env["peak_gflops"][str(t)]
+            gflops = {name: flops / s * 1e-9 for name, s in seconds.items()}
+            rows.append({"case": label, "threads": t, "seconds": seconds, "gflops": gflops,
+                         "pct_peak": {name: 100.0 * g / peak for name, g in gflops.items()},
+                         "ratio": {name: gflops["fastnn"] / g for name, g in gflops.items() if name != "fastnn"}})
+            if log:
+                log(f"  {label:<26} {t} thr  " + "  ".join(f"{n} {g:7.1f}" for n, g in gflops.items()), flush=True)
+    env["loadavg_after"] = _loadavg()
+    env["clock"] = clock
+    return {"environment": env, "rows": rows}
+
+
+def _loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return f.read().split()[0]
+    except OSError:
+        return None
+
+
+def markdown(result):
+    env = result["environment"]
+    lines = [
+        f"Machine: {env['machine']}; measured fp32 FMA peak "
+        + ", ".join(f"{v} GFLOP/s ({k} thr)" for k, v in env["peak_gflops"].items())
+        + f"; load average {env['loadavg']} before, {env['loadavg_after']} after.",
+        f"fastnn {env['fastnn']}, PyTorch {env['torch']}. {env['date']}.",
+        "",
+        f"Forward + backward (input, weight, bias); {env['clock']} clock. GFLOP/s are medians of alternating "
+        "repetitions; "
+        "% = share of the measured peak; ratio = fastnn / PyTorch (above 1: fastnn faster).",
+        "",
+        "| case | thr | fastnn GFLOP/s (% peak) | torch GFLOP/s (% peak) | vs torch |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for r in result["rows"]:
+        g, pct = r["gflops"], r["pct_peak"]
+        torch_cell = f"{g['torch']:.1f} ({pct['torch']:.0f}%)" if "torch" in g else "-"
+        ratio = f"{r['ratio']['torch']:.2f}x" if "torch" in r["ratio"] else "-"
+        lines.append(f"| {r['case']} | {r['threads']} | {g['fastnn']:.1f} ({pct['fastnn']:.0f}%) | {torch_cell} | {ratio} |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="bench_conv", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter repetitions")
+    parser.add_argument("--threads", type=int, nargs="+", default=THREADS, help="thread counts (default 1 2)")
+    parser.add_argument("--algorithm", default="auto", help="fastnn conv algorithm (auto, im2col, blocked)")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="wall time, or CPU time of the calling thread (1 thread only; robust to load)")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    args = parser.parse_args(argv)
+    result = run(quick=args.quick, thread_counts=args.threads, algorithm=args.algorithm, clock=args.clock)
+    print()
+    print(markdown(result))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=1)
+    return 0

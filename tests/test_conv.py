@@ -1,0 +1,297 @@
+"""Convolution kernels, autograd ops and layers against the float64 references: a grid of
+kernel sizes, strides, paddings (incl. 'same' with even kernels), dilations and groups on odd
+sizes; every algorithm against the im2col reference path; thread-count independence; errors."""
+import math
+
+import numpy as np
+import pytest
+
+import fastnn
+import reference
+from fastnn import nn
+from fastnn.nn import functional as F
+from fastnn.testing import gradcheck
+from helpers import poisoned, random_array, relative_error, tolerance
+
+K = fastnn.kernels
+ALGORITHMS = ["auto", "im2col", "blocked"]
+
+# (batch, in_channels, H, W, out_channels, kernel, stride, padding, dilation, groups)
+CONV2D_CASES = [
+    (2, 3, 7, 9, 5, 3, 1, 1, 1, 1),
+    (1, 4, 5, 5, 6, 1, 1, 0, 1, 1),                      # pointwise, batch 1
+    (3, 6, 11, 8, 4, (2, 3), (2, 1), (0, 2), (1, 2), 2),  # rectangular everything, groups
+    (2, 8, 9, 10, 8, 3, 2, 1, 1, 8),                      # depthwise, stride 2
+    (2, 3, 6, 7, 5, 2, 1, "same", 2, 1),                  # even dilated kernel: asymmetric padding
+    (1, 2, 13, 3, 3, (4, 1), 3, (2, 0), 1, 1),            # tall kernel, stride 3
+    (11, 5, 6, 6, 7, 3, 1, "valid", 1, 1),                # more images than weight-gradient chunks
+    (9, 4, 5, 6, 6, 3, 1, 1, 1, 2),                       # several images per weight-gradient gemm, groups
+    (2, 4, 8, 8, 4, 1, 2, 1, 1, 2),                       # 1x1 but strided and padded: not pointwise
+    (1, 9, 21, 15, 10, 5, 2, 2, 3, 1),                    # large odd sizes, dilation 3
+]
+
+
+def _pair(v):
+    return tuple(v) if isinstance(v, tuple) else (v, v)
+
+
+def _padding4(padding, kernel, dilation):
+    if padding == "same":
+        return reference.conv_same_padding(kernel, dilation)
+    if padding == "valid":
+        return 0, 0, 0, 0
+    ph, pw = _pair(padding)
+    return ph, ph, pw, pw
+
+
+def conv2d_case(case, dtype, seed=0):
+    n, c, h, w, o, k, stride, padding, dilation, groups = case
+    kernel = _pair(k)
+    x = random_array((n, c, h, w), dtype, seed)
+    weight = random_array((o, c // groups) + kernel, dtype, seed + 1)
+    bias = random_array((o,), dtype, seed + 2)
+    args = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    ref = dict(stride=_pair(stride), padding=_padding4(padding, kernel, _pair(dilation)), dilation=_pair(dilation),
+               groups=groups)
+    y_ref = reference.conv2d_forward(x, weight, bias, **ref)
+    dy = random_array(y_ref.shape, dtype, seed + 3)
+    return x, weight, bias, dy, args, ref, y_ref
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize("case", CONV2D_CASES, ids=str)
+def test_conv2d_forward_and_backward_match_reference(case, algorithm, dtype):
+    x, weight, bias, dy, args, ref, y_ref = conv2d_case(case, dtype)
+    reduction = weight[0].size
+    y = K.conv2d_forward(x, weight, bias, **args, out=poisoned(y_ref.shape, dtype), algorithm=algorithm)
+    assert relative_error(y, y_ref) < tolerance(dtype, reduction)
+    dx = K.conv2d_backward_input(dy, weight, x.shape, **args, out=poisoned(x.shape, dtype), algorithm=algorithm)
+    dx_ref = reference.conv2d_backward_input(dy, weight, x.shape[2:], **ref)
+    assert relative_error(dx, dx_ref) < tolerance(dtype, reduction)
+    dw = K.conv2d_backward_weight(dy, x, weight.shape, **args, out=poisoned(weight.shape, dtype), algorithm=algorithm)
+    dw_ref = reference.conv2d_backward_weight(dy, x, weight.shape[2:], **ref)
+    assert relative_error(dw, dw_ref) < tolerance(dtype, dy[:, 0].size)
+    db = K.conv_backward_bias(dy, out=poisoned(bias.shape, dtype))
+    assert relative_error(db, reference.conv_backward_bias(dy)) < tolerance(dtype, dy[:, 0].size)
+
+
+@pytest.mark.parametrize("case", CONV2D_CASES, ids=str)
+def test_every_algorithm_agrees_with_the_im2col_path(case):
+    x, weight, bias, dy, args, _, _ = conv2d_case(case, np.float64, seed=5)
+    algorithms = ["blocked"] + (["pointwise"] if case[5] == 1 and case[6] == 1 and case[7] in (0, "valid") else [])
+    expected = (K.conv2d_forward(x, weight, bias, **args, algorithm="im2col"),
+                K.conv2d_backward_input(dy, weight, x.shape, **args, algorithm="im2col"),
+                K.conv2d_backward_weight(dy, x, weight.shape, **args, algorithm="im2col"))
+    for algorithm in algorithms:
+        got = (K.conv2d_forward(x, weight, bias, **args, algorithm=algorithm),
+               K.conv2d_backward_input(dy, weight, x.shape, **args, algorithm=algorithm),
+               K.conv2d_backward_weight(dy, x, weight.shape, **args, algorithm=algorithm))
+        for g, e in zip(got, expected):
+            assert relative_error(g, e) < 1e-13, algorithm
+
+
+def test_pointwise_layer_shapes_use_the_pointwise_path():
+    x, weight, bias, dy, args, ref, y_ref = conv2d_case((3, 20, 9, 11, 12, 1, 1, 0, 1, 2), np.float64)
+    y = K.conv2d_forward(x, weight, bias, **args, algorithm="pointwise")
+    assert relative_error(y, y_ref) < 1e-13
+    dw = K.conv2d_backward_weight(dy, x, weight.shape, **args, algorithm="pointwise")
+    assert relative_error(dw, reference.conv2d_backward_weight(dy, x, (1, 1), **ref)) < 1e-13
+
+
+def test_non_contiguous_inputs(dtype):
+    x, weight, bias, dy, args, ref, y_ref = conv2d_case((2, 3, 7, 9, 5, 3, 2, 1, 1, 1), dtype)
+    x_view = np.asfortranarray(x)
+    w_view = np.ascontiguousarray(np.swapaxes(weight, 2, 3)).swapaxes(2, 3)  # same values, strided
+    dy_view = np.concatenate([dy, dy], axis=3)[:, :, :, ::2][:, :, :, : dy.shape[3]]
+    dy_view[...] = dy
+    assert not (x_view.flags.c_contiguous or w_view.flags.c_contiguous or dy_view.flags.c_contiguous)
+    assert relative_error(K.conv2d_forward(x_view, w_view, bias, **args), y_ref) < tolerance(dtype, 27)
+    dx_ref = reference.conv2d_backward_input(dy, weight, x.shape[2:], **ref)
+    assert relative_error(K.conv2d_backward_input(dy_view, w_view, x.shape, **args), dx_ref) < tolerance(dtype, 45)
+    dw_ref = reference.conv2d_backward_weight(dy, x, weight.shape[2:], **ref)
+    assert relative_error(K.conv2d_backward_weight(dy_view, x_view, weight.shape, **args), dw_ref) < tolerance(dtype, 40)
+
+
+@pytest.mark.parametrize("case", [(1, 4, 3, 17, 6, 3, 1, 1, 1, 1), (3, 6, 1, 20, 4, 4, 2, 3, 2, 2),
+                                  (2, 4, 1, 9, 4, 2, 1, "same", 3, 4)], ids=str)
+def test_conv1d_matches_reference(case, dtype):
+    n, c, _, length, o, k, stride, padding, dilation, groups = case
+    x = random_array((n, c, length), dtype, 1)
+    weight = random_array((o, c // groups, k), dtype, 2)
+    bias = random_array((o,), dtype, 3)
+    pad = reference.conv_same_padding((1, k), (1, dilation)) if padding == "same" else (0, 0, padding, padding)
+    ref = dict(stride=(1, stride), padding=pad, dilation=(1, dilation), groups=groups)
+    y_ref = reference.conv2d_forward(x[:, :, None], weight[:, :, None], bias, **ref)[:, :, 0]
+    args = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    assert relative_error(K.conv1d_forward(x, weight, bias, **args), y_ref) < tolerance(dtype, c * k)
+    dy = random_array(y_ref.shape, dtype, 4)
+    dx_ref = reference.conv2d_backward_input(dy[:, :, None], weight[:, :, None], (1, length), **ref)[:, :, 0]
+    assert relative_error(K.conv1d_backward_input(dy, weight, x.shape, **args), dx_ref) < tolerance(dtype, o * k)
+    dw_ref = reference.conv2d_backward_weight(dy[:, :, None], x[:, :, None], (1, k), **ref)[:, :, 0]
+    assert relative_error(K.conv1d_backward_weight(dy, x, weight.shape, **args), dw_ref) < tolerance(dtype, n * length)
+
+
+# (batch, in_channels, H, W, out_channels, kernel, stride, padding, output_padding, groups, dilation)
+TRANSPOSE_CASES = [
+    (2, 4, 5, 6, 6, 3, 2, 1, 1, 2, 1),
+    (1, 3, 4, 4, 2, (2, 3), (3, 2), (1, 0), (2, 1), 1, (1, 2)),
+    (3, 2, 7, 3, 5, 1, 1, 0, 0, 1, 1),
+    (2, 6, 3, 5, 6, 4, 2, 2, 0, 6, 2),  # depthwise, dilated: output_padding < dilation is allowed
+]
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize("case", TRANSPOSE_CASES, ids=str)
+def test_conv_transpose2d_matches_reference(case, algorithm, dtype):
+    n, cin, h, w, cout, k, stride, padding, output_padding, groups, dilation = case
+    kernel = _pair(k)
+    x = random_array((n, cin, h, w), dtype, 1)
+    weight = random_array((cin, cout // groups) + kernel, dtype, 2)
+    bias = random_array((cout,), dtype, 3)
+    ref = dict(stride=_pair(stride), padding=_pair(padding), groups=groups, dilation=_pair(dilation))
+    y_ref = reference.conv_transpose2d_forward(x, weight, bias, output_padding=_pair(output_padding), **ref)
+    args = dict(stride=stride, padding=padding, groups=groups, dilation=dilation, algorithm=algorithm)
+    y = K.conv_transpose2d_forward(x, weight, bias, output_padding=output_padding, out=poisoned(y_ref.shape, dtype),
+                                   **args)
+    assert relative_error(y, y_ref) < tolerance(dtype, weight[:, 0].size)
+    dy = random_array(y_ref.shape, dtype, 4)
+    dx = K.conv_transpose2d_backward_input(dy, weight, **args)
+    dx_ref = reference.conv_transpose2d_backward_input(dy, weight, (h, w), **ref)
+    assert relative_error(dx, dx_ref) < tolerance(dtype, weight[0].size)
+    dw = K.conv_transpose2d_backward_weight(dy, x, weight.shape, **args)
+    dw_ref = reference.conv_transpose2d_backward_weight(dy, x, kernel, **ref)
+    assert relative_error(dw, dw_ref) < tolerance(dtype, n * h * w)
+
+
+@pytest.mark.parametrize("case", [(9, 6, 10, 9, 8, 3, 1, 1, 1, 2), (1, 16, 12, 12, 16, 3, 2, 1, 1, 1),
+                                  (10, 16, 6, 6, 12, 1, 1, 0, 1, 1)], ids=str)
+def test_results_are_bitwise_identical_for_1_and_2_threads(case, threads):
+    x, weight, bias, dy, args, _, _ = conv2d_case(case, np.float32)
+
+    def run_all():
+        return (K.conv2d_forward(x, weight, bias, **args), K.conv2d_backward_input(dy, weight, x.shape, **args),
+                K.conv2d_backward_weight(dy, x, weight.shape, **args), K.conv_backward_bias(dy),
+                K.conv_transpose2d_forward(dy, weight, bias=None, stride=args["stride"], padding=args["padding"],
+                                           groups=args["groups"], output_padding=0))
+
+    fastnn.set_num_threads(1)
+    one = run_all()
+    fastnn.set_num_threads(2)
+    two = run_all()
+    for a, b in zip(one, two):
+        assert np.array_equal(a, b)
+
+
+# ---------------------------------------------------------------------------- autograd and layers
+def _leaf(shape, seed):
+    return fastnn.Tensor(random_array(shape, np.float64, seed), requires_grad=True)
+
+
+def test_gradcheck_conv2d():
+    inputs = (_leaf((1, 4, 3, 3), 0), _leaf((4, 2, 2, 2), 1), _leaf((4,), 2))
+    assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2), groups=2), inputs)
+
+
+def test_gradcheck_conv1d_same_padding():
+    inputs = (_leaf((1, 2, 5), 0), _leaf((3, 2, 4), 1), _leaf((3,), 2))
+    assert gradcheck(lambda x, w, b: F.conv1d(x, w, b, padding="same", dilation=2), inputs)
+
+
+def test_gradcheck_conv_transpose2d():
+    inputs = (_leaf((1, 2, 3, 3), 0), _leaf((2, 2, 2, 3), 1), _leaf((4,), 2))
+    assert gradcheck(lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1, groups=2),
+                     inputs)
+
+
+def test_unbatched_input_and_only_needed_gradients():
+    x = _leaf((3, 6, 5), 0)
+    w = fastnn.Tensor(random_array((4, 3, 3, 3), np.float64, 1))
+    y = F.conv2d(x, w, padding=1)
+    assert y.shape == (4, 6, 5)
+    y.sum().backward()
+    expected = reference.conv2d_backward_input(np.ones((1, 4, 6, 5)), w.numpy(), (6, 5), padding=(1, 1, 1, 1))[0]
+    assert relative_error(x.grad.numpy(), expected) < 1e-12
+    assert w.grad is None
+
+
+def test_conv_layers_init_shapes_and_state_dict():
+    fastnn.manual_seed(0)
+    conv = nn.Conv2d(6, 8, (3, 5), stride=2, padding="valid", groups=2)
+    assert conv.weight.shape == (8, 3, 3, 5) and conv.bias.shape == (8,)
+    assert list(conv.state_dict()) == ["weight", "bias"]
+    assert conv.kernel_size == (3, 5) and conv.stride == (2, 2) and conv.padding == "valid"
+    bound = 1 / math.sqrt(3 * 15)  # kaiming_uniform_(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+    assert np.abs(conv.weight.numpy()).max() <= bound and np.abs(conv.weight.numpy()).max() > 0.8 * bound
+    assert np.abs(conv.bias.numpy()).max() <= bound
+    assert conv(fastnn.Tensor(random_array((2, 6, 11, 12)))).shape == (2, 8, 5, 4)
+    same = nn.Conv2d(2, 3, 4, padding="same", dilation=2, bias=False)
+    assert same.bias is None and same(fastnn.Tensor(random_array((1, 2, 9, 8)))).shape == (1, 3, 9, 8)
+    conv1 = nn.Conv1d(3, 5, 3, padding=1)
+    assert conv1.weight.shape == (5, 3, 3) and conv1(fastnn.Tensor(random_array((4, 3, 10)))).shape == (4, 5, 10)
+    up = nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, groups=2)
+    assert up.weight.shape == (4, 3, 3, 3)
+    x = fastnn.Tensor(random_array((1, 4, 5, 5)))
+    assert up(x).shape == (1, 6, 9, 9) and up(x, output_size=(10, 10)).shape == (1, 6, 10, 10)
+    assert repr(conv).startswith("Conv2d(6, 8, kernel_size=(3, 5), stride=(2, 2), padding=valid, groups=2)")
+
+
+def test_layer_argument_errors():
+    with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
+        nn.Conv2d(3, 4, 3, groups=2)
+    with pytest.raises(ValueError, match="out_channels must be divisible by groups"):
+        nn.Conv2d(4, 3, 3, groups=2)
+    with pytest.raises(ValueError, match="not supported for strided"):
+        nn.Conv2d(3, 4, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="padding string"):
+        nn.Conv2d(3, 4, 3, padding="full")
+    with pytest.raises(ValueError, match="padding_mode"):
+        nn.Conv2d(3, 4, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match="valid sizes range"):
+        nn.ConvTranspose2d(2, 2, 3, stride=2)(fastnn.Tensor(random_array((1, 2, 4, 4))), output_size=(12, 12))
+
+
+# ---------------------------------------------------------------------------------------- errors
+def _bad_calls():
+    x, w = random_array((2, 4, 6, 6)), random_array((6, 2, 3, 3))
+    dy = random_array((2, 6, 4, 4))
+    return [
+        (lambda: K.conv2d_forward(x.astype(np.int32), w), TypeError, "input must have dtype float32 or float64"),
+        (lambda: K.conv2d_forward(x, w.astype(np.float64)), TypeError, "weight"),
+        (lambda: K.conv2d_forward(x[0], w), ValueError, "input must be 4-D"),
+        (lambda: K.conv2d_forward(x, w), ValueError, "expect 2 input channels"),
+        (lambda: K.conv2d_forward(x, w, groups=3), ValueError, "groups=3 does not divide"),
+        (lambda: K.conv2d_forward(x, w, groups=0), ValueError, "groups must be positive"),
+        (lambda: K.conv2d_forward(x, w, groups=2, stride=0), ValueError, "stride must be positive"),
+        (lambda: K.conv2d_forward(x, w, groups=2, dilation=(1, -1)), ValueError, "dilation must be positive"),
+        (lambda: K.conv2d_forward(x, w, groups=2, padding=-1), ValueError, "padding must be non-negative"),
+        (lambda: K.conv2d_forward(x, w, groups=2, padding=(1, 2, 3)), ValueError, "padding must have 2 elements"),
+        (lambda: K.conv2d_forward(x, w, groups=2, padding="full"), ValueError, "'valid', 'same'"),
+        (lambda: K.conv2d_forward(x, w, groups=2, padding="same", stride=2), ValueError, "strided"),
+        (lambda: K.conv2d_forward(x, w, groups=2, dilation=3), ValueError, "can't be greater than the padded input"),
+        (lambda: K.conv2d_forward(x, w, groups=2, stride=1.5), TypeError, "stride must be an int"),
+        (lambda: K.conv2d_forward(x, w, random_array((5,)), groups=2), ValueError, r"bias must have shape \(6,\)"),
+        (lambda: K.conv2d_forward(x, w, groups=2, out=np.empty((2, 6, 4, 5), np.float32)), ValueError, "out"),
+        (lambda: K.conv2d_forward(x, w, groups=2, algorithm="fft"), ValueError, "algorithm must be"),
+        (lambda: K.conv2d_forward(x, w, groups=2, algorithm="pointwise"), ValueError, "1x1 kernel"),
+        (lambda: K.conv2d_backward_input(dy, w, (2, 4, 7, 7), groups=2), ValueError, "grad_output must have shape"),
+        (lambda: K.conv2d_backward_input(dy, w, (2, 4, 6), groups=2), ValueError, "input_size must have 4"),
+        (lambda: K.conv2d_backward_weight(dy, x, (6, 2, 3, 2), groups=2), ValueError, "grad_output must have shape"),
+        (lambda: K.conv1d_forward(x, w), ValueError, "input must be 3-D"),
+        (lambda: K.conv_transpose2d_forward(dy, w, stride=2, output_padding=2), ValueError, "output_padding must be"),
+        (lambda: K.conv_transpose2d_forward(dy, w, padding="same"), TypeError, "padding must be an int"),
+        (lambda: K.conv_transpose2d_forward(x, w), ValueError, "expects 6"),
+        (lambda: K.conv_transpose2d_forward(dy, w, padding=3), ValueError, "output size would be"),
+        (lambda: K.conv_backward_bias(random_array((3,))), ValueError, "at least 2 dimensions"),
+    ]
+
+
+@pytest.mark.parametrize("index", range(len(_bad_calls())))
+def test_bad_arguments_raise_clear_errors(index):
+    call, error, message = _bad_calls()[index]
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_functional_rejects_wrong_rank():
+    with pytest.raises(ValueError, match="expected a 3-D .unbatched. or 4-D"):
+        F.conv2d(fastnn.Tensor(random_array((4, 4))), fastnn.Tensor(random_array((1, 1, 1, 1))))
