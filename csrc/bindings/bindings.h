@@ -10,5 +10,7 @@ void bind_activation(pybind11::module_& m);
 void bind_softmax_loss(pybind11::module_& m);
 void bind_dropout(pybind11::module_& m);
 void bind_optim(pybind11::module_& m);
+void bind_pool(pybind11::module_& m);
+void bind_norm(pybind11::module_& m);
 
 }  // namespace fastnn::bindings

@@ -9,4 +9,6 @@ PYBIND11_MODULE(_C, m) {
   fastnn::bindings::bind_softmax_loss(m);
   fastnn::bindings::bind_dropout(m);
   fastnn::bindings::bind_optim(m);
+  fastnn::bindings::bind_pool(m);
+  fastnn::bindings::bind_norm(m);
 }

@@ -208,3 +208,85 @@ def nadam_step(param, exp_avg, exp_avg_sq, step, mu_product, grad, lr, beta1=0.9
     """NAdam; mu_product (start at 1) is the running product of the momentum coefficients."""
     _C.nadam_step(param, exp_avg, exp_avg_sq, step, mu_product, grad, lr, beta1, beta2, eps, weight_decay,
                   momentum_decay, decoupled_weight_decay, maximize)
+
+
+# --------------------------------------------------------------------------------------- pooling
+# Inputs are [C, H, W] or [N, C, H, W] float32/float64 (every leading dimension a plane); pairs
+# (kernel_size, stride, padding, dilation, sizes) are an int or (height, width). Semantics and
+# output sizes are PyTorch's (formulas in csrc/cpu/pool.h); `out` as for the activations.
+
+def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, out=None, indices=None):
+    """(y, indices): window maxima (NaN wins, ties keep the first) and their flat per-plane
+    positions ih * W + iw as int64. stride None means kernel_size; padding <= kernel_size / 2."""
+    return _C.max_pool2d_forward(x, kernel_size, stride, padding, dilation, ceil_mode, out, indices)
+
+
+def max_pool2d_backward(grad_out, indices, input_size, out=None):
+    """grad_in [..., H, W] (input_size = (H, W)): zeros, plus grad_out scattered to `indices`."""
+    return _C.max_pool2d_backward(grad_out, indices, input_size, out)
+
+
+def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                       divisor_override=None, out=None):
+    """Window means: the sum over the window inside x divided by divisor_override, or by the window
+    size clipped to the padded input (count_include_pad) or to the input."""
+    return _C.avg_pool2d_forward(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, out)
+
+
+def avg_pool2d_backward(grad_out, input_size, kernel_size, stride=None, padding=0, ceil_mode=False,
+                        count_include_pad=True, divisor_override=None, out=None):
+    """grad_in [..., H, W]: each grad_out element spread over its window, divided like the forward."""
+    return _C.avg_pool2d_backward(grad_out, input_size, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                                  divisor_override, out)
+
+
+def adaptive_avg_pool2d_forward(x, output_size, out=None):
+    """Means over windows [floor(i H / OH), ceil((i + 1) H / OH)) (columns alike)."""
+    return _C.adaptive_avg_pool2d_forward(x, output_size, out)
+
+
+def adaptive_avg_pool2d_backward(grad_out, input_size, out=None):
+    """grad_in [..., H, W] of adaptive_avg_pool2d_forward."""
+    return _C.adaptive_avg_pool2d_backward(grad_out, input_size, out)
+
+
+def upsample_nearest2d_forward(x, output_size, scale_factors=None, out=None):
+    """Nearest-neighbour resize to output_size with PyTorch's index rule; scale_factors (the
+    factors interpolate was given, or None when it was given the size) set that rule's scale."""
+    return _C.upsample_nearest2d_forward(x, output_size, scale_factors, out)
+
+
+def upsample_nearest2d_backward(grad_out, input_size, scale_factors=None, out=None):
+    """grad_in [..., H, W]: each grad_out element added to its nearest source."""
+    return _C.upsample_nearest2d_backward(grad_out, input_size, scale_factors, out)
+
+
+# ---------------------------------------------------------------------------------- normalisation
+def batch_norm_forward(x, weight=None, bias=None, running_mean=None, running_var=None, training=True, momentum=0.1,
+                       eps=1e-5, out=None):
+    """(y, mean, invstd) for x [N, C, ...]: y = (x - mean) * invstd * weight + bias per channel.
+
+    training: batch statistics (biased variance), and running_mean/running_var (writeable [C]
+    arrays of x's dtype, or None) move by `momentum` towards the batch mean and unbiased variance.
+    Otherwise mean = running_mean and invstd = 1 / sqrt(running_var + eps).
+    """
+    return _C.batch_norm_forward(x, weight, bias, running_mean, running_var, training, momentum, eps, out)
+
+
+def batch_norm_backward(grad_out, x, mean, invstd, weight=None, training=True, input_grad=True, weight_grad=True,
+                        bias_grad=True):
+    """(grad_x, grad_weight, grad_bias), each None when not asked for; mean, invstd from the forward."""
+    return _C.batch_norm_backward(grad_out, x, mean, invstd, weight, training, input_grad, weight_grad, bias_grad)
+
+
+def layer_norm_forward(x, normalized_shape, weight=None, bias=None, eps=1e-5, out=None):
+    """(y, mean, rstd): normalisation over the trailing normalized_shape, y = (x - mean) * rstd *
+    weight + bias; mean and rstd have the leading shape x.shape[:-len(normalized_shape)]."""
+    return _C.layer_norm_forward(x, normalized_shape, weight, bias, eps, out)
+
+
+def layer_norm_backward(grad_out, x, mean, rstd, normalized_shape, weight=None, input_grad=True, weight_grad=True,
+                        bias_grad=True):
+    """(grad_x, grad_weight, grad_bias), each None when not asked for; mean, rstd from the forward."""
+    return _C.layer_norm_backward(grad_out, x, mean, rstd, normalized_shape, weight, input_grad, weight_grad,
+                                  bias_grad)
