@@ -8,4 +8,6 @@ from fastnn.nn.linear import Identity, Linear
 from fastnn.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, GaussianNLLLoss, HuberLoss, KLDivLoss,
                             L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
 from fastnn.nn.module import Module
+from fastnn.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from fastnn.nn.parameter import Parameter
+from fastnn.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d, Upsample
