@@ -144,7 +144,7 @@ def test_gradcheck_batch_norm_and_layer_norm():
 def test_batch_norm2d_running_statistics_step_by_step():
     bn = nn.BatchNorm2d(3, momentum=0.2)
     assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
-    assert bn.extra_repr() == "3, eps=1e-05, momentum=0.2, affine=True, track_running_stats=True"
+    assert bn.extra_repr() == "3, eps=1e-05, momentum=0.2, affine=True, bias=True, track_running_stats=True"
     mean, var = np.zeros(3), np.ones(3)
     for step in range(1, 4):
         x = random_array((4, 3, 5, 5), np.float32, seed=30 + step, low=-1, high=step)
@@ -205,8 +205,10 @@ def test_batch_norm_layer_trains_its_parameters_and_checks_input():
 def test_layer_norm_layer():
     ln = nn.LayerNorm((3, 4))
     assert list(ln.state_dict()) == ["weight", "bias"] and ln.weight.shape == (3, 4)
-    assert ln.extra_repr() == "(3, 4), eps=1e-05, elementwise_affine=True"
+    assert ln.extra_repr() == "(3, 4), eps=1e-05, elementwise_affine=True, bias=True"
     assert nn.LayerNorm(5, bias=False).bias is None
+    assert list(nn.BatchNorm2d(5, bias=False).state_dict()) == ["weight", "running_mean", "running_var",
+                                                                 "num_batches_tracked"]
     assert list(nn.LayerNorm(5, elementwise_affine=False).state_dict()) == []
     x = random_array((2, 3, 4), np.float32, seed=70)
     assert relative_error(ln(fastnn.tensor(x)).numpy(), ref.layer_norm(x, 2)) < 1e-6

@@ -59,6 +59,17 @@ def test_max_pool2d_nan_wins_and_ties_keep_the_first():
     np.testing.assert_array_equal(idx3, idx_ref)
 
 
+@pytest.mark.parametrize("kernel,stride,pad", [(2, 2, 0), (3, 1, 1), (3, 2, 1), (2, 1, 1)])
+def test_max_pool2d_ties_and_nan_on_wide_rows(dtype, kernel, stride, pad):
+    # few distinct values (many ties) and scattered NaN, on rows long enough for the vector loops
+    x = np.random.default_rng(3).integers(0, 3, (2, 3, 6, 37)).astype(dtype)
+    x[np.random.default_rng(4).random(x.shape) < 0.1] = np.nan
+    y, idx = K.max_pool2d_forward(x, kernel, stride, pad)
+    y_ref, idx_ref = ref.max_pool2d(x, (kernel, kernel), (stride, stride), (pad, pad))
+    np.testing.assert_array_equal(y, y_ref.astype(dtype))
+    np.testing.assert_array_equal(idx, idx_ref)
+
+
 def test_max_pool2d_window_missing_the_input_gives_minus_infinity():
     # dilation 2 with padding 1 over a height-1 input: the top window row lies in the padding and
     # the other below the input (PyTorch gives -inf and its first, outside, position)

@@ -6,7 +6,6 @@
 #include "cpu/pool.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -77,16 +76,99 @@ void max_pool_row(T* y, int64_t* index, const T* plane, int64_t in_w, int64_t ih
   }
 }
 
+// Lane types for max_pool_row_lanes: 16-byte GCC vectors, the baseline ISA's registers (wider
+// ones get their comparisons lowered lane by lane), comparison masks of the same lane width and
+// int64 index lanes.
+template <class T>
+struct Lanes;
+template <>
+struct Lanes<float> {
+  typedef float V __attribute__((vector_size(16)));
+  typedef int32_t M __attribute__((vector_size(16)));
+  typedef int64_t I __attribute__((vector_size(32)));
+  static constexpr int width = 4;
+};
+template <>
+struct Lanes<double> {
+  typedef double V __attribute__((vector_size(16)));
+  typedef int64_t M __attribute__((vector_size(16)));
+  typedef int64_t I __attribute__((vector_size(16)));
+  static constexpr int width = 2;
+};
+
+// max_pool_row on lanes: `width` windows at a time, the scan's running-maximum step a lane-wise
+// compare and blend, the winner's offset in its window (a W + b) blended alongside. Branch-free:
+// the scalar loop's data-dependent branches mispredict on every other element of random data.
+// Lane l of column b is x[S l + b]: a plain load for stride 1; for stride 2 the even lanes of
+// the load at b (b = 0) or the odd lanes of the load at b - 1 (b > 0), which never reads past the
+// last window. A row shorter than one block takes the scalar loop.
+template <class T, int K, int S>
+void max_pool_row_lanes(T* y, int64_t* index, const T* plane, int64_t in_w, int64_t ih0, int64_t iw0, int64_t count) {
+  static_assert(S == 1 || S == 2, "lanes are gathered for strides 1 and 2");
+  using V = typename Lanes<T>::V;
+  using M = typename Lanes<T>::M;
+  using I = typename Lanes<T>::I;
+  constexpr int L = Lanes<T>::width;
+  if (count < L) return max_pool_row<T, K, S>(y, index, plane, in_w, ih0, iw0, count);
+  auto load = [](const T* p) __attribute__((always_inline)) {
+    V v;
+    __builtin_memcpy(&v, p, sizeof(V));
+    return v;
+  };
+  auto column = [&](const T* p, int b) __attribute__((always_inline)) {
+    if constexpr (S == 1) {
+      return load(p + b);
+    } else {
+      const T* q = b == 0 ? p : p + b - 1;
+      const V lo = load(q), hi = load(q + L);
+      if constexpr (L == 4) {
+        return b == 0 ? __builtin_shufflevector(lo, hi, 0, 2, 4, 6) : __builtin_shufflevector(lo, hi, 1, 3, 5, 7);
+      } else {
+        return b == 0 ? __builtin_shufflevector(lo, hi, 0, 2) : __builtin_shufflevector(lo, hi, 1, 3);
+      }
+    }
+  };
+  // Bitwise blends on the mask lanes: a vector ?: with a float result is lowered lane by lane.
+  auto blend = [](M mask, V yes, V no) __attribute__((always_inline)) {
+    return reinterpret_cast<V>((reinterpret_cast<M>(yes) & mask) | (reinterpret_cast<M>(no) & ~mask));
+  };
+  const T* first = plane + ih0 * in_w + iw0;
+  const int64_t base = ih0 * in_w + iw0;
+  I lane_offset = {};  // S l: the offset of lane l's window from the block's first window
+  for (int l = 0; l < L; ++l) lane_offset[l] = S * l;
+  // Full blocks, then one block ending at `count` that overlaps the previous one (it rewrites
+  // the same values), so no output of a long row takes the scalar loop.
+  for (int64_t j = 0;; j = std::min(j + L, count - L)) {
+    const T* p = first + S * j;
+    V best = column(p, 0);
+    M at = M{};
+    for (int a = 0; a < K; ++a)
+      for (int b = 0; b < K; ++b) {
+        if (a == 0 && b == 0) continue;
+        const V v = column(p + a * in_w, b);
+        const M take = (v > best) | (v != v);
+        best = blend(take, v, best);
+        at = (take & static_cast<decltype(at[0] + 0)>(a * in_w + b)) | (~take & at);
+      }
+    const I flat = __builtin_convertvector(at, I) + lane_offset + (base + S * j);
+    __builtin_memcpy(y + j, &best, sizeof(V));
+    __builtin_memcpy(index + j, &flat, sizeof(I));
+    if (j + L >= count) break;
+  }
+}
+
 template <class T>
 using MaxPoolRow = void (*)(T*, int64_t*, const T*, int64_t, int64_t, int64_t, int64_t);
 
 // The specialised row loop for this window, or null.
 template <class T>
-MaxPoolRow<T> max_pool_row_for(const PoolWindow& w) {
+MaxPoolRow<T> max_pool_row_for(const PoolWindow& w, int64_t in_w) {
+  // Window offsets (up to 2 W + 2) live in lanes of T's width: int32 for float.
+  if (in_w > (int64_t(1) << 29)) return nullptr;
   if (w.dilation_h != 1 || w.dilation_w != 1 || w.kernel_h != w.kernel_w || w.stride_h != w.stride_w) return nullptr;
-  if (w.kernel_h == 2 && w.stride_h == 2) return max_pool_row<T, 2, 2>;
-  if (w.kernel_h == 3 && w.stride_h == 1) return max_pool_row<T, 3, 1>;
-  if (w.kernel_h == 3 && w.stride_h == 2) return max_pool_row<T, 3, 2>;
+  if (w.kernel_h == 2 && w.stride_h == 2) return max_pool_row_lanes<T, 2, 2>;
+  if (w.kernel_h == 3 && w.stride_h == 1) return max_pool_row_lanes<T, 3, 1>;
+  if (w.kernel_h == 3 && w.stride_h == 2) return max_pool_row_lanes<T, 3, 2>;
   return nullptr;
 }
 
@@ -181,7 +263,7 @@ int64_t pool_output_size(int64_t in, int64_t kernel, int64_t pad, int64_t stride
 template <class T>
 void max_pool2d_forward(T* y, int64_t* indices, const T* x, const PlaneShape& s, const PoolWindow& w) {
   const int64_t in_size = s.in_h * s.in_w, out_size = s.out_h * s.out_w;
-  const MaxPoolRow<T> row = max_pool_row_for<T>(w);
+  const MaxPoolRow<T> row = max_pool_row_for<T>(w, s.in_w);
   int64_t oh_lo, oh_hi, ow_lo, ow_hi;
   inside_range(s.in_h, s.out_h, w.kernel_h, w.stride_h, w.pad_h, w.dilation_h, &oh_lo, &oh_hi);
   inside_range(s.in_w, s.out_w, w.kernel_w, w.stride_w, w.pad_w, w.dilation_w, &ow_lo, &ow_hi);
@@ -192,11 +274,9 @@ void max_pool2d_forward(T* y, int64_t* indices, const T* x, const PlaneShape& s,
 }
 
 template <class T>
-int64_t max_pool2d_backward(T* dx, const T* dy, const int64_t* indices, const PlaneShape& s) {
+void max_pool2d_backward(T* dx, const T* dy, const int64_t* indices, const PlaneShape& s) {
   const int64_t in_size = s.in_h * s.in_w, out_size = s.out_h * s.out_w;
-  std::atomic<int64_t> bad_total{0};
   parallel_for(s.planes, planes_per_chunk(in_size), [&](int64_t begin, int64_t end) {
-    int64_t bad = 0;
     for (int64_t p = begin; p < end; ++p) {
       T* plane = dx + p * in_size;
       const T* g = dy + p * out_size;
@@ -204,16 +284,10 @@ int64_t max_pool2d_backward(T* dx, const T* dy, const int64_t* indices, const Pl
       std::fill(plane, plane + in_size, T(0));
       for (int64_t o = 0; o < out_size; ++o) {
         const int64_t i = index[o];
-        if (i < 0 || i >= in_size) {
-          ++bad;
-          continue;
-        }
-        plane[i] += g[o];
+        if (i >= 0 && i < in_size) plane[i] += g[o];
       }
     }
-    if (bad) bad_total += bad;
   });
-  return bad_total.load();
 }
 
 template <class T>
@@ -328,7 +402,7 @@ void upsample_nearest2d_backward(T* dx, const T* dy, const PlaneShape& s, double
 
 #define FASTNN_POOL_INSTANTIATE(T)                                                                                  \
   template void max_pool2d_forward<T>(T*, int64_t*, const T*, const PlaneShape&, const PoolWindow&);                \
-  template int64_t max_pool2d_backward<T>(T*, const T*, const int64_t*, const PlaneShape&);                         \
+  template void max_pool2d_backward<T>(T*, const T*, const int64_t*, const PlaneShape&);                         \
   template void avg_pool2d_forward<T>(T*, const T*, const PlaneShape&, const PoolWindow&, bool, int64_t);           \
   template void avg_pool2d_backward<T>(T*, const T*, const PlaneShape&, const PoolWindow&, bool, int64_t);          \
   template void adaptive_avg_pool2d_forward<T>(T*, const T*, const PlaneShape&);                                    \

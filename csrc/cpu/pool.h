@@ -9,8 +9,10 @@
 // max_pool2d:  y = max over ih0 + dilation_h * i (i < kernel_h), within the input, the columns alike;
 //   scanned row by row, an element replaces the running maximum (starting at -inf) when it is
 //   greater or NaN: ties keep the first maximum, a NaN wins (the last NaN). indices = ih * W + iw
-//   of the winner, int64, the flat per-plane index PyTorch returns. Backward: dx = 0, then
-//   dx[indices[o]] += dy[o] for each output o of the plane in order (deterministic).
+//   of the winner, int64, the flat per-plane index PyTorch returns. A window that misses the input
+//   (possible with dilation and padding) gives -inf and the index of its first, outside position,
+//   as PyTorch's does. Backward: dx = 0, then dx[indices[o]] += dy[o] for each output o of the
+//   plane in order (deterministic); an index outside the plane contributes nothing.
 // avg_pool2d:  y = sum over the window clipped to the input / divisor; divisor = divisor_override
 //   when non-zero, else the window size clipped to the padded input (count_include_pad) or to
 //   the input. A window that misses the input gives 0. Backward spreads dy / divisor alike.
@@ -44,10 +46,9 @@ struct PoolWindow {
 // y, indices: [planes, out_h, out_w]; x: [planes, in_h, in_w].
 template <class T>
 void max_pool2d_forward(T* y, int64_t* indices, const T* x, const PlaneShape& s, const PoolWindow& w);
-// dx: [planes, in_h, in_w]; dy, indices: [planes, out_h, out_w]. Indices outside [0, in_h * in_w)
-// are skipped and counted: returns how many there were (0 for indices from the forward).
+// dx: [planes, in_h, in_w]; dy, indices: [planes, out_h, out_w].
 template <class T>
-int64_t max_pool2d_backward(T* dx, const T* dy, const int64_t* indices, const PlaneShape& s);
+void max_pool2d_backward(T* dx, const T* dy, const int64_t* indices, const PlaneShape& s);
 
 // divisor_override: 0 means none. The window's dilation must be 1.
 template <class T>

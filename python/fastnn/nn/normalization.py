@@ -1,5 +1,6 @@
 """Normalisation layers: BatchNorm1d, BatchNorm2d (running statistics as buffers, PyTorch's
-state_dict keys weight, bias, running_mean, running_var, num_batches_tracked) and LayerNorm."""
+state_dict keys weight, bias, running_mean, running_var, num_batches_tracked; torch 2.13's
+keyword-only bias=False drops the bias) and LayerNorm."""
 import numpy as np
 
 from fastnn.nn import functional as F
@@ -15,7 +16,7 @@ def _float_dtype(dtype):
 
 class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
-                 dtype=None):
+                 dtype=None, *, bias=True):
         super().__init__()
         self.num_features = num_features
         self.eps = eps
@@ -25,7 +26,10 @@ class _BatchNorm(Module):
         dtype = _float_dtype(dtype)
         if affine:
             self.weight = Parameter(np.empty(num_features, dtype=dtype))
-            self.bias = Parameter(np.empty(num_features, dtype=dtype))
+            if bias:
+                self.bias = Parameter(np.empty(num_features, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -51,7 +55,8 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def _check_input_dim(self, input):
         raise NotImplementedError
@@ -71,7 +76,7 @@ class _BatchNorm(Module):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -124,4 +129,5 @@ class LayerNorm(Module):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
