@@ -12,8 +12,6 @@ def f64(x):
 
 
 # ----------------------------------------------------------------------------------------- gemm
-
-
 def gemm(a, b, c=None, alpha=1.0, beta=0.0, trans_a=False, trans_b=False, bias=None, activation=None):
     """activation(alpha * op(a) @ op(b) + beta * c + bias), computed in float64."""
     opa = f64(a).T if trans_a else f64(a)
@@ -29,8 +27,6 @@ def gemm(a, b, c=None, alpha=1.0, beta=0.0, trans_a=False, trans_b=False, bias=N
 
 
 # --------------------------------------------------------------------------------------- losses
-
-
 def reduce_loss(loss, reduction, batch=None):
     """'none' -> elementwise, 'sum' -> total, 'mean' -> total / count, 'batchmean' -> total / batch."""
     if reduction == "none":
@@ -103,8 +99,6 @@ def kl_div(input, target, reduction="mean", log_target=False):
 
 
 # ------------------------------------------------------------------------------ grad clipping
-
-
 def clip_grad_norm(grads, max_norm, norm_type=2.0):
     """(total norm, clipped gradients): the norm of the per-gradient norms, then one common scale."""
     grads = [f64(g) for g in grads]
@@ -186,8 +180,6 @@ def activation_backward(name, grad_out, x, negative_slope=0.01, alpha=1.0, appro
 
 
 # --------------------------------------------------------------------------------------- softmax
-
-
 def softmax(x, dim=-1):
     x = f64(x)
     e = np.exp(x - np.max(x, axis=dim, keepdims=True))
@@ -213,8 +205,6 @@ def log_softmax_backward(grad_out, x, dim=-1):
 
 
 # --------------------------------------------------------------------------------- cross-entropy
-
-
 def cross_entropy(logits, target, weight=None, ignore_index=-100, label_smoothing=0.0, reduction="mean"):
     """torch.nn.functional.cross_entropy on [N, C] logits, written from its formula, row by row."""
     x = f64(logits)
@@ -280,8 +270,6 @@ def cross_entropy_backward(grad_loss, logits, target, weight=None, ignore_index=
 
 
 # --------------------------------------------------------------------------------------- dropout
-
-
 def dropout(x, mask, p):
     """x * mask / (1 - p), and x * 0 when p = 1 (so NaN stays NaN, as in PyTorch)."""
     scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
@@ -302,8 +290,6 @@ def activation_backward_from_output(name, grad_out, y):
 # One step of each optimizer's published update rule (the PyTorch documentation's algorithms),
 # in float64. `state` is a dict of float64 arrays/numbers updated in place; t is the step number
 # (1 for the first step); returns the new parameter.
-
-
 def _effective_grad(p, g, weight_decay, maximize):
     g = -f64(g) if maximize else f64(g)
     return g + weight_decay * p if weight_decay else g
@@ -396,8 +382,6 @@ def nadam_step(p, g, state, t, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.
 
 
 # ------------------------------------------------------------------------------ embeddings
-
-
 def embedding_forward(weight, ids):
     """Row ids[...] of weight, one at a time."""
     weight, ids = f64(weight), np.asarray(ids)
@@ -418,8 +402,6 @@ def embedding_backward(grad_out, ids, num_embeddings, padding_idx=None):
 
 
 # ------------------------------------------------------------------------------- attention
-
-
 def attention_probabilities(q, k, scale, mask=None, causal=False):
     """softmax over each row of scale * q k^T + mask for q [N, Tq, E], k [N, Tk, E]; a row with
     every key masked (-inf) gives zeros. Rows one at a time."""
@@ -460,8 +442,6 @@ def attention_backward(grad_out, q, k, v, scale, mask=None, causal=False):
 # [T, B, 4H] activated, cells [T, B, H]); GRU (y, h_n, gates [T, B, 4H] = r, z, n, W_hn h + b_hn);
 # RNN (y, h_n). Backward differentiates by hand, step by step in reverse, and returns
 # (dx, dh0[, dc0], dW_ih, dW_hh, db_ih, db_hh).
-
-
 def _rnn_order(steps, reverse):
     return range(steps - 1, -1, -1) if reverse else range(steps)
 
@@ -614,8 +594,6 @@ def rnn_backward(dy, dh_n, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity
 # ---------------------------------------------------------------------------------- convolution
 # NCHW, weight [O, C/groups, kH, kW] (conv) or [Cin, Cout/groups, kH, kW] (transposed);
 # padding as (top, bottom, left, right). Loops over groups and kernel taps, einsum inside.
-
-
 def _conv_windows(xp, kh, kw, stride, dilation, out_hw):
     """xp[:, :, kh*dh + oh*sh, kw*dw + ow*sw] for every output position: [N, C, OH, OW]."""
     (sh, sw), (dh, dw), (oh, ow) = stride, dilation, out_hw
@@ -696,8 +674,6 @@ def conv_same_padding(kernel_hw, dilation):
 
 # Transposed conv: every input pixel scatters weight * x onto the output, then `padding` is
 # cropped from each side (output_padding adds rows/columns at the bottom/right).
-
-
 def _transpose_full_size(in_hw, kernel_hw, stride, dilation, output_padding):
     return tuple((i - 1) * s + d * (k - 1) + 1 + op
                  for i, k, s, d, op in zip(in_hw, kernel_hw, stride, dilation, output_padding))
@@ -759,3 +735,226 @@ def conv_transpose2d_backward_weight(dy, x, kernel_hw, stride=(1, 1), padding=(0
                 win = _conv_windows(full[:, g * cog:(g + 1) * cog], kh, kw, stride, dilation, (h, wd))
                 dw[g * cig:(g + 1) * cig, :, kh, kw] = np.einsum("noij,ncij->co", win, x[:, g * cig:(g + 1) * cig])
     return dw
+
+
+# -------------------------------------------------------------------------------------- pooling
+# Plain loops over [P, H, W] planes (leading dimensions flattened), PyTorch's definitions.
+def pool_output_size(size, kernel, pad, stride, dilation=1, ceil_mode=False):
+    span = dilation * (kernel - 1) + 1
+    numerator = size + 2 * pad - span + (stride - 1 if ceil_mode else 0)
+    out = numerator // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + pad:
+        out -= 1
+    return out
+
+
+def _planes(x):
+    x = f64(x)
+    return x.reshape((-1,) + x.shape[-2:]), x.shape[:-2]
+
+
+def max_pool2d(x, kernel, stride, pad, dilation=(1, 1), ceil_mode=False):
+    """(y, indices): scan each window row by row from -inf; a greater value or a NaN replaces."""
+    planes, lead = _planes(x)
+    _, h, w = planes.shape
+    oh = pool_output_size(h, kernel[0], pad[0], stride[0], dilation[0], ceil_mode)
+    ow = pool_output_size(w, kernel[1], pad[1], stride[1], dilation[1], ceil_mode)
+    y = np.empty((len(planes), oh, ow))
+    indices = np.empty((len(planes), oh, ow), dtype=np.int64)
+    for p, plane in enumerate(planes):
+        for i in range(oh):
+            for j in range(ow):
+                best, at = -math.inf, None
+                for a in range(kernel[0]):
+                    for b in range(kernel[1]):
+                        r, c = i * stride[0] - pad[0] + a * dilation[0], j * stride[1] - pad[1] + b * dilation[1]
+                        if 0 <= r < h and 0 <= c < w and (plane[r, c] > best or math.isnan(plane[r, c])):
+                            best, at = plane[r, c], r * w + c
+                y[p, i, j], indices[p, i, j] = best, at
+    return y.reshape(lead + (oh, ow)), indices.reshape(lead + (oh, ow))
+
+
+def max_pool2d_backward(grad_out, indices, input_size):
+    g, lead = _planes(grad_out)
+    idx = np.asarray(indices).reshape(g.shape)
+    dx = np.zeros((len(g), input_size[0] * input_size[1]))
+    for p in range(len(g)):
+        np.add.at(dx[p], idx[p].ravel(), g[p].ravel())
+    return dx.reshape(lead + tuple(input_size))
+
+
+def _avg_windows(h, w, kernel, stride, pad, ceil_mode, count_include_pad, divisor_override):
+    """[(i, j, rows, cols, divisor)] for every output of avg_pool2d."""
+    oh = pool_output_size(h, kernel[0], pad[0], stride[0], 1, ceil_mode)
+    ow = pool_output_size(w, kernel[1], pad[1], stride[1], 1, ceil_mode)
+    windows = []
+    for i in range(oh):
+        for j in range(ow):
+            r0, c0 = i * stride[0] - pad[0], j * stride[1] - pad[1]
+            r1, c1 = min(r0 + kernel[0], h + pad[0]), min(c0 + kernel[1], w + pad[1])
+            rows = range(max(r0, 0), min(r1, h))
+            cols = range(max(c0, 0), min(c1, w))
+            divisor = divisor_override or ((r1 - r0) * (c1 - c0) if count_include_pad else len(rows) * len(cols))
+            windows.append((i, j, rows, cols, divisor))
+    return (oh, ow), windows
+
+
+def avg_pool2d(x, kernel, stride, pad, ceil_mode=False, count_include_pad=True, divisor_override=None):
+    planes, lead = _planes(x)
+    (oh, ow), windows = _avg_windows(*planes.shape[1:], kernel, stride, pad, ceil_mode, count_include_pad,
+                                     divisor_override)
+    y = np.zeros((len(planes), oh, ow))
+    for i, j, rows, cols, divisor in windows:
+        for r in rows:
+            for c in cols:
+                y[:, i, j] += planes[:, r, c] / divisor
+    return y.reshape(lead + (oh, ow))
+
+
+def avg_pool2d_backward(grad_out, input_size, kernel, stride, pad, ceil_mode=False, count_include_pad=True,
+                        divisor_override=None):
+    g, lead = _planes(grad_out)
+    _, windows = _avg_windows(*input_size, kernel, stride, pad, ceil_mode, count_include_pad, divisor_override)
+    dx = np.zeros((len(g),) + tuple(input_size))
+    for i, j, rows, cols, divisor in windows:
+        for r in rows:
+            for c in cols:
+                dx[:, r, c] += g[:, i, j] / divisor
+    return dx.reshape(lead + tuple(input_size))
+
+
+def _adaptive_range(i, out, size):
+    return range(math.floor(i * size / out), math.ceil((i + 1) * size / out))
+
+
+def adaptive_avg_pool2d(x, output_size):
+    planes, lead = _planes(x)
+    _, h, w = planes.shape
+    y = np.empty((len(planes),) + tuple(output_size))
+    for i in range(output_size[0]):
+        for j in range(output_size[1]):
+            rows, cols = _adaptive_range(i, output_size[0], h), _adaptive_range(j, output_size[1], w)
+            y[:, i, j] = planes[:, rows.start:rows.stop, cols.start:cols.stop].mean(axis=(1, 2))
+    return y.reshape(lead + tuple(output_size))
+
+
+def adaptive_avg_pool2d_backward(grad_out, input_size):
+    g, lead = _planes(grad_out)
+    oh, ow = g.shape[1:]
+    dx = np.zeros((len(g),) + tuple(input_size))
+    for i in range(oh):
+        for j in range(ow):
+            rows, cols = _adaptive_range(i, oh, input_size[0]), _adaptive_range(j, ow, input_size[1])
+            dx[:, rows.start:rows.stop, cols.start:cols.stop] += (g[:, i, j] / (len(rows) * len(cols)))[:, None, None]
+    return dx.reshape(lead + tuple(input_size))
+
+
+def nearest_source(dst, size, out, scale_factor=None):
+    """PyTorch's 'nearest' rule, with its single-precision arithmetic."""
+    if out == size:
+        return dst
+    if out == 2 * size:
+        return dst // 2
+    scale = np.float32(1.0 / scale_factor) if scale_factor else np.float32(size) / np.float32(out)
+    return min(int(np.floor(np.float32(dst) * scale)), size - 1)
+
+
+def upsample_nearest2d(x, output_size, scale_factors=(None, None)):
+    planes, lead = _planes(x)
+    _, h, w = planes.shape
+    rows = [nearest_source(i, h, output_size[0], scale_factors[0]) for i in range(output_size[0])]
+    cols = [nearest_source(j, w, output_size[1], scale_factors[1]) for j in range(output_size[1])]
+    return planes[:, rows][:, :, cols].reshape(lead + tuple(output_size))
+
+
+def upsample_nearest2d_backward(grad_out, input_size, scale_factors=(None, None)):
+    g, lead = _planes(grad_out)
+    oh, ow = g.shape[1:]
+    dx = np.zeros((len(g),) + tuple(input_size))
+    for i in range(oh):
+        for j in range(ow):
+            r = nearest_source(i, input_size[0], oh, scale_factors[0])
+            c = nearest_source(j, input_size[1], ow, scale_factors[1])
+            dx[:, r, c] += g[:, i, j]
+    return dx.reshape(lead + tuple(input_size))
+
+
+# -------------------------------------------------------------------------------- normalisation
+def batch_norm(x, weight, bias, running_mean, running_var, training, momentum, eps):
+    """(y, new_running_mean, new_running_var) for x [N, C, ...]; running stats may be None."""
+    x = f64(x)
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    count = x.size // x.shape[1]
+    if training:
+        mean = x.mean(axis=axes)
+        var = ((x - mean.reshape(shape)) ** 2).mean(axis=axes)
+        if running_mean is not None:
+            running_mean = (1 - momentum) * f64(running_mean) + momentum * mean
+            running_var = (1 - momentum) * f64(running_var) + momentum * var * count / (count - 1)
+    else:
+        mean, var = f64(running_mean), f64(running_var)
+    y = (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + eps)
+    if weight is not None:
+        y = y * f64(weight).reshape(shape)
+    if bias is not None:
+        y = y + f64(bias).reshape(shape)
+    return y, running_mean, running_var
+
+
+def batch_norm_backward(grad_out, x, weight, training, eps, running_var=None):
+    """(grad_x, grad_weight, grad_bias), differentiating the batch statistics when training."""
+    x, g = f64(x), f64(grad_out)
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    count = x.size // x.shape[1]
+    w = np.ones(x.shape[1]) if weight is None else f64(weight)
+    mean = x.mean(axis=axes).reshape(shape)
+    var = ((x - mean) ** 2).mean(axis=axes).reshape(shape) if training else f64(running_var).reshape(shape)
+    invstd = 1 / np.sqrt(var + eps)
+    x_hat = (x - mean) * invstd
+    grad_bias = g.sum(axis=axes)
+    grad_weight = (g * x_hat).sum(axis=axes)
+    g_hat = g * w.reshape(shape)
+    if training:
+        grad_x = invstd * (g_hat - g_hat.sum(axis=axes).reshape(shape) / count
+                           - x_hat * (g_hat * x_hat).sum(axis=axes).reshape(shape) / count)
+    else:
+        grad_x = g_hat * invstd
+    return grad_x, grad_weight, grad_bias
+
+
+def batch_norm_eval_mean_backward(grad_out, x, weight, running_mean, running_var, eps):
+    """grad_weight in evaluation: sum of grad_out * (x - running_mean) / sqrt(running_var + eps)."""
+    x, g = f64(x), f64(grad_out)
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    return (g * (x - f64(running_mean).reshape(shape)) / np.sqrt(f64(running_var).reshape(shape) + eps)).sum(axis=axes)
+
+
+def layer_norm(x, normalized_ndim, weight=None, bias=None, eps=1e-5):
+    x = f64(x)
+    axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
+    mean = x.mean(axis=axes, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
+    y = (x - mean) / np.sqrt(var + eps)
+    if weight is not None:
+        y = y * f64(weight)
+    if bias is not None:
+        y = y + f64(bias)
+    return y
+
+
+def layer_norm_backward(grad_out, x, normalized_ndim, weight=None, eps=1e-5):
+    """(grad_x, grad_weight, grad_bias) of layer_norm."""
+    x, g = f64(x), f64(grad_out)
+    axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
+    lead = tuple(range(x.ndim - normalized_ndim))
+    count = math.prod(x.shape[-normalized_ndim:])
+    mean = x.mean(axis=axes, keepdims=True)
+    invstd = 1 / np.sqrt(((x - mean) ** 2).mean(axis=axes, keepdims=True) + eps)
+    x_hat = (x - mean) * invstd
+    g_hat = g if weight is None else g * f64(weight)
+    grad_x = invstd * (g_hat - g_hat.sum(axis=axes, keepdims=True) / count
+                       - x_hat * (g_hat * x_hat).sum(axis=axes, keepdims=True) / count)
+    return grad_x, (g * x_hat).sum(axis=lead), g.sum(axis=lead)

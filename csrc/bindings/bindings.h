@@ -14,5 +14,7 @@ void bind_embedding(pybind11::module_& m);
 void bind_attention(pybind11::module_& m);
 void bind_rnn(pybind11::module_& m);
 void bind_conv(pybind11::module_& m);
+void bind_pool(pybind11::module_& m);
+void bind_norm(pybind11::module_& m);
 
 }  // namespace fastnn::bindings

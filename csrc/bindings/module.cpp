@@ -13,4 +13,6 @@ PYBIND11_MODULE(_C, m) {
   fastnn::bindings::bind_attention(m);
   fastnn::bindings::bind_rnn(m);
   fastnn::bindings::bind_conv(m);
+  fastnn::bindings::bind_pool(m);
+  fastnn::bindings::bind_norm(m);
 }

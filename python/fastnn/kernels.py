@@ -21,7 +21,6 @@ def gemm(a, b, c=None, alpha=1.0, beta=0.0, trans_a=False, trans_b=False, bias=N
 # same shape and dtype, writeable; it may be x itself for in-place). Backward takes grad_out and
 # what the derivative needs: the forward output y for sigmoid and tanh, the input x otherwise.
 # Semantics are PyTorch's, NaN included (relu'(0) = 0; NaN in, NaN out).
-
 def relu_forward(x, out=None):
     """y = max(x, 0)."""
     return _C.relu_forward(x, out)
@@ -103,8 +102,6 @@ def softplus_backward(grad_out, x, beta=1.0, threshold=20.0, out=None):
 
 
 # --------------------------------------------------------------------------------------- softmax
-
-
 def softmax_forward(x, dim=-1, out=None):
     """y = exp(x - max) / sum(exp(x - max)) along `dim`; numerically stable for any x."""
     return _C.softmax_forward(x, dim, out)
@@ -126,8 +123,6 @@ def log_softmax_backward(grad_out, y, dim=-1, out=None):
 
 
 # --------------------------------------------------------------------------------- cross-entropy
-
-
 def cross_entropy_forward(logits, target, weight=None, ignore_index=-100, label_smoothing=0.0, reduction="mean",
                           log_probs=None):
     """Fused log-softmax + negative log-likelihood, as torch.nn.functional.cross_entropy.
@@ -155,8 +150,6 @@ def cross_entropy_backward(grad_loss, log_probs, target, weight=None, ignore_ind
 
 
 # --------------------------------------------------------------------------------------- dropout
-
-
 def dropout_forward(x, p, seed, offset=0, out=None, mask=None):
     """y = x * mask / (1 - p), mask[i] = 1 with probability 1 - p (p = 1: y = x * 0).
 
@@ -177,7 +170,6 @@ def dropout_backward(grad_out, mask, p, out=None):
 # and the state buffers must be C-contiguous, writeable arrays of param's dtype and shape (never
 # converted: a copy would be updated instead); grad may have any strides. step and mu_product
 # are writeable 0-D float32 arrays; each call adds 1 to step first.
-
 def sgd_step(param, momentum_buffer, first_step, grad, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
              nesterov=False, maximize=False):
     """SGD; momentum_buffer is None when momentum == 0 and is (over)written when first_step."""
@@ -217,8 +209,6 @@ def nadam_step(param, exp_avg, exp_avg_sq, step, mu_product, grad, lr, beta1=0.9
 
 
 # ------------------------------------------------------------------------------ embeddings
-
-
 def embedding_forward(weight, indices, out=None):
     """out[..., :] = weight[indices[...], :]; weight [V, D], integer indices (each in [0, V),
     else ValueError naming the index). out: None or indices.shape + (D,)."""
@@ -232,8 +222,6 @@ def embedding_backward(grad_out, indices, num_embeddings, padding_idx=-1, out=No
 
 
 # ------------------------------------------------------------------------------- attention
-
-
 def attention_forward(query, key, value, attn_mask=None, is_causal=False, scale=1.0, out=None):
     """out = softmax(scale * q k^T + mask) v per block: query [N, Tq, E], key [N, Tk, E], value
     [N, Tk, Ev]; attn_mask: None or a float additive mask broadcastable to [N, Tq, Tk] (size-1
@@ -257,7 +245,6 @@ def attention_backward(grad_out, query, key, value, attn_mask=None, is_causal=Fa
 # takes the gradients of y and of the final states (None for zeros) and returns
 # (dx or None when input_grad is False, dh0 / dc0 or None when the state was None, dW_ih, dW_hh,
 # db_ih, db_hh or None without bias). Cells are one step: x [B, I], outputs [B, H] / [B, 4H].
-
 def lstm_forward(input, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, reverse=False):
     """-> (y [T, B, H], cell [T, B, H], gates [T, B, 4H]); h_n = y[-1] (reverse: y[0]), likewise c_n."""
     return _C.lstm_forward(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, reverse)
@@ -335,7 +322,6 @@ def rnn_cell_backward(grad_h1, input, h0, weight_ih, weight_hh, bias_ih, bias_hh
 # kernel pads one more at the end, as PyTorch). out: None (allocated) or a C-contiguous array
 # of the result's shape and dtype. algorithm: "auto" (pointwise for 1x1 stride-1 unpadded
 # convolutions, else blocked), "im2col" (the simple reference), "blocked" or "pointwise".
-
 def conv2d_forward(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, out=None, algorithm="auto"):
     """y = conv2d(input, weight) + bias: [N, C, H, W] x [O, C/groups, kH, kW] -> [N, O, OH, OW]."""
     return _C.conv2d_forward(input, weight, bias, stride, padding, dilation, groups, out, algorithm)
@@ -398,3 +384,84 @@ def conv_transpose2d_backward_weight(grad_output, input, weight_size, stride=1, 
     """Gradient of conv_transpose2d with respect to its weight, of shape weight_size."""
     return _C.conv_transpose2d_backward_weight(grad_output, input, weight_size, stride, padding, groups,
                                                dilation, out, algorithm)
+
+
+# --------------------------------------------------------------------------------------- pooling
+# Inputs are [C, H, W] or [N, C, H, W] float32/float64 (every leading dimension a plane); pairs
+# (kernel_size, stride, padding, dilation, sizes) are an int or (height, width). Semantics and
+# output sizes are PyTorch's (formulas in csrc/cpu/pool.h); `out` as for the activations.
+def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, out=None, indices=None):
+    """(y, indices): window maxima (NaN wins, ties keep the first) and their flat per-plane
+    positions ih * W + iw as int64. stride None means kernel_size; padding <= kernel_size / 2."""
+    return _C.max_pool2d_forward(x, kernel_size, stride, padding, dilation, ceil_mode, out, indices)
+
+
+def max_pool2d_backward(grad_out, indices, input_size, out=None):
+    """grad_in [..., H, W] (input_size = (H, W)): zeros, plus grad_out scattered to `indices`."""
+    return _C.max_pool2d_backward(grad_out, indices, input_size, out)
+
+
+def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                       divisor_override=None, out=None):
+    """Window means: the sum over the window inside x divided by divisor_override, or by the window
+    size clipped to the padded input (count_include_pad) or to the input."""
+    return _C.avg_pool2d_forward(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, out)
+
+
+def avg_pool2d_backward(grad_out, input_size, kernel_size, stride=None, padding=0, ceil_mode=False,
+                        count_include_pad=True, divisor_override=None, out=None):
+    """grad_in [..., H, W]: each grad_out element spread over its window, divided like the forward."""
+    return _C.avg_pool2d_backward(grad_out, input_size, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                                  divisor_override, out)
+
+
+def adaptive_avg_pool2d_forward(x, output_size, out=None):
+    """Means over windows [floor(i H / OH), ceil((i + 1) H / OH)) (columns alike)."""
+    return _C.adaptive_avg_pool2d_forward(x, output_size, out)
+
+
+def adaptive_avg_pool2d_backward(grad_out, input_size, out=None):
+    """grad_in [..., H, W] of adaptive_avg_pool2d_forward."""
+    return _C.adaptive_avg_pool2d_backward(grad_out, input_size, out)
+
+
+def upsample_nearest2d_forward(x, output_size, scale_factors=None, out=None):
+    """Nearest-neighbour resize to output_size with PyTorch's index rule; scale_factors (the
+    factors interpolate was given, or None when it was given the size) set that rule's scale."""
+    return _C.upsample_nearest2d_forward(x, output_size, scale_factors, out)
+
+
+def upsample_nearest2d_backward(grad_out, input_size, scale_factors=None, out=None):
+    """grad_in [..., H, W]: each grad_out element added to its nearest source."""
+    return _C.upsample_nearest2d_backward(grad_out, input_size, scale_factors, out)
+
+
+# ---------------------------------------------------------------------------------- normalisation
+def batch_norm_forward(x, weight=None, bias=None, running_mean=None, running_var=None, training=True, momentum=0.1,
+                       eps=1e-5, out=None):
+    """(y, mean, invstd) for x [N, C, ...]: y = (x - mean) * invstd * weight + bias per channel.
+
+    training: batch statistics (biased variance), and running_mean/running_var (writeable [C]
+    arrays of x's dtype, or None) move by `momentum` towards the batch mean and unbiased variance.
+    Otherwise mean = running_mean and invstd = 1 / sqrt(running_var + eps).
+    """
+    return _C.batch_norm_forward(x, weight, bias, running_mean, running_var, training, momentum, eps, out)
+
+
+def batch_norm_backward(grad_out, x, mean, invstd, weight=None, training=True, input_grad=True, weight_grad=True,
+                        bias_grad=True):
+    """(grad_x, grad_weight, grad_bias), each None when not asked for; mean, invstd from the forward."""
+    return _C.batch_norm_backward(grad_out, x, mean, invstd, weight, training, input_grad, weight_grad, bias_grad)
+
+
+def layer_norm_forward(x, normalized_shape, weight=None, bias=None, eps=1e-5, out=None):
+    """(y, mean, rstd): normalisation over the trailing normalized_shape, y = (x - mean) * rstd *
+    weight + bias; mean and rstd have the leading shape x.shape[:-len(normalized_shape)]."""
+    return _C.layer_norm_forward(x, normalized_shape, weight, bias, eps, out)
+
+
+def layer_norm_backward(grad_out, x, mean, rstd, normalized_shape, weight=None, input_grad=True, weight_grad=True,
+                        bias_grad=True):
+    """(grad_x, grad_weight, grad_bias), each None when not asked for; mean, rstd from the forward."""
+    return _C.layer_norm_backward(grad_out, x, mean, rstd, normalized_shape, weight, input_grad, weight_grad,
+                                  bias_grad)

@@ -9,7 +9,9 @@ from fastnn.nn.linear import Identity, Linear
 from fastnn.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, GaussianNLLLoss, HuberLoss, KLDivLoss,
                             L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
 from fastnn.nn.module import Module
+from fastnn.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from fastnn.nn.parameter import Parameter
 from fastnn.nn.attention import MultiheadAttention
 from fastnn.nn.sparse import Embedding
 from fastnn.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell, RNNBase, RNNCellBase
+from fastnn.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d, Upsample

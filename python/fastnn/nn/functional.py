@@ -18,6 +18,8 @@ from fastnn.autograd import dropout as _dropout
 from fastnn.autograd import embedding as _embedding
 from fastnn.autograd import linear as _linear
 from fastnn.autograd import loss as _cls_loss
+from fastnn.autograd import norm as _norm
+from fastnn.autograd import pool as _pool
 from fastnn.autograd import regression_loss as _loss
 from fastnn.autograd.engine import is_grad_enabled
 from fastnn.nn._reduction import check_reduction, legacy_reduction
@@ -31,8 +33,6 @@ def linear(input, weight, bias=None):
 
 
 # ------------------------------------------------------------------------------- validation
-
-
 def _check_tensor(value, name, function):
     if not isinstance(value, Tensor):
         raise TypeError(f"{function}(): argument '{name}' must be a Tensor, got {type(value).__name__}")
@@ -82,8 +82,6 @@ def check_smooth_l1_beta(beta):
 
 
 # ----------------------------------------------------------------------------------- losses
-
-
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """(input - target)^2, reduced."""
     reduction = check_reduction(legacy_reduction(size_average, reduce, reduction))
@@ -193,8 +191,6 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
 
 # ------------------------------------------------------------------------------- activations
-
-
 def _maybe_inplace(input, result, inplace):
     """inplace=True writes the result into input's storage when no graph needs the old values
     (input does not require grad, or grad mode is off); otherwise it behaves as inplace=False."""
@@ -260,8 +256,6 @@ def log_softmax(input, dim=None, dtype=None):
 
 
 # ----------------------------------------------------------------------------------- dropout
-
-
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zeroes elements with probability p and scales the rest by 1 / (1 - p) while training."""
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
@@ -273,8 +267,6 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 
 # ------------------------------------------------------------------------ classification losses
-
-
 def _class_last(input, target, function):
     """input [N, C, d1, ...] -> [N*d1*..., C] (and target alike); [C] -> [1, C]; [N, C] as is."""
     if input.ndim == 1:
@@ -356,8 +348,6 @@ def _restore_spatial(loss, spatial, reduction):
 
 
 # ------------------------------------------------------------------------------ embeddings
-
-
 def _index_array(input, function):
     data = input._data if isinstance(input, Tensor) else input
     if not hasattr(data, "dtype") or data.dtype.kind not in "iu":
@@ -399,8 +389,6 @@ def _padding_index(padding_idx, num_embeddings):
 
 
 # ------------------------------------------------------------------------------- attention
-
-
 def _additive_mask(attn_mask, dtype, keep_where_true):
     """A float mask (added to the scores) from a bool or float attn_mask. For a bool mask True
     means "takes part" when keep_where_true (scaled_dot_product_attention) and "is masked" otherwise
@@ -485,8 +473,6 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 
 
 # ------------------------------------------------------------------------------ convolutions
-
-
 def _batched(op, input, weight, bias, spatial_dims, function, **options):
     """op applied to input [N, C, *spatial], or to an unbatched [C, *spatial] as a batch of one."""
     _check_tensor(input, "input", function)
@@ -518,3 +504,166 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     [N, Cin, H, W] (or [Cin, H, W]), weight [Cin, Cout/groups, kH, kW]."""
     return _batched(_conv.ConvTranspose2d, input, weight, bias, 2, "conv_transpose2d", stride=stride,
                     padding=padding, output_padding=output_padding, groups=groups, dilation=dilation)
+
+
+# ----------------------------------------------------------------------------------- pooling
+# Window arguments are an int or a pair (1-D: an int or a 1-tuple); the kernels check their
+# values (positive sizes and strides, padding at most half the kernel, a window that fits the
+# padded input) and raise ValueError naming the argument.
+def _single(value, name, function):
+    """An int argument of a 1-D op, given as an int or a 1-element sequence."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise ValueError(f"{function}(): {name} must be an int or a 1-tuple, got {value!r}")
+        value = value[0]
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{function}(): {name} must be an int or a 1-tuple, got {value!r}")
+    return int(value)
+
+
+def _check_pooled_input(input, dims, function):
+    """input must be a Tensor with `dims` spatial dimensions, batched or not."""
+    _check_tensor(input, "input", function)
+    if input.ndim not in (dims + 1, dims + 2):
+        layouts = "[C, L] or [N, C, L]" if dims == 1 else "[C, H, W] or [N, C, H, W]"
+        raise ValueError(f"{function}(): input must be {dims + 1}-D or {dims + 2}-D ({layouts}), got shape "
+                         f"{tuple(input.shape)}")
+
+
+def _stride_or_kernel(stride, kernel_size):
+    """PyTorch's default: stride None (or an empty sequence) means stride = kernel_size."""
+    return kernel_size if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else stride
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over windows of the last dimension of [C, L] or [N, C, L]; indices index L."""
+    _check_pooled_input(input, 1, "max_pool1d")
+    k = _single(kernel_size, "kernel_size", "max_pool1d")
+    s = _single(_stride_or_kernel(stride, k), "stride", "max_pool1d")
+    p = _single(padding, "padding", "max_pool1d")
+    d = _single(dilation, "dilation", "max_pool1d")
+    return _pool.MaxPool.apply(input, (1, k), (1, s), (0, p), (1, d), bool(ceil_mode), bool(return_indices), True)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over windows of [C, H, W] or [N, C, H, W]; indices are flat per-plane positions h * W + w."""
+    _check_pooled_input(input, 2, "max_pool2d")
+    return _pool.MaxPool.apply(input, kernel_size, _stride_or_kernel(stride, kernel_size), padding, dilation,
+                               bool(ceil_mode), bool(return_indices), False)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Mean over windows of [C, H, W] or [N, C, H, W] (padding counts as zeros when count_include_pad)."""
+    _check_pooled_input(input, 2, "avg_pool2d")
+    return _pool.AvgPool2d.apply(input, kernel_size, _stride_or_kernel(stride, kernel_size), padding,
+                                 bool(ceil_mode), bool(count_include_pad), divisor_override)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Mean over the windows that split H x W into output_size (an int, or a pair whose None
+    entries keep the input's size)."""
+    _check_pooled_input(input, 2, "adaptive_avg_pool2d")
+    pair = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+    if len(pair) != 2:
+        raise ValueError(f"adaptive_avg_pool2d(): output_size must be an int or a pair, got {output_size!r}")
+    pair = tuple(input.shape[-2 + i] if size is None else size for i, size in enumerate(pair))
+    return _pool.AdaptiveAvgPool2d.apply(input, pair)
+
+
+# ------------------------------------------------------------------------------- upsampling
+def _spatial_values(value, dims, name, input):
+    """value (a number or a sequence) as a tuple of `dims` entries, one per spatial dimension."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != dims:
+            raise ValueError(f"Input and {name} must have the same number of spatial dimensions, but got input with "
+                             f"spatial dimensions of {list(input.shape[2:])} and {name} of {list(value)}. Please "
+                             f"provide input tensor in (N, C, d1, d2, ...,dK) format and {name} in (o1, o2, ...,oK) "
+                             "format.")
+        return tuple(value)
+    return (value,) * dims
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None,
+                antialias=False):
+    """Resizes [N, C, L] or [N, C, H, W] input; only mode='nearest' (PyTorch's index rule) is
+    implemented. size gives the output size; scale_factor gives it as floor(input size * factor)
+    and, unless recompute_scale_factor, also the scale the index rule uses."""
+    _check_tensor(input, "input", "interpolate")
+    if mode != "nearest":
+        raise NotImplementedError(f"interpolate(): mode {mode!r} is not implemented in fastnn (only 'nearest')")
+    if align_corners is not None:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    if antialias:
+        raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor "
+                         "as input")
+    if input.ndim not in (3, 4):
+        raise NotImplementedError(f"interpolate(): fastnn supports 3-D [N, C, L] and 4-D [N, C, H, W] input for "
+                                  f"mode 'nearest', got shape {tuple(input.shape)}")
+    dims = input.ndim - 2
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is None and scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    if size is not None:
+        output_size = tuple(int(s) for s in _spatial_values(size, dims, "output size", input))
+        scales = None
+    else:
+        scales = tuple(float(s) for s in _spatial_values(scale_factor, dims, "scale_factor", input))
+        output_size = tuple(math.floor(float(input.shape[2 + i]) * scales[i]) for i in range(dims))
+        if recompute_scale_factor:
+            scales = None
+    if any(s <= 0 for s in output_size):
+        raise ValueError(f"Input and output sizes should be greater than 0, but got input {list(input.shape[2:])} "
+                         f"and output {list(output_size)}")
+    if dims == 1:
+        output_size = (1,) + output_size
+        scales = None if scales is None else (1.0,) + scales
+    return _pool.UpsampleNearest.apply(input, output_size, scales, dims == 1)
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated alias of interpolate (with PyTorch's warning)."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Deprecated alias of interpolate(mode='nearest') (with PyTorch's warning)."""
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.",
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+# ---------------------------------------------------------------------------- normalisation
+def _data_or_none(value, name, function):
+    if value is None:
+        return None
+    _check_tensor(value, name, function)
+    return value._data
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Normalises [N, C, ...] per channel: with batch statistics while training (moving the
+    running statistics, when given, by `momentum`), else with the running statistics."""
+    _check_tensor(input, "input", "batch_norm")
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm(): input must be at least 2-D [N, C, ...], got shape {tuple(input.shape)}")
+    if isinstance(momentum, bool) or not isinstance(momentum, (int, float)):
+        raise TypeError(f"batch_norm(): momentum must be a float, got {momentum!r}")
+    if training:
+        values_per_channel = input.shape[0] * math.prod(input.shape[2:])
+        if values_per_channel == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                             f"{tuple(input.shape)}")
+    return _norm.BatchNorm.apply(input, weight, bias, _data_or_none(running_mean, "running_mean", "batch_norm"),
+                                 _data_or_none(running_var, "running_var", "batch_norm"), bool(training),
+                                 float(momentum), float(eps))
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalises over the trailing dimensions normalized_shape, then scales and shifts."""
+    _check_tensor(input, "input", "layer_norm")
+    shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+    return _norm.LayerNorm.apply(input, shape, weight, bias, float(eps))
