@@ -1,12 +1,11 @@
 #!/usr/bin/env python
-"""Attention forward+backward benchmark (fastnn vs PyTorch); the code lives in
-fastnn.benchmarks.attention.
+"""The attention benchmark (code in fastnn.benchmarks.attention); options: --help.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_attention.py [--quick] [--json PATH]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_attention.py [--quick] [--threads 1 2] [--json PATH]
 """
 import sys
 
-from fastnn.benchmarks import attention
+from fastnn.benchmarks import cli
 
 if __name__ == "__main__":
-    sys.exit(attention.main())
+    sys.exit(cli.main("attention"))

@@ -1,12 +1,11 @@
 #!/usr/bin/env python
-"""Convolution benchmark (fastnn vs PyTorch, forward + backward); the code lives in
-fastnn.benchmarks.conv.
+"""The conv benchmark (code in fastnn.benchmarks.conv); options: --help.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_conv.py [--quick] [--threads 1 2] [--json PATH]
 """
 import sys
 
-from fastnn.benchmarks import conv
+from fastnn.benchmarks import cli
 
 if __name__ == "__main__":
-    sys.exit(conv.main())
+    sys.exit(cli.main("conv"))

@@ -1,12 +1,11 @@
 #!/usr/bin/env python
-"""GEMM benchmark (fastnn vs NumPy/OpenBLAS vs PyTorch); the code lives in fastnn.benchmarks.gemm.
+"""The gemm benchmark (code in fastnn.benchmarks.gemm); options: --help.
 
-Run with the BLAS environment unset so the peers run at full speed:
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_gemm.py [--quick] [--json PATH]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_gemm.py [--quick] [--threads 1 2] [--json PATH]
 """
 import sys
 
-from fastnn.benchmarks import gemm
+from fastnn.benchmarks import cli
 
 if __name__ == "__main__":
-    sys.exit(gemm.main())
+    sys.exit(cli.main("gemm"))

@@ -1,11 +1,11 @@
 #!/usr/bin/env python
-"""Max-pool and batch-norm benchmark (fastnn vs PyTorch); the code lives in fastnn.benchmarks.pool.
+"""The pool benchmark (code in fastnn.benchmarks.pool); options: --help.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_pool.py [--quick] [--json PATH]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_pool.py [--quick] [--threads 1 2] [--json PATH]
 """
 import sys
 
-from fastnn.benchmarks import pool
+from fastnn.benchmarks import cli
 
 if __name__ == "__main__":
-    sys.exit(pool.main())
+    sys.exit(cli.main("pool"))

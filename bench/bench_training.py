@@ -1,13 +1,11 @@
 #!/usr/bin/env python
-"""Training benchmarks (fastnn vs PyTorch: step overhead, import time, Fashion-MNIST epoch);
-the code lives in fastnn.benchmarks.training.
+"""The training benchmark (code in fastnn.benchmarks.training); options: --help.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_training.py [--quick] [--json PATH]
-        [--import-path DIR] [--epochs N]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_training.py [--quick] [--threads 1 2] [--json PATH]
 """
 import sys
 
-from fastnn.benchmarks import training
+from fastnn.benchmarks import cli
 
 if __name__ == "__main__":
-    sys.exit(training.main())
+    sys.exit(cli.main("training"))

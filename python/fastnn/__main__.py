@@ -7,13 +7,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m fastnn", description="fastnn command line")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("info", help="print the build and run-time configuration")
-    bench = commands.add_parser("bench", help="kernel benchmarks against NumPy and PyTorch")
-    from fastnn.benchmarks import gemm, training  # light: NumPy and fastnn only until the benchmark runs
+    from fastnn.benchmarks import cli  # light: NumPy and fastnn only until a benchmark runs
 
-    bench.add_argument("suite", nargs="?", choices=("gemm", "training"), default="gemm",
-                       help="gemm kernels (default) or training steps, import time and an epoch")
-    gemm.add_arguments(bench)
-    training.add_training_arguments(bench)
+    cli.add_arguments(commands.add_parser("bench", help="kernel and training benchmarks against NumPy and PyTorch"))
     from fastnn import demo
 
     demo.add_arguments(commands.add_parser("demo", help="train an MLP on Fashion-MNIST (offline), print test "
@@ -25,7 +21,7 @@ def main(argv=None):
 
         fastnn.show_config()
     elif args.command == "bench":
-        return (training if args.suite == "training" else gemm).run_from_args(args)
+        return cli.run_from_args(args)
     elif args.command == "demo":
         demo.run(args.epochs, args.batch_size, args.sample, args.seed)
     return 0

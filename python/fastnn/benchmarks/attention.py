@@ -5,8 +5,6 @@ Case (issue 5): batch 8, heads 4, sequence 128, head dim 64, float32, no mask an
 GFLOP/s counts the nominal products: 2 in forward, 4 in backward, 2 * B * H * T * T * D flops
 each (the recomputation of the scores in backward is not counted).
 """
-import argparse
-import json
 
 import numpy as np
 
@@ -68,17 +66,3 @@ def markdown(result):
         lines.append(f"| {r['threads']} | {r['case']} | {r['ms']['fastnn']} | {r['ms'].get('torch', '-')} | "
                      f"{r['gflops']['fastnn']} | {r['gflops'].get('torch', '-')} | {r.get('speedup_vs_torch', '-')}x |")
     return "\n".join(lines)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="bench_attention", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer, shorter repetitions")
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    args = parser.parse_args(argv)
-    result = run(quick=args.quick)
-    print()
-    print(markdown(result))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=1)
-    return 0

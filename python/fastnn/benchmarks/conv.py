@@ -5,8 +5,6 @@ convolution_backward, i.e. oneDNN or its fallback), on 1 and 2 threads.
 Cases are the issue's layer shapes (NCHW float32). FLOPs count 2*N*O*OH*OW*Cg*kH*kW multiply-adds
 per pass, three passes (forward, input gradient, weight gradient); bias is not counted.
 """
-import argparse
-import json
 import statistics
 import time
 
@@ -152,19 +150,12 @@ def markdown(result):
     return "\n".join(lines)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="bench_conv", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer, shorter repetitions")
-    parser.add_argument("--threads", type=int, nargs="+", default=THREADS, help="thread counts (default 1 2)")
+def add_options(parser):
+    """The options only this benchmark has."""
     parser.add_argument("--algorithm", default="auto", help="fastnn conv algorithm (auto, im2col, blocked)")
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                         help="wall time, or CPU time of the calling thread (1 thread only; robust to load)")
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    args = parser.parse_args(argv)
-    result = run(quick=args.quick, thread_counts=args.threads, algorithm=args.algorithm, clock=args.clock)
-    print()
-    print(markdown(result))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=1)
-    return 0
+
+
+def options(args):
+    return {"algorithm": args.algorithm, "clock": args.clock}

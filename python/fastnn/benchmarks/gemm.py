@@ -6,8 +6,6 @@ Linear + ReLU (x [M,K], w [N,K] as PyTorch stores it, bias [N]) against NumPy's 
 Plain products write into preallocated outputs (`out=`) for every library, so they time the
 kernel alone; the Linear case times each library's natural one-liner, allocation included.
 """
-import argparse
-import json
 
 import numpy as np
 
@@ -139,24 +137,3 @@ def markdown(result):
         ok = "" if s["value"] is None else (" ok" if s["value"] >= s["goal"] else " MISSED")
         lines.append(f"| {s['target']} | {s['threads']} | {value}{ok} | {s['goal']:.2f}x |")
     return "\n".join(lines)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="bench_gemm", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    return run_from_args(parser.parse_args(argv))
-
-
-def add_arguments(parser):
-    parser.add_argument("--quick", action="store_true", help="fewer, shorter repetitions (well under a minute)")
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-
-
-def run_from_args(args):
-    result = run(quick=args.quick)
-    print()
-    print(markdown(result))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=1)
-    return 0

@@ -10,8 +10,6 @@ Bytes per step count every pass the kernels make over the arrays (float32, int64
   batch norm: forward reads x twice (mean, variance) and once to normalise, writes y; backward
               reads x and dy twice (sums, then dx), writes dx.
 """
-import argparse
-import json
 
 import numpy as np
 
@@ -126,21 +124,3 @@ def markdown(result):
         lines.append("| " + " | ".join([r["case"], str(r["threads"]), f"{s['fastnn'] * 1e3:.3f}", f"{g['fastnn']:.2f}"]
                                        + torch_cells) + " |")
     return "\n".join(lines)
-
-
-def add_arguments(parser):
-    parser.add_argument("--quick", action="store_true", help="fewer, shorter repetitions")
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="bench_pool", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    result = run(quick=args.quick)
-    print()
-    print(markdown(result))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=1)
-    return 0

@@ -6,8 +6,6 @@ backpropagates and drops the parameter gradients (set to None) for the next call
 the gate matmuls only: 2 T B G H (I + H) for the forward, twice that for the backward (G = 4
 for LSTM, 3 for GRU).
 """
-import argparse
-import json
 
 import numpy as np
 
@@ -100,25 +98,3 @@ def markdown(result):
         ok = "" if s["value"] is None else (" ok" if s["value"] >= s["goal"] else " MISSED")
         lines.append(f"| {s['target']} | {s['threads']} | {value}{ok} | {s['goal']:.2f}x |")
     return "\n".join(lines)
-
-
-def add_arguments(parser):
-    parser.add_argument("--quick", action="store_true", help="fewer, shorter repetitions")
-    parser.add_argument("--threads", type=int, nargs="+", default=THREADS, help="thread counts to run")
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-
-
-def run_from_args(args):
-    result = run(quick=args.quick, thread_counts=args.threads)
-    print()
-    print(markdown(result))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=1)
-    return 0
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="bench_rnn", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    return run_from_args(parser.parse_args(argv))

@@ -12,8 +12,6 @@
   Batches are gathered from one NumPy array by both libraries alike (no DataLoader), so the
   figure is the training step, not the loader.
 """
-import argparse
-import json
 import os
 import site
 import statistics
@@ -292,30 +290,12 @@ def markdown(result):
 
 
 # ---------------------------------------------------------------------------- command line
-def add_training_arguments(parser):
-    """The options only this benchmark has (`python -m fastnn bench training` adds these)."""
+def add_options(parser):
+    """The options only this benchmark has."""
     parser.add_argument("--import-path", metavar="DIR",
                         help="also time the import from a regular install in DIR (pip install --target DIR .)")
     parser.add_argument("--epochs", type=int, help="Fashion-MNIST epochs per library (0 skips; default 5, quick 2)")
 
 
-def add_arguments(parser):
-    parser.add_argument("--quick", action="store_true", help="fewer, shorter repetitions (about a minute)")
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    add_training_arguments(parser)
-
-
-def run_from_args(args):
-    result = run(quick=args.quick, import_path=args.import_path, epochs=args.epochs)
-    print()
-    print(markdown(result))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=1)
-    return 0
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="bench_training", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    return run_from_args(parser.parse_args(argv))
+def options(args):
+    return {"import_path": args.import_path, "epochs": args.epochs}
