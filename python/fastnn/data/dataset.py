@@ -1,5 +1,4 @@
 """Map-style datasets, like torch.utils.data: Dataset, TensorDataset, Subset."""
-import numpy as np
 
 from fastnn import _backend
 from fastnn.creation import as_tensor
