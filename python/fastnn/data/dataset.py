@@ -1,5 +1,4 @@
 """Map-style datasets, like torch.utils.data: Dataset, TensorDataset, Subset."""
-
 from fastnn import _backend
 from fastnn.creation import as_tensor
 from fastnn.tensor import Tensor
