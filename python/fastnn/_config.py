@@ -35,6 +35,7 @@ def show_config(file=None):
         "best_simd_level": _C.best_simd_level(),
         "FASTNN_SIMD": os.environ.get("FASTNN_SIMD", ""),
         "num_threads": _C.num_threads(),
+        "openmp_wait_policy": _C.openmp_wait_policy,
         "cuda": _cuda_status(),
         **info,
     }
