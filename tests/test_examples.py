@@ -23,7 +23,8 @@ def run_example(name, *argv):
 
 def test_every_example_is_tested():
     tested = {"01_linear_regression_1d", "02_polynomial_regression", "03_xor", "04_binary_classification",
-              "05_fashion_mnist_linear", "06_fashion_mnist_mlp", "07_heteroscedastic_regression"}
+              "05_fashion_mnist_linear", "06_fashion_mnist_mlp", "07_heteroscedastic_regression",
+              "08_char_lstm", "09_lorenz_forecast", "10_fashion_mnist_row_lstm"}
     assert {path.stem for path in EXAMPLES.glob("[0-9]*.py")} == tested
 
 
@@ -90,6 +91,41 @@ def test_heteroscedastic_regression_learns_a_growing_sigma(tmp_path):
     np.testing.assert_allclose(results["mean"], np.sin(results["grid"]), atol=0.3)
     assert (tmp_path / "07_heteroscedastic_regression.png").read_bytes()[:4] == b"\x89PNG"
 
+
+
+def test_char_lstm_learns_the_text_and_samples_from_its_vocabulary(capsys):
+    results = run_example("08_char_lstm", "--steps", "60", "--hidden", "64", "--sample-length", "40")
+    tokenizer = results["tokenizer"]
+    assert results["initial_loss"] == pytest.approx(np.log(tokenizer.vocab_size), abs=0.1)  # untrained: uniform
+    assert results["final_loss"] < results["initial_loss"] - 1.2
+    assert tokenizer.decode(tokenizer.encode("Shall I compare thee")) == "Shall I compare thee"
+    for text in [*results["samples_before"].values(), *results["samples_after"].values()]:
+        assert text.startswith("Shall I ") and len(text) == len("Shall I ") + 40
+        assert set(text) <= set(tokenizer.chars)
+    assert "sample after training, temperature 0.5" in capsys.readouterr().out
+
+
+def test_char_tokenizer_rejects_unknown_characters():
+    spec = importlib.util.spec_from_file_location("example_08", EXAMPLES / "08_char_lstm.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        module.CharTokenizer("abc").encode("abz")
+
+
+def test_lorenz_forecast_beats_persistence_and_plots(tmp_path):
+    pytest.importorskip("matplotlib")
+    results = run_example("09_lorenz_forecast", "--steps", "1500", "--epochs", "4", "--rollout", "100",
+                          "--out", str(tmp_path))
+    assert results["one_step_mse"] < results["persistence_mse"] / 20
+    assert results["valid_steps"] >= 5  # a short training: the rollout follows the truth for 0.1 time units or more
+    assert (tmp_path / "09_lorenz_forecast.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_row_lstm_classifies_the_fashion_mnist_sample():
+    results = run_example("10_fashion_mnist_row_lstm", "--sample", "--epochs", "2", "--hidden", "64")
+    assert results["untrained_accuracy"] < 0.2
+    assert results["test"]["accuracy"] > 0.5  # chance is 0.1
 
 def test_demo_on_the_sample(capsys):
     assert command_line(["demo", "--sample", "--epochs", "1"]) == 0
