@@ -5,6 +5,7 @@ import pathlib
 import numpy as np
 import pytest
 
+import fastnn as fn
 from fastnn import demo
 from fastnn.__main__ import main as command_line
 from fastnn.datasets import mnist
@@ -12,19 +13,24 @@ from fastnn.datasets import mnist
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 
 
-def run_example(name, *argv):
-    """Imports examples/<name>.py (its file name starts with a digit, so not by `import`) and
-    returns what its main(argv) returns."""
+def load_example(name):
+    """Imports examples/<name>.py (its file name starts with a digit, so not by `import`)."""
     spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.main(list(argv))
+    return module
+
+
+def run_example(name, *argv):
+    """Returns what examples/<name>.py's main(argv) returns."""
+    return load_example(name).main(list(argv))
 
 
 def test_every_example_is_tested():
     tested = {"01_linear_regression_1d", "02_polynomial_regression", "03_xor", "04_binary_classification",
               "05_fashion_mnist_linear", "06_fashion_mnist_mlp", "07_heteroscedastic_regression",
-              "08_char_lstm", "09_lorenz_forecast", "10_fashion_mnist_row_lstm"}
+              "08_char_lstm", "09_lorenz_forecast", "10_fashion_mnist_row_lstm",
+              "11_tiny_transformer"}
     assert {path.stem for path in EXAMPLES.glob("[0-9]*.py")} == tested
 
 
@@ -106,9 +112,7 @@ def test_char_lstm_learns_the_text_and_samples_from_its_vocabulary(capsys):
 
 
 def test_char_tokenizer_rejects_unknown_characters():
-    spec = importlib.util.spec_from_file_location("example_08", EXAMPLES / "08_char_lstm.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_example("08_char_lstm")
     with pytest.raises(ValueError, match="not in the vocabulary"):
         module.CharTokenizer("abc").encode("abz")
 
@@ -126,6 +130,24 @@ def test_row_lstm_classifies_the_fashion_mnist_sample():
     results = run_example("10_fashion_mnist_row_lstm", "--sample", "--epochs", "2", "--hidden", "64")
     assert results["untrained_accuracy"] < 0.2
     assert results["test"]["accuracy"] > 0.5  # chance is 0.1
+
+
+def test_tiny_transformer_learns_to_sort_digits(capsys):
+    results = run_example("11_tiny_transformer", "--steps", "250", "--length", "6", "--d-model", "32")
+    assert results["before"][1] < 0.01  # untrained: no sequence sorted right
+    assert results["after"][0] > 0.95 and results["after"][1] > 0.8  # per digit, per whole sequence
+    assert "example: [" in capsys.readouterr().out
+
+
+def test_tiny_transformer_layer_norm_matches_its_formula():
+    module = load_example("11_tiny_transformer")
+    norm = module.LayerNorm(5)
+    norm.weight.data = fn.tensor([0.5, -1.0, 2.0, 1.5, 0.25])
+    norm.bias.data = fn.tensor([0.1, 0.2, -0.3, 0.0, 1.0])
+    x = np.random.default_rng(0).normal(size=(3, 4, 5)).astype(np.float32) * 3 + 1
+    expected = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-5)
+    expected = expected * norm.weight.numpy() + norm.bias.numpy()
+    np.testing.assert_allclose(norm(fn.from_numpy(x)).detach().numpy(), expected, rtol=1e-5, atol=1e-5)
 
 def test_demo_on_the_sample(capsys):
     assert command_line(["demo", "--sample", "--epochs", "1"]) == 0
