@@ -122,10 +122,10 @@ def main(argv=None):
     after = accuracy(model, test_inputs, test_targets)
     print(f"after {args.steps} steps ({time.perf_counter() - start:.1f} s): {after[0]:.3f} of the digits right, "
           f"{after[1]:.3f} of the sequences")
+    model.eval()
     with fn.no_grad():
-        example = test_inputs[:1]
-        predicted = model.eval()(example).argmax(-1)
-    print(f"example: {example.tolist()[0]} -> {predicted.tolist()[0]} (sorted: {test_targets.tolist()[0]})")
+        predicted = model(test_inputs[:1]).argmax(-1)
+    print(f"example: {test_inputs.tolist()[0]} -> {predicted.tolist()[0]} (sorted: {test_targets.tolist()[0]})")
     return {"before": before, "after": after}
 
 
