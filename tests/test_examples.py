@@ -5,6 +5,7 @@ import pathlib
 import numpy as np
 import pytest
 
+import fastnn as fn
 from fastnn import demo
 from fastnn.__main__ import main as command_line
 from fastnn.datasets import mnist
@@ -12,18 +13,24 @@ from fastnn.datasets import mnist
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 
 
-def run_example(name, *argv):
-    """Imports examples/<name>.py (its file name starts with a digit, so not by `import`) and
-    returns what its main(argv) returns."""
+def load_example(name):
+    """Imports examples/<name>.py (its file name starts with a digit, so not by `import`)."""
     spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.main(list(argv))
+    return module
+
+
+def run_example(name, *argv):
+    """Returns what examples/<name>.py's main(argv) returns."""
+    return load_example(name).main(list(argv))
 
 
 def test_every_example_is_tested():
     tested = {"01_linear_regression_1d", "02_polynomial_regression", "03_xor", "04_binary_classification",
-              "05_fashion_mnist_linear", "06_fashion_mnist_mlp", "07_heteroscedastic_regression"}
+              "05_fashion_mnist_linear", "06_fashion_mnist_mlp", "07_heteroscedastic_regression",
+              "08_char_lstm", "09_lorenz_forecast", "10_fashion_mnist_row_lstm",
+              "11_tiny_transformer"}
     assert {path.stem for path in EXAMPLES.glob("[0-9]*.py")} == tested
 
 
@@ -90,6 +97,57 @@ def test_heteroscedastic_regression_learns_a_growing_sigma(tmp_path):
     np.testing.assert_allclose(results["mean"], np.sin(results["grid"]), atol=0.3)
     assert (tmp_path / "07_heteroscedastic_regression.png").read_bytes()[:4] == b"\x89PNG"
 
+
+
+def test_char_lstm_learns_the_text_and_samples_from_its_vocabulary(capsys):
+    results = run_example("08_char_lstm", "--steps", "60", "--hidden", "64", "--sample-length", "40")
+    tokenizer = results["tokenizer"]
+    assert results["initial_loss"] == pytest.approx(np.log(tokenizer.vocab_size), abs=0.1)  # untrained: uniform
+    assert results["final_loss"] < results["initial_loss"] - 1.2
+    assert tokenizer.decode(tokenizer.encode("Shall I compare thee")) == "Shall I compare thee"
+    for text in [*results["samples_before"].values(), *results["samples_after"].values()]:
+        assert text.startswith("Shall I ") and len(text) == len("Shall I ") + 40
+        assert set(text) <= set(tokenizer.chars)
+    assert "sample after training, temperature 0.5" in capsys.readouterr().out
+
+
+def test_char_tokenizer_rejects_unknown_characters():
+    module = load_example("08_char_lstm")
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        module.CharTokenizer("abc").encode("abz")
+
+
+def test_lorenz_forecast_beats_persistence_and_plots(tmp_path):
+    pytest.importorskip("matplotlib")
+    results = run_example("09_lorenz_forecast", "--steps", "1500", "--epochs", "4", "--rollout", "100",
+                          "--out", str(tmp_path))
+    assert results["one_step_mse"] < results["persistence_mse"] / 20
+    assert results["valid_steps"] >= 5  # a short training: the rollout follows the truth for 0.1 time units or more
+    assert (tmp_path / "09_lorenz_forecast.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_row_lstm_classifies_the_fashion_mnist_sample():
+    results = run_example("10_fashion_mnist_row_lstm", "--sample", "--epochs", "2", "--hidden", "64")
+    assert results["untrained_accuracy"] < 0.2
+    assert results["test"]["accuracy"] > 0.5  # chance is 0.1
+
+
+def test_tiny_transformer_learns_to_sort_digits(capsys):
+    results = run_example("11_tiny_transformer", "--steps", "250", "--length", "6", "--d-model", "32")
+    assert results["before"][1] < 0.01  # untrained: no sequence sorted right
+    assert results["after"][0] > 0.95 and results["after"][1] > 0.8  # per digit, per whole sequence
+    assert "example: [" in capsys.readouterr().out
+
+
+def test_tiny_transformer_layer_norm_matches_its_formula():
+    module = load_example("11_tiny_transformer")
+    norm = module.LayerNorm(5)
+    norm.weight.data = fn.tensor([0.5, -1.0, 2.0, 1.5, 0.25])
+    norm.bias.data = fn.tensor([0.1, 0.2, -0.3, 0.0, 1.0])
+    x = np.random.default_rng(0).normal(size=(3, 4, 5)).astype(np.float32) * 3 + 1
+    expected = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-5)
+    expected = expected * norm.weight.numpy() + norm.bias.numpy()
+    np.testing.assert_allclose(norm(fn.from_numpy(x)).detach().numpy(), expected, rtol=1e-5, atol=1e-5)
 
 def test_demo_on_the_sample(capsys):
     assert command_line(["demo", "--sample", "--epochs", "1"]) == 0
