@@ -10,7 +10,6 @@ small:
     without a warm-up),
   - a final LayerNorm and a linear layer scoring the 10 digits at every position.
 Trained on fresh random sequences every step, evaluated on a fixed test set of unseen ones.
-fastnn has no nn.LayerNorm yet, so LayerNorm below composes it from Tensor operations.
 
     python examples/11_tiny_transformer.py [--length 8] [--steps 1500] [--layers 2] [--heads 4]
 """
@@ -26,28 +25,12 @@ from fastnn.nn import functional as F
 DIGITS = 10
 
 
-class LayerNorm(nn.Module):
-    """torch.nn.LayerNorm(dim): (x - mean) / sqrt(var + eps) * weight + bias over the last
-    dimension, with the biased variance, from Tensor operations (autograd differentiates it)."""
-
-    def __init__(self, dim, eps=1e-5):
-        super().__init__()
-        self.eps = eps
-        self.weight = nn.Parameter(fn.ones(dim))
-        self.bias = nn.Parameter(fn.zeros(dim))
-
-    def forward(self, x):
-        mean = x.mean(-1, keepdim=True)
-        variance = x.var(-1, unbiased=False, keepdim=True)
-        return (x - mean) / (variance + self.eps).sqrt() * self.weight + self.bias
-
-
 class EncoderBlock(nn.Module):
     def __init__(self, d_model, num_heads):
         super().__init__()
-        self.attention_norm = LayerNorm(d_model)
+        self.attention_norm = nn.LayerNorm(d_model)
         self.attention = nn.MultiheadAttention(d_model, num_heads, batch_first=True)
-        self.mlp_norm = LayerNorm(d_model)
+        self.mlp_norm = nn.LayerNorm(d_model)
         self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
 
     def forward(self, x):
@@ -62,7 +45,7 @@ class TinyTransformer(nn.Module):
         self.token = nn.Embedding(DIGITS, d_model)
         self.position = nn.Embedding(length, d_model)
         self.blocks = nn.Sequential(*(EncoderBlock(d_model, num_heads) for _ in range(num_layers)))
-        self.norm = LayerNorm(d_model)
+        self.norm = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, DIGITS)
 
     def forward(self, tokens):

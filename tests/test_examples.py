@@ -5,7 +5,6 @@ import pathlib
 import numpy as np
 import pytest
 
-import fastnn as fn
 from fastnn import demo
 from fastnn.__main__ import main as command_line
 from fastnn.datasets import mnist
@@ -98,7 +97,6 @@ def test_heteroscedastic_regression_learns_a_growing_sigma(tmp_path):
     assert (tmp_path / "07_heteroscedastic_regression.png").read_bytes()[:4] == b"\x89PNG"
 
 
-
 def test_char_lstm_learns_the_text_and_samples_from_its_vocabulary(capsys):
     results = run_example("08_char_lstm", "--steps", "60", "--hidden", "64", "--sample-length", "40")
     tokenizer = results["tokenizer"]
@@ -139,16 +137,6 @@ def test_tiny_transformer_learns_to_sort_digits(capsys):
     assert "example: [" in capsys.readouterr().out
 
 
-def test_tiny_transformer_layer_norm_matches_its_formula():
-    module = load_example("11_tiny_transformer")
-    norm = module.LayerNorm(5)
-    norm.weight.data = fn.tensor([0.5, -1.0, 2.0, 1.5, 0.25])
-    norm.bias.data = fn.tensor([0.1, 0.2, -0.3, 0.0, 1.0])
-    x = np.random.default_rng(0).normal(size=(3, 4, 5)).astype(np.float32) * 3 + 1
-    expected = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-5)
-    expected = expected * norm.weight.numpy() + norm.bias.numpy()
-    np.testing.assert_allclose(norm(fn.from_numpy(x)).detach().numpy(), expected, rtol=1e-5, atol=1e-5)
-
 def test_demo_on_the_sample(capsys):
     assert command_line(["demo", "--sample", "--epochs", "1"]) == 0
     out = capsys.readouterr().out
@@ -172,4 +160,3 @@ def test_asking_for_the_sample_prints_no_note(capsys):
     (x_train, _), _, is_full = demo.load_fashion_mnist_or_sample(sample=True, flatten=False)
     assert not is_full and x_train.shape == (6000, 1, 28, 28)
     assert capsys.readouterr().out == ""
-
