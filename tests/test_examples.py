@@ -5,6 +5,7 @@ import pathlib
 import numpy as np
 import pytest
 
+import fastnn as fn
 from fastnn import demo
 from fastnn.__main__ import main as command_line
 from fastnn.datasets import mnist
@@ -24,6 +25,7 @@ def run_example(name, *argv):
 def test_every_example_is_tested():
     tested = {"01_linear_regression_1d", "02_polynomial_regression", "03_xor", "04_binary_classification",
               "05_fashion_mnist_linear", "06_fashion_mnist_mlp", "07_heteroscedastic_regression"}
+    tested |= {"11_fashion_mnist_cnn", "12_residual_network", "13_denoising_autoencoder"}
     assert {path.stem for path in EXAMPLES.glob("[0-9]*.py")} == tested
 
 
@@ -90,6 +92,39 @@ def test_heteroscedastic_regression_learns_a_growing_sigma(tmp_path):
     np.testing.assert_allclose(results["mean"], np.sin(results["grid"]), atol=0.3)
     assert (tmp_path / "07_heteroscedastic_regression.png").read_bytes()[:4] == b"\x89PNG"
 
+
+
+def test_fashion_mnist_cnn_with_batch_norm_and_augmentation_learns(tmp_path):
+    pytest.importorskip("matplotlib")
+    results = run_example("11_fashion_mnist_cnn", "--sample", "--epochs", "2", "--train-size", "2000",
+                          "--batch-norm", "--augment", "--out", str(tmp_path))
+    loss = results["history"]["loss"]
+    assert loss[1] < loss[0]
+    assert results["test_accuracy"] > 0.7  # chance is 0.1; about 0.78 here, 0.91 on the full set
+    assert (tmp_path / "11_fashion_mnist_cnn_curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_residual_block_adds_its_input_and_the_network_learns():
+    results = run_example("12_residual_network", "--sample", "--epochs", "2", "--train-size", "2000")
+    loss = results["history"]["loss"]
+    assert loss[1] < loss[0]
+    assert results["test_accuracy"] > 0.4  # chance is 0.1; about 0.6 here, 0.9 on the full set
+    block = next(m for m in results["model"].modules() if type(m).__name__ == "ResidualBlock")
+    last_norm = block.residual[-1]
+    with fn.no_grad():
+        last_norm.weight.zero_()
+        last_norm.bias.zero_()  # F(x) = 0, so the block is ReLU(x + 0)
+        x = fn.randn(3, 16, 5, 7)
+        np.testing.assert_array_equal(block(x).numpy(), np.maximum(x.numpy(), 0))
+
+
+def test_denoising_autoencoder_removes_noise_and_draws_it(tmp_path):
+    pytest.importorskip("matplotlib")
+    for decoder in ("transposed", "upsample"):
+        results = run_example("13_denoising_autoencoder", "--sample", "--epochs", "2", "--train-size", "2000",
+                              "--decoder", decoder, "--out", str(tmp_path))
+        assert results["denoised_mse"] < 0.6 * results["noisy_mse"], (decoder, results)
+    assert (tmp_path / "13_denoising_autoencoder.png").read_bytes()[:4] == b"\x89PNG"
 
 def test_demo_on_the_sample(capsys):
     assert command_line(["demo", "--sample", "--epochs", "1"]) == 0

@@ -16,7 +16,7 @@ def main(argv=None):
     training.add_training_arguments(bench)
     from fastnn import demo
 
-    demo.add_arguments(commands.add_parser("demo", help="train an MLP on Fashion-MNIST (offline), print test "
+    demo.add_arguments(commands.add_parser("demo", help="train a CNN on Fashion-MNIST (offline), print test "
                                                         "accuracy and images/s"))
     args = parser.parse_args(argv)
 
