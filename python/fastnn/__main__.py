@@ -8,10 +8,11 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("info", help="print the build and run-time configuration")
     bench = commands.add_parser("bench", help="kernel benchmarks against NumPy and PyTorch")
-    from fastnn.benchmarks import gemm, training  # light: NumPy and fastnn only until the benchmark runs
+    from fastnn.benchmarks import cnn, gemm, training  # light: NumPy and fastnn only until the benchmark runs
 
-    bench.add_argument("suite", nargs="?", choices=("gemm", "training"), default="gemm",
-                       help="gemm kernels (default) or training steps, import time and an epoch")
+    bench.add_argument("suite", nargs="?", choices=("gemm", "training", "cnn"), default="gemm",
+                       help="gemm kernels (default), training steps, import time and an epoch, or the CNN's "
+                            "train step and epoch (--epochs: default 3)")
     gemm.add_arguments(bench)
     training.add_training_arguments(bench)
     from fastnn import demo
@@ -25,7 +26,7 @@ def main(argv=None):
 
         fastnn.show_config()
     elif args.command == "bench":
-        return (training if args.suite == "training" else gemm).run_from_args(args)
+        return {"gemm": gemm, "training": training, "cnn": cnn}[args.suite].run_from_args(args)
     elif args.command == "demo":
         demo.run(args.epochs, args.batch_size, args.sample, args.seed)
     return 0

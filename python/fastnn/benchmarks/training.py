@@ -153,10 +153,10 @@ def _fashion_mnist():
     return [t.numpy() for t in train], [t.numpy() for t in test]
 
 
-def _epoch(step, wrap, images, labels, order):
+def _epoch(step, wrap, images, labels, order, batch_size=EPOCH_BATCH):
     start = time.perf_counter()
-    for first in range(0, len(order), EPOCH_BATCH):
-        rows = order[first:first + EPOCH_BATCH]
+    for first in range(0, len(order), batch_size):
+        rows = order[first:first + batch_size]
         step(wrap(images[rows]), wrap(labels[rows]))
     return time.perf_counter() - start
 
