@@ -108,7 +108,7 @@ def test_residual_block_adds_its_input_and_the_network_learns():
     results = run_example("12_residual_network", "--sample", "--epochs", "2", "--train-size", "2000")
     loss = results["history"]["loss"]
     assert loss[1] < loss[0]
-    assert results["test_accuracy"] > 0.4  # chance is 0.1; about 0.6 here, 0.9 on the full set
+    assert results["test_accuracy"] > 0.4  # chance is 0.1; about 0.6 here, 0.86 after 2 epochs on the full set
     block = next(m for m in results["model"].modules() if type(m).__name__ == "ResidualBlock")
     last_norm = block.residual[-1]
     with fn.no_grad():
