@@ -5,6 +5,7 @@ import pathlib
 import numpy as np
 import pytest
 
+import fastnn as fn
 from fastnn import demo
 from fastnn.__main__ import main as command_line
 from fastnn.datasets import mnist
@@ -29,7 +30,7 @@ def test_every_example_is_tested():
     tested = {"01_linear_regression_1d", "02_polynomial_regression", "03_xor", "04_binary_classification",
               "05_fashion_mnist_linear", "06_fashion_mnist_mlp", "07_heteroscedastic_regression",
               "08_char_lstm", "09_lorenz_forecast", "10_fashion_mnist_row_lstm",
-              "11_tiny_transformer"}
+              "11_tiny_transformer", "12_fashion_mnist_cnn", "13_residual_network", "14_denoising_autoencoder"}
     assert {path.stem for path in EXAMPLES.glob("[0-9]*.py")} == tested
 
 
@@ -135,6 +136,39 @@ def test_tiny_transformer_learns_to_sort_digits(capsys):
     assert results["before"][1] < 0.01  # untrained: no sequence sorted right
     assert results["after"][0] > 0.95 and results["after"][1] > 0.8  # per digit, per whole sequence
     assert "example: [" in capsys.readouterr().out
+
+
+def test_fashion_mnist_cnn_with_batch_norm_and_augmentation_learns(tmp_path):
+    pytest.importorskip("matplotlib")
+    results = run_example("12_fashion_mnist_cnn", "--sample", "--epochs", "2", "--train-size", "2000",
+                          "--batch-norm", "--augment", "--out", str(tmp_path))
+    loss = results["history"]["loss"]
+    assert loss[1] < loss[0]
+    assert results["test_accuracy"] > 0.7  # chance is 0.1; about 0.78 here, 0.91 on the full set
+    assert (tmp_path / "12_fashion_mnist_cnn_curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_residual_block_adds_its_input_and_the_network_learns():
+    results = run_example("13_residual_network", "--sample", "--epochs", "2", "--train-size", "2000")
+    loss = results["history"]["loss"]
+    assert loss[1] < loss[0]
+    assert results["test_accuracy"] > 0.4  # chance is 0.1; about 0.6 here, 0.86 after 2 epochs on the full set
+    block = next(m for m in results["model"].modules() if type(m).__name__ == "ResidualBlock")
+    last_norm = block.residual[-1]
+    with fn.no_grad():
+        last_norm.weight.zero_()
+        last_norm.bias.zero_()  # F(x) = 0, so the block is ReLU(x + 0)
+        x = fn.randn(3, 16, 5, 7)
+        np.testing.assert_array_equal(block(x).numpy(), np.maximum(x.numpy(), 0))
+
+
+def test_denoising_autoencoder_removes_noise_and_draws_it(tmp_path):
+    pytest.importorskip("matplotlib")
+    for decoder in ("transposed", "upsample"):
+        results = run_example("14_denoising_autoencoder", "--sample", "--epochs", "2", "--train-size", "2000",
+                              "--decoder", decoder, "--out", str(tmp_path))
+        assert results["denoised_mse"] < 0.6 * results["noisy_mse"], (decoder, results)
+    assert (tmp_path / "14_denoising_autoencoder.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_demo_on_the_sample(capsys):

@@ -12,7 +12,7 @@ def main(argv=None):
     cli.add_arguments(commands.add_parser("bench", help="kernel and training benchmarks against NumPy and PyTorch"))
     from fastnn import demo
 
-    demo.add_arguments(commands.add_parser("demo", help="train an MLP on Fashion-MNIST (offline), print test "
+    demo.add_arguments(commands.add_parser("demo", help="train a CNN on Fashion-MNIST (offline), print test "
                                                         "accuracy and images/s"))
     args = parser.parse_args(argv)
 

@@ -1,7 +1,8 @@
-"""`python -m fastnn demo`: an MLP trained on Fashion-MNIST, offline, in seconds.
+"""`python -m fastnn demo`: a small CNN trained on Fashion-MNIST, offline, in seconds.
 
-Also home of `load_fashion_mnist_or_sample`, which the Fashion-MNIST examples share with the
-demo: the full dataset when it is on disk, else the sample bundled inside fastnn.
+Also home of what the Fashion-MNIST examples share with the demo: `load_fashion_mnist_or_sample`
+(the full dataset when it is on disk, else the sample bundled inside fastnn) and the models
+`build_mlp` and `build_cnn`.
 """
 import time
 
@@ -39,16 +40,34 @@ def build_mlp():
     return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-def run(epochs=2, batch_size=128, sample=False, seed=0, progress=True):
-    """Trains the MLP with Adam (lr 1e-3), prints and returns (test accuracy, training images/s)."""
+def build_cnn(batch_norm=False):
+    """Two conv blocks (3x3 conv, padding 1 [+ BatchNorm2d], ReLU, 2x2 max-pool: 1x28x28 -> 32x14x14
+    -> 64x7x7), then Linear(3136, 128), ReLU, Linear(128, 10): about 0.88 test accuracy after one
+    epoch of Adam, 0.91-0.92 after five."""
+    from fastnn import nn
+
+    def block(in_channels, out_channels):
+        # With batch norm right after it, the convolution's bias would only be subtracted again.
+        layers = [nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=not batch_norm)]
+        if batch_norm:
+            layers.append(nn.BatchNorm2d(out_channels))
+        return layers + [nn.ReLU(), nn.MaxPool2d(2)]
+
+    return nn.Sequential(*block(1, 32), *block(32, 64), nn.Flatten(),
+                         nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def run(epochs=1, batch_size=64, sample=False, seed=0, progress=True):
+    """Trains the CNN with Adam (lr 1e-3), prints and returns (test accuracy, training images/s)."""
     import fastnn as fn
 
     fn.manual_seed(seed)
-    (x_train, y_train), (x_test, y_test), is_full = load_fashion_mnist_or_sample(sample)
+    (x_train, y_train), (x_test, y_test), is_full = load_fashion_mnist_or_sample(sample, flatten=False)
     print(f"Fashion-MNIST ({'full set' if is_full else 'bundled sample'}): {len(x_train):,} training and "
-          f"{len(x_test):,} test images; MLP 784-256-128-10, Adam lr 1e-3, batch {batch_size}, {epochs} epochs, "
-          f"{fn.get_num_threads()} threads", flush=True)
-    model = build_mlp()
+          f"{len(x_test):,} test images; CNN (two conv+ReLU+max-pool blocks, two linear layers), Adam lr 1e-3, "
+          f"batch {batch_size}, {epochs} epoch{'s' if epochs != 1 else ''}, {fn.get_num_threads()} threads",
+          flush=True)
+    model = build_cnn()
     optimizer = fn.optim.Adam(model.parameters(), lr=1e-3)
     start = time.perf_counter()
     history = fn.fit(model, fn.nn.CrossEntropyLoss(), optimizer, (x_train, y_train), epochs=epochs,
@@ -57,14 +76,14 @@ def run(epochs=2, batch_size=128, sample=False, seed=0, progress=True):
     accuracy = fn.evaluate(model, (x_test, y_test))["accuracy"]
     images_per_s = len(history.epoch) * len(x_train) / sum(history["time"])
     print(f"test accuracy: {accuracy:.4f}")
-    print(f"training: {images_per_s:,.0f} images/s ({elapsed:.1f} s for {epochs} epochs)")
+    print(f"training: {images_per_s:,.0f} images/s ({elapsed:.1f} s for {epochs} epoch{'s' if epochs != 1 else ''})")
     return accuracy, images_per_s
 
 
 def add_arguments(parser):
     """The demo's command-line options, added to `python -m fastnn demo`'s parser."""
-    parser.add_argument("--epochs", type=int, default=2, help="training epochs (default 2)")
-    parser.add_argument("--batch-size", type=int, default=128, help="mini-batch size (default 128)")
+    parser.add_argument("--epochs", type=int, default=1, help="training epochs (default 1)")
+    parser.add_argument("--batch-size", type=int, default=64, help="mini-batch size (default 64)")
     parser.add_argument("--sample", action="store_true", help="use the bundled 6,000-image sample even when "
                                                                "the full dataset is installed")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

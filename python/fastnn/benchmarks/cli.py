@@ -7,7 +7,7 @@ import importlib
 import inspect
 import json
 
-SUITES = ("gemm", "training", "conv", "pool", "rnn", "attention")
+SUITES = ("gemm", "training", "cnn", "conv", "pool", "rnn", "attention")
 
 
 def _module(name):
@@ -20,6 +20,8 @@ def add_arguments(parser, suites=SUITES):
     parser.add_argument("--quick", action="store_true", help="fewer, shorter repetitions")
     parser.add_argument("--threads", type=int, nargs="+", metavar="N",
                         help="thread counts to run (default: each suite's own, usually 1 and 2)")
+    parser.add_argument("--epochs", type=int, metavar="N",
+                        help="Fashion-MNIST epochs per library in the training and cnn suites (0 skips)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
     for name in suites:
         module = _module(name)

@@ -151,10 +151,10 @@ def _fashion_mnist():
     return [t.numpy() for t in train], [t.numpy() for t in test]
 
 
-def _epoch(step, wrap, images, labels, order):
+def _epoch(step, wrap, images, labels, order, batch_size=EPOCH_BATCH):
     start = time.perf_counter()
-    for first in range(0, len(order), EPOCH_BATCH):
-        rows = order[first:first + EPOCH_BATCH]
+    for first in range(0, len(order), batch_size):
+        rows = order[first:first + batch_size]
         step(wrap(images[rows]), wrap(labels[rows]))
     return time.perf_counter() - start
 
@@ -294,7 +294,6 @@ def add_options(parser):
     """The options only this benchmark has."""
     parser.add_argument("--import-path", metavar="DIR",
                         help="also time the import from a regular install in DIR (pip install --target DIR .)")
-    parser.add_argument("--epochs", type=int, help="Fashion-MNIST epochs per library (0 skips; default 5, quick 2)")
 
 
 def options(args):
