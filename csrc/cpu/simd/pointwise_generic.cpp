@@ -9,51 +9,7 @@ namespace fastnn::cpu {
 namespace generic {
 namespace {
 
-struct VecF32 {
-  using T = float;
-  typedef float R __attribute__((vector_size(16)));
-  typedef int I __attribute__((vector_size(16)));
-  using M = I;  // comparisons give -1 / 0 lanes
-  static constexpr int width = 4;
-  static inline R zero() { return R{}; }
-  static inline R set1(T x) { return R{} + x; }
-  static inline R load(const T* p) { R v; __builtin_memcpy(&v, p, sizeof(R)); return v; }
-  static inline void store(T* p, R v) { __builtin_memcpy(p, &v, sizeof(R)); }
-  static inline R load_n(const T* p, int n, T fill) {
-    R v = set1(fill);
-    for (int i = 0; i < n; ++i) v[i] = p[i];
-    return v;
-  }
-  static inline void store_n(T* p, R v, int n) {
-    for (int i = 0; i < n; ++i) p[i] = v[i];
-  }
-  static inline R add(R a, R b) { return a + b; }
-  static inline R sub(R a, R b) { return a - b; }
-  static inline R mul(R a, R b) { return a * b; }
-  static inline R div(R a, R b) { return a / b; }
-  static inline R fma(R a, R b, R c) { return a * b + c; }
-  static inline R min(R a, R b) { return a < b ? a : b; }  // b when either is NaN, as on x86
-  static inline R max(R a, R b) { return a > b ? a : b; }
-  static inline M lt(R a, R b) { return a < b; }
-  static inline M le(R a, R b) { return a <= b; }
-  static inline M gt(R a, R b) { return a > b; }
-  static inline R select(M m, R a, R b) { return m ? a : b; }
-  static inline T reduce_add(R v) { return (v[0] + v[2]) + (v[1] + v[3]); }
-  static inline T reduce_max(R v) {
-    T a = v[0] > v[2] ? v[0] : v[2], b = v[1] > v[3] ? v[1] : v[3];
-    return a > b ? a : b;
-  }
-  static inline I iset1(int x) { return I{} + x; }
-  static inline I iadd(I a, I b) { return a + b; }
-  static inline I isub(I a, I b) { return a - b; }
-  static inline I iand(I a, I b) { return a & b; }
-  static inline I ior(I a, I b) { return a | b; }
-  template <int k> static inline I shl(I a) { return a << k; }
-  template <int k> static inline I sra(I a) { return a >> k; }
-  static inline I as_int(R v) { return (I)v; }
-  static inline R as_float(I v) { return (R)v; }
-  static inline R cvt(I v) { return __builtin_convertvector(v, R); }
-};
+#include "cpu/simd/vec_generic.inc"
 
 // One double at a time; the math comes from libm through the VMath specialisation below.
 struct ScalarF64 {
