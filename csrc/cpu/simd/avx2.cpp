@@ -12,12 +12,12 @@ namespace {
 
 #include "cpu/simd/gemm_microkernel_impl.inc"
 
-const GemmMicroKernels<float> gemm_f32_narrow = GemmTile<VecF32, 12, 1>::table(nullptr);
-const GemmMicroKernels<double> gemm_f64_narrow = GemmTile<VecF64, 12, 1>::table(nullptr);
+constexpr GemmMicroKernels<float> gemm_f32_narrow = GemmTile<VecF32, 12, 1>::table(nullptr);
+constexpr GemmMicroKernels<double> gemm_f64_narrow = GemmTile<VecF64, 12, 1>::table(nullptr);
 
 }  // namespace
 
-const GemmMicroKernels<float> gemm_f32 = GemmTile<VecF32, 6, 2>::table(&gemm_f32_narrow);
-const GemmMicroKernels<double> gemm_f64 = GemmTile<VecF64, 6, 2>::table(&gemm_f64_narrow);
+constexpr GemmMicroKernels<float> gemm_f32 = GemmTile<VecF32, 6, 2>::table(&gemm_f32_narrow);
+constexpr GemmMicroKernels<double> gemm_f64 = GemmTile<VecF64, 6, 2>::table(&gemm_f64_narrow);
 
 }  // namespace fastnn::cpu::avx2

@@ -51,7 +51,9 @@ struct GemmMicroKernels {
 const GemmMicroKernels<float>& gemm_microkernels_f32(SimdLevel level);
 const GemmMicroKernels<double>& gemm_microkernels_f64(SimdLevel level);
 
-// One table per level; each is defined in its own translation unit under csrc/cpu/simd/.
+// One table per level; each is defined in its own translation unit under csrc/cpu/simd/, as a
+// constexpr object: a table that needed a run-time initialiser would run code compiled for that
+// level when the module loads, and crash with SIGILL on a CPU without it (seen on SSE-only CPUs).
 namespace generic {
 extern const GemmMicroKernels<float> gemm_f32;
 extern const GemmMicroKernels<double> gemm_f64;

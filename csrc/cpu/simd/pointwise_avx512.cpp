@@ -14,7 +14,7 @@ namespace {
 
 }  // namespace
 
-const PointwiseKernels<float> pointwise_f32 = Pointwise<VecF32>::table();
-const RnnGateKernels<float> rnn_gates_f32 = RnnGates<VecF32>::table();
+constexpr PointwiseKernels<float> pointwise_f32 = Pointwise<VecF32>::table();
+constexpr RnnGateKernels<float> rnn_gates_f32 = RnnGates<VecF32>::table();
 
 }  // namespace fastnn::cpu::avx512

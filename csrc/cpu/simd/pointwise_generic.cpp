@@ -59,10 +59,10 @@ struct VMath<ScalarF64> {
 
 }  // namespace
 
-const PointwiseKernels<float> pointwise_f32 = Pointwise<VecF32>::table();
-const RnnGateKernels<float> rnn_gates_f32 = RnnGates<VecF32>::table();
-const PointwiseKernels<double> pointwise_f64 = Pointwise<ScalarF64>::table();
-const RnnGateKernels<double> rnn_gates_f64 = RnnGates<ScalarF64>::table();
+constexpr PointwiseKernels<float> pointwise_f32 = Pointwise<VecF32>::table();
+constexpr RnnGateKernels<float> rnn_gates_f32 = RnnGates<VecF32>::table();
+constexpr PointwiseKernels<double> pointwise_f64 = Pointwise<ScalarF64>::table();
+constexpr RnnGateKernels<double> rnn_gates_f64 = RnnGates<ScalarF64>::table();
 
 }  // namespace generic
 

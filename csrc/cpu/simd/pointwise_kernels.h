@@ -33,7 +33,7 @@ struct PointwiseKernels {
 const PointwiseKernels<float>& pointwise_kernels(SimdLevel level, float*);
 const PointwiseKernels<double>& pointwise_kernels(SimdLevel level, double*);
 
-// One table per level; each is defined in its own translation unit under csrc/cpu/simd/.
+// One table per level, each a constexpr object in its own translation unit (see gemm_microkernels.h).
 namespace generic {
 extern const PointwiseKernels<float> pointwise_f32;
 extern const PointwiseKernels<double> pointwise_f64;
