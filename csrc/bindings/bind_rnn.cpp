@@ -6,6 +6,7 @@
 
 #include "bindings/arrays.h"
 #include "bindings/bindings.h"
+#include "bindings/dtype_dispatch.h"
 #include "cpu/rnn.h"
 
 namespace fastnn::bindings {
@@ -167,10 +168,8 @@ py::tuple lstm_forward_impl(const char* fn, bool cell, py::object x, py::object 
   const int64_t H = l.shape.hidden_size;
   py::array y = empty_like_dtype(l.x, l.seq(H)), cs = empty_like_dtype(l.x, l.seq(H));
   py::array gates = empty_like_dtype(l.x, l.seq(4 * H));
-  const bool f32 = is_float32(l.x);
-  auto run = [&](auto zero) {
-    using T = decltype(zero);
-    py::gil_scoped_release no_gil;
+  with_float_type(l.x, [&](auto tag) {
+    using T = decltype(tag);
     const cpu::RnnShape& s = l.shape;
     if (l.cell)
       cpu::lstm_cell_forward(mut<T>(y), mut<T>(cs), mut<T>(gates), ptr<T>(l.x), ptr<T>(l.h0), ptr<T>(l.c0),
@@ -178,8 +177,7 @@ py::tuple lstm_forward_impl(const char* fn, bool cell, py::object x, py::object 
     else
       cpu::lstm_forward(mut<T>(y), mut<T>(cs), mut<T>(gates), ptr<T>(l.x), ptr<T>(l.h0), ptr<T>(l.c0), weights<T>(l),
                         s);
-  };
-  f32 ? run(float()) : run(double());
+  });
   return py::make_tuple(y, cs, gates);
 }
 
@@ -196,10 +194,8 @@ py::tuple lstm_backward_impl(const char* fn, bool cell, py::object dy_obj, py::o
   const py::array cs = l.shaped(cell_obj, cell ? "c1" : "cell", l.seq(H), l.seq_dims(H));
   const py::array gates = l.shaped(gates_obj, "gates", l.seq(4 * H), l.seq_dims(4 * H));
   Grads g(l, input_grad);
-  const bool f32 = is_float32(l.x);
-  auto run = [&](auto zero) {
-    using T = decltype(zero);
-    py::gil_scoped_release no_gil;
+  with_float_type(l.x, [&](auto tag) {
+    using T = decltype(tag);
     const cpu::RnnShape& s = l.shape;
     if (l.cell)
       cpu::lstm_cell_backward(mut<T>(g.dx), mut<T>(g.dh0), mut<T>(g.dc0), g.weights<T>(), ptr<T>(dy), ptr<T>(dc_n),
@@ -209,8 +205,7 @@ py::tuple lstm_backward_impl(const char* fn, bool cell, py::object dy_obj, py::o
       cpu::lstm_backward(mut<T>(g.dx), mut<T>(g.dh0), mut<T>(g.dc0), g.weights<T>(), ptr<T>(dy), ptr<T>(dh_n),
                          ptr<T>(dc_n), ptr<T>(l.x), ptr<T>(l.h0), ptr<T>(l.c0), weights<T>(l), ptr<T>(y), ptr<T>(cs),
                          ptr<T>(gates), s);
-  };
-  f32 ? run(float()) : run(double());
+  });
   return g.result(true);
 }
 
@@ -221,18 +216,15 @@ py::tuple gru_forward_impl(const char* fn, bool cell, py::object x, py::object h
   const int64_t H = l.shape.hidden_size;
   py::array y = empty_like_dtype(l.x, l.seq(H));
   py::array gates = empty_like_dtype(l.x, l.seq(saved_gate_width(Kind::gru) * H));
-  const bool f32 = is_float32(l.x);
-  auto run = [&](auto zero) {
-    using T = decltype(zero);
-    py::gil_scoped_release no_gil;
+  with_float_type(l.x, [&](auto tag) {
+    using T = decltype(tag);
     const cpu::RnnShape& s = l.shape;
     if (l.cell)
       cpu::gru_cell_forward(mut<T>(y), mut<T>(gates), ptr<T>(l.x), ptr<T>(l.h0), weights<T>(l), s.batch,
                             s.input_size, s.hidden_size);
     else
       cpu::gru_forward(mut<T>(y), mut<T>(gates), ptr<T>(l.x), ptr<T>(l.h0), weights<T>(l), s);
-  };
-  f32 ? run(float()) : run(double());
+  });
   return py::make_tuple(y, gates);
 }
 
@@ -246,10 +238,8 @@ py::tuple gru_backward_impl(const char* fn, bool cell, py::object dy_obj, py::ob
   const Opt y = cell ? Opt() : l.shaped(y_obj, "output", l.seq(H), l.seq_dims(H));
   const py::array gates = l.shaped(gates_obj, "gates", l.seq(GS), l.seq_dims(GS));
   Grads g(l, input_grad);
-  const bool f32 = is_float32(l.x);
-  auto run = [&](auto zero) {
-    using T = decltype(zero);
-    py::gil_scoped_release no_gil;
+  with_float_type(l.x, [&](auto tag) {
+    using T = decltype(tag);
     const cpu::RnnShape& s = l.shape;
     if (l.cell)
       cpu::gru_cell_backward(mut<T>(g.dx), mut<T>(g.dh0), g.weights<T>(), ptr<T>(dy), ptr<T>(l.x), ptr<T>(l.h0),
@@ -257,8 +247,7 @@ py::tuple gru_backward_impl(const char* fn, bool cell, py::object dy_obj, py::ob
     else
       cpu::gru_backward(mut<T>(g.dx), mut<T>(g.dh0), g.weights<T>(), ptr<T>(dy), ptr<T>(dh_n), ptr<T>(l.x),
                         ptr<T>(l.h0), weights<T>(l), ptr<T>(y), ptr<T>(gates), s);
-  };
-  f32 ? run(float()) : run(double());
+  });
   return g.result(false);
 }
 
@@ -268,18 +257,15 @@ py::array rnn_forward_impl(const char* fn, bool cell, py::object x, py::object h
   const cpu::RnnNonlinearity act = parse_nonlinearity(nonlinearity);
   Layer l = parse_layer(Kind::rnn, fn, cell, x, h0, py::none(), w_ih, w_hh, b_ih, b_hh, reverse);
   py::array y = empty_like_dtype(l.x, l.seq(l.shape.hidden_size));
-  const bool f32 = is_float32(l.x);
-  auto run = [&](auto zero) {
-    using T = decltype(zero);
-    py::gil_scoped_release no_gil;
+  with_float_type(l.x, [&](auto tag) {
+    using T = decltype(tag);
     const cpu::RnnShape& s = l.shape;
     if (l.cell)
       cpu::rnn_cell_forward(mut<T>(y), ptr<T>(l.x), ptr<T>(l.h0), weights<T>(l), s.batch, s.input_size,
                             s.hidden_size, act);
     else
       cpu::rnn_forward(mut<T>(y), ptr<T>(l.x), ptr<T>(l.h0), weights<T>(l), s, act);
-  };
-  f32 ? run(float()) : run(double());
+  });
   return y;
 }
 
@@ -293,10 +279,8 @@ py::tuple rnn_backward_impl(const char* fn, bool cell, py::object dy_obj, py::ob
   const Opt dh_n = cell ? Opt() : l.state(dh_n_obj, "grad_h_n");
   const py::array y = l.shaped(y_obj, cell ? "h1" : "output", l.seq(H), l.seq_dims(H));
   Grads g(l, input_grad);
-  const bool f32 = is_float32(l.x);
-  auto run = [&](auto zero) {
-    using T = decltype(zero);
-    py::gil_scoped_release no_gil;
+  with_float_type(l.x, [&](auto tag) {
+    using T = decltype(tag);
     const cpu::RnnShape& s = l.shape;
     if (l.cell)
       cpu::rnn_cell_backward(mut<T>(g.dx), mut<T>(g.dh0), g.weights<T>(), ptr<T>(dy), ptr<T>(l.x), ptr<T>(l.h0),
@@ -304,8 +288,7 @@ py::tuple rnn_backward_impl(const char* fn, bool cell, py::object dy_obj, py::ob
     else
       cpu::rnn_backward(mut<T>(g.dx), mut<T>(g.dh0), g.weights<T>(), ptr<T>(dy), ptr<T>(dh_n), ptr<T>(l.x),
                         ptr<T>(l.h0), weights<T>(l), ptr<T>(y), s, act);
-  };
-  f32 ? run(float()) : run(double());
+  });
   return g.result(false);
 }
 
