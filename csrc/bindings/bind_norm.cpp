@@ -29,6 +29,31 @@ py::array required_param(py::object obj, const char* name, const py::array& x, c
   return py::reinterpret_borrow<py::array>(optional_param(obj, name, x, shape, what));
 }
 
+// The gradients a norm backward may return: dx (x's shape) and dweight/dbias (the parameters'
+// shape), each allocated only when asked for and None otherwise.
+class NormGrads {
+ public:
+  NormGrads(const py::array& x, const std::vector<py::ssize_t>& param_shape, bool input, bool weight, bool bias)
+      : dx_(allocate(input, x, shape_of(x))), dweight_(allocate(weight, x, param_shape)),
+        dbias_(allocate(bias, x, param_shape)),
+        pointers_{optional_data(dx_), optional_data(dweight_), optional_data(dbias_)} {}
+  // Typed pointers (null when not asked for), safe to use without the GIL.
+  template <class T>
+  T* dx() const { return static_cast<T*>(pointers_[0]); }
+  template <class T>
+  T* dweight() const { return static_cast<T*>(pointers_[1]); }
+  template <class T>
+  T* dbias() const { return static_cast<T*>(pointers_[2]); }
+  py::tuple tuple() const { return py::make_tuple(dx_, dweight_, dbias_); }
+
+ private:
+  static py::object allocate(bool wanted, const py::array& like, const std::vector<py::ssize_t>& shape) {
+    return wanted ? py::object(empty_like_dtype(like, shape)) : py::object(py::none());
+  }
+  py::object dx_, dweight_, dbias_;
+  void* pointers_[3];
+};
+
 // ---------------------------------------------------------------------------------- batch norm
 struct ChannelView {
   int64_t n, c, s;
@@ -86,20 +111,15 @@ py::tuple batch_norm_backward(py::object dy_obj, py::object x_obj, py::object me
   const py::array mean = required_param(mean_obj, "mean", x, channels, "one per channel");
   const py::array invstd = required_param(invstd_obj, "invstd", x, channels, "one per channel");
   const py::object weight = optional_param(weight_obj, "weight", x, channels, "one per channel");
-  py::object dx = input_grad ? py::object(empty_like_dtype(x, shape_of(x))) : py::object(py::none());
-  py::object dweight = weight_grad ? py::object(empty_like_dtype(x, channels)) : py::object(py::none());
-  py::object dbias = bias_grad ? py::object(empty_like_dtype(x, channels)) : py::object(py::none());
-  void* pdx = optional_data(dx);
-  void* pdw = optional_data(dweight);
-  void* pdb = optional_data(dbias);
+  const NormGrads grads(x, channels, input_grad, weight_grad, bias_grad);
   void* w = optional_data(weight);
   with_float_type(x, [&](auto tag) {
     using T = decltype(tag);
-    cpu::batch_norm_backward(static_cast<T*>(pdx), static_cast<T*>(pdw), static_cast<T*>(pdb), data_ptr<T>(dy),
+    cpu::batch_norm_backward(grads.dx<T>(), grads.dweight<T>(), grads.dbias<T>(), data_ptr<T>(dy),
                              data_ptr<T>(x), data_ptr<T>(mean), data_ptr<T>(invstd), static_cast<const T*>(w), v.n,
                              v.c, v.s, training);
   });
-  return py::make_tuple(dx, dweight, dbias);
+  return grads.tuple();
 }
 
 // ---------------------------------------------------------------------------------- layer norm
@@ -170,20 +190,15 @@ py::tuple layer_norm_backward(py::object dy_obj, py::object x_obj, py::object me
   const py::array mean = required_param(mean_obj, "mean", x, v.leading, "one per row");
   const py::array rstd = required_param(rstd_obj, "rstd", x, v.leading, "one per row");
   const py::object weight = optional_param(weight_obj, "weight", x, normalized, "normalized_shape, the last dimensions");
-  py::object dx = input_grad ? py::object(empty_like_dtype(x, shape_of(x))) : py::object(py::none());
-  py::object dweight = weight_grad ? py::object(empty_like_dtype(x, normalized)) : py::object(py::none());
-  py::object dbias = bias_grad ? py::object(empty_like_dtype(x, normalized)) : py::object(py::none());
-  void* pdx = optional_data(dx);
-  void* pdw = optional_data(dweight);
-  void* pdb = optional_data(dbias);
+  const NormGrads grads(x, normalized, input_grad, weight_grad, bias_grad);
   void* w = optional_data(weight);
   with_float_type(x, [&](auto tag) {
     using T = decltype(tag);
-    cpu::layer_norm_backward(static_cast<T*>(pdx), static_cast<T*>(pdw), static_cast<T*>(pdb), data_ptr<T>(dy),
+    cpu::layer_norm_backward(grads.dx<T>(), grads.dweight<T>(), grads.dbias<T>(), data_ptr<T>(dy),
                              data_ptr<T>(x), data_ptr<T>(mean), data_ptr<T>(rstd), static_cast<const T*>(w), v.rows,
                              v.cols);
   });
-  return py::make_tuple(dx, dweight, dbias);
+  return grads.tuple();
 }
 
 }  // namespace
