@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Developer build without pip: configures once into build/dev, rebuilds what changed, and copies
+# the extension modules into python/fastnn/, so `PYTHONPATH=python python -m pytest tests` runs
+# this checkout. Extra arguments go to CMake's configure step (e.g. -DFASTNN_ASAN=ON).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${FASTNN_DEV_BUILD_DIR:-build/dev}
+python=${PYTHON:-python}
+if [ ! -f "$build/CMakeCache.txt" ] || [ $# -gt 0 ]; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython_EXECUTABLE="$(command -v "$python")" \
+    -Dpybind11_DIR="$("$python" -m pybind11 --cmakedir)" -DSKBUILD_PROJECT_VERSION=0.1.0 "$@" >/dev/null
+fi
+cmake --build "$build" -j"${FASTNN_BUILD_JOBS:-2}"
+for module in "$build"/_*.so; do
+  cp "$module" python/fastnn/
+done
