@@ -5,6 +5,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "bindings/binding.h"
 #include "bindings/bindings.h"
 #include "core/cpu_features.h"
 #include "core/parallel.h"
@@ -15,6 +16,10 @@ namespace fastnn::bindings {
 namespace py = pybind11;
 
 namespace {
+
+// More threads than any machine fastnn runs on has cores: a larger request is a mistake (2**31
+// would make OpenMP try to start them all).
+constexpr int64_t kMaxThreads = 4096;
 
 // Float32 FMA throughput of the micro-kernel's instructions at the current SIMD level, on
 // `threads` threads at once (so a shared clock or power limit shows), over about `seconds`.
@@ -39,7 +44,8 @@ void bind_config(py::module_& m) {
         "The SIMD level kernels run with now: 'avx512', 'avx2' or 'generic'.");
   m.def("best_simd_level", [] { return std::string(simd_level_name(best_supported_simd_level())); },
         "The best SIMD level this CPU supports.");
-  m.def("set_simd_level", [](const std::string& name) {
+  m.def("set_simd_level", [](py::handle name_obj) {
+        const std::string name = str_arg(name_obj, "level");
         try {
           set_simd_level(parse_simd_level(name));
         } catch (const std::invalid_argument& e) {
@@ -47,14 +53,22 @@ void bind_config(py::module_& m) {
         }
       }, py::arg("level"), "Chooses the kernels' SIMD level (for tests); at most best_simd_level().");
   m.def("num_threads", &num_threads, "Threads the kernels use.");
-  m.def("set_num_threads", [](int n) {
-        if (n < 1) throw py::value_error("num_threads must be a positive integer, got " + std::to_string(n));
-        set_num_threads(n);
+  m.def("set_num_threads", [](py::handle n_obj) {
+        const int64_t n = int_arg(n_obj, "n");
+        if (n < 1 || n > kMaxThreads)
+          ops::value_error("n must be a positive integer at most " + std::to_string(kMaxThreads) + ", got " +
+                           std::to_string(n));
+        set_num_threads(static_cast<int>(n));
       }, py::arg("n"));
-  m.def("fma_peak_gflops", [](int threads, double seconds) {
-        if (threads < 1) throw py::value_error("threads must be >= 1, got " + std::to_string(threads));
+  m.def("fma_peak_gflops", [](py::handle threads_obj, py::handle seconds_obj) {
+        const int64_t threads = int_arg(threads_obj, "threads");
+        const double seconds = float_arg(seconds_obj, "seconds");
+        if (threads < 1 || threads > kMaxThreads)
+          ops::value_error("threads must be in [1, " + std::to_string(kMaxThreads) + "], got " + std::to_string(threads));
+        if (!(seconds >= 0 && seconds <= 60))
+          ops::value_error("seconds must be in [0, 60], got " + std::to_string(seconds));
         py::gil_scoped_release no_gil;
-        return fma_peak_gflops(threads, seconds);
+        return fma_peak_gflops(static_cast<int>(threads), seconds);
       }, py::arg("threads") = 1, py::arg("seconds") = 0.05,
       "Measured float32 FMA peak in GFLOP/s of the SIMD level in use, on `threads` threads.");
   m.def("build_info", [] {

@@ -1,12 +1,17 @@
-// Each binding file registers one op family on the _C module.
+// The op families every module registers, each a template over its backend (binding.h says
+// how to add one), and the CPU-only registrations of fastnn._C.
 #pragma once
 #include <pybind11/pybind11.h>
 
 namespace fastnn::bindings {
 
+// Families converted to the backend templates (bind_<family>.h has the definition).
+template <class Backend> void bind_gemm(pybind11::module_& m);
+template <class Backend> void bind_activation(pybind11::module_& m);
+
 void bind_config(pybind11::module_& m);
-void bind_gemm(pybind11::module_& m);
-void bind_activation(pybind11::module_& m);
+// _describe_device_array: the device adapter's reading of an object, for tests (see the .cpp).
+void bind_device_introspection(pybind11::module_& m);
 void bind_softmax_loss(pybind11::module_& m);
 void bind_dropout(pybind11::module_& m);
 void bind_optim(pybind11::module_& m);

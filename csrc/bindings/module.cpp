@@ -1,18 +1,25 @@
-// The CPU extension module fastnn._C.
+// The CPU extension module fastnn._C: every op family on the CPU backend, plus configuration.
+#include "bindings/backend_cpu.h"
+#include "bindings/binding.h"
 #include "bindings/bindings.h"
 
 PYBIND11_MODULE(_C, m) {
+  namespace b = fastnn::bindings;
   m.doc() = "fastnn CPU kernels (C++, OpenMP, SIMD)";
-  fastnn::bindings::bind_config(m);
-  fastnn::bindings::bind_gemm(m);
-  fastnn::bindings::bind_activation(m);
-  fastnn::bindings::bind_softmax_loss(m);
-  fastnn::bindings::bind_dropout(m);
-  fastnn::bindings::bind_optim(m);
-  fastnn::bindings::bind_embedding(m);
-  fastnn::bindings::bind_attention(m);
-  fastnn::bindings::bind_rnn(m);
-  fastnn::bindings::bind_conv(m);
-  fastnn::bindings::bind_pool(m);
-  fastnn::bindings::bind_norm(m);
+  b::register_errors(m);
+  b::bind_config(m);
+  b::bind_device_introspection(m);
+  const pybind11::set before = b::public_names(m);
+  b::bind_gemm<b::CpuBackend>(m);
+  b::bind_activation<b::CpuBackend>(m);
+  b::bind_softmax_loss(m);
+  b::bind_dropout(m);
+  b::bind_optim(m);
+  b::bind_embedding(m);
+  b::bind_attention(m);
+  b::bind_rnn(m);
+  b::bind_conv(m);
+  b::bind_pool(m);
+  b::bind_norm(m);
+  b::set_kernel_names(m, before);
 }

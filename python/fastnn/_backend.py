@@ -1,11 +1,15 @@
-"""The one place that decides CPU or GPU from an array's type.
+"""The one place that chooses a kernel backend for an array.
 
-NumPy arrays run on the CPU kernels (fastnn._C); CuPy arrays (device="cuda") run on the CUDA
-kernels when that module is built. Nothing above this file imports _C or CuPy directly.
+NumPy arrays run on the CPU kernels (fastnn._C); device arrays (CuPy, device="cuda") run on the
+CUDA kernels when that module is built. Nothing else imports _C, _cuda or CuPy: every kernel
+call is `kernels_for(array).<kernel name>(...)`, and the module returned has the same function
+names, defaults and docstrings for every backend (they come from one binding template).
 """
 import numpy as np
 
-from fastnn import _C
+from fastnn._openmp import import_with_passive_wait_policy
+
+cpu = import_with_passive_wait_policy("fastnn._C")  # the CPU kernel module, loaded once
 
 _cupy = None
 
@@ -32,15 +36,29 @@ def xp_for(array):
     return np if isinstance(array, (np.ndarray, np.generic)) else cupy()
 
 
-def kernels_for(array):
-    """The kernel module that runs ops on `array`."""
-    if isinstance(array, np.ndarray):
-        return _C
+def cuda_module():
+    """The CUDA kernel module, or RuntimeError when fastnn was built without it."""
     try:
         from fastnn import _cuda
     except ImportError as error:
         raise RuntimeError("fastnn was built without CUDA kernels (no nvcc at build time)") from error
     return _cuda
+
+
+def cuda_status():
+    """'built' when the CUDA kernel module exists, else 'not built'."""
+    try:
+        cuda_module()
+    except RuntimeError:
+        return "not built"
+    return "built"
+
+
+def kernels_for(array):
+    """The kernel module that runs ops on `array`."""
+    if isinstance(array, np.ndarray):
+        return cpu
+    return cuda_module()
 
 
 def to_device(array, device):

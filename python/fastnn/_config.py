@@ -1,42 +1,34 @@
 """Threads, SIMD level and build facts."""
 import os
 
-from fastnn import _C
+from fastnn import _backend
 
 
 def set_num_threads(n):
     """Sets the number of threads the kernels use (like torch.set_num_threads)."""
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"n must be an int, got {type(n).__name__}")
-    _C.set_num_threads(n)
+    _backend.cpu.set_num_threads(n)
 
 
 def get_num_threads():
     """Threads the kernels use: by default the cores available, honouring OMP_NUM_THREADS."""
-    return _C.num_threads()
-
-
-def _cuda_status():
-    try:
-        from fastnn import _cuda  # noqa: F401  (built only when nvcc was found)
-    except ImportError:
-        return "not built"
-    return "built"
+    return _backend.cpu.num_threads()
 
 
 def show_config(file=None):
     """Prints and returns the configuration: version, SIMD level, threads, caches, CUDA, build."""
     from fastnn import __version__
 
-    info = dict(_C.build_info())
+    info = dict(_backend.cpu.build_info())
     config = {
         "version": __version__,
-        "simd_level": _C.simd_level(),
-        "best_simd_level": _C.best_simd_level(),
+        "simd_level": _backend.cpu.simd_level(),
+        "best_simd_level": _backend.cpu.best_simd_level(),
         "FASTNN_SIMD": os.environ.get("FASTNN_SIMD", ""),
-        "num_threads": _C.num_threads(),
-        "openmp_wait_policy": _C.openmp_wait_policy,
-        "cuda": _cuda_status(),
+        "num_threads": _backend.cpu.num_threads(),
+        "openmp_wait_policy": _backend.cpu.openmp_wait_policy,
+        "cuda": _backend.cuda_status(),
         **info,
     }
     width = max(len(k) for k in config)

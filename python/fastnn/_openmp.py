@@ -8,19 +8,28 @@ and 2483 us (batch 64) with spinning threads, 251 us and 905 us with passive one
 asks for OMP_WAIT_POLICY=PASSIVE while libgomp initialises (it reads the variable once, when
 it is loaded), unless the user has chosen a policy, and then restores the environment so that
 other libraries loaded later see the user's settings."""
+import importlib
 import os
 
 WAIT_POLICY = "OMP_WAIT_POLICY"
 
 
-def load_kernel_module():
+def import_with_passive_wait_policy(name):
+    """Imports the extension module `name` under fastnn's wait policy; records the policy on it."""
     chosen = os.environ.get(WAIT_POLICY)
     if chosen is None:
         os.environ[WAIT_POLICY] = "PASSIVE"
     try:
-        from fastnn import _C
+        module = importlib.import_module(name)
     finally:
         if chosen is None:
             del os.environ[WAIT_POLICY]
-    _C.openmp_wait_policy = chosen or "PASSIVE (fastnn's default)"
-    return _C
+    module.openmp_wait_policy = chosen or "PASSIVE (fastnn's default)"
+    return module
+
+
+def load_kernel_module():
+    """The CPU kernel module, loaded (by fastnn._backend) before anything else starts OpenMP."""
+    from fastnn import _backend
+
+    return _backend.cpu

@@ -6,65 +6,68 @@ from fastnn.autograd.engine import Function
 
 
 class _Activation(Function):
-    """y = <kernel>_forward(x, *params); dx = <kernel>_backward(dy, x or y, *params)."""
+    """y = forward kernel(x, *params); dx = backward kernel(dy, x or y, *params).
 
-    kernel = None
+    `kernels(module)` names the pair of kernels of a subclass in the backend's module."""
+
+    kernels = None
     backward_from_output = False
 
-    @staticmethod
-    def forward(ctx, x, *params):
-        kernels = kernels_for(x)
-        y = getattr(kernels, ctx.kernel + "_forward")(x, *params, None)
+    @classmethod
+    def forward(cls, ctx, x, *params):
+        forward_kernel, _ = cls.kernels(kernels_for(x))
+        y = forward_kernel(x, *params, None)
         ctx.params = params
-        ctx.save_for_backward(y if ctx.backward_from_output else x)
+        ctx.save_for_backward(y if cls.backward_from_output else x)
         return y
 
-    @staticmethod
-    def backward(ctx, grad):
+    @classmethod
+    def backward(cls, ctx, grad):
         (saved,) = ctx.saved_tensors
-        grad_x = getattr(kernels_for(grad), ctx.kernel + "_backward")(grad, saved, *ctx.params, None)
+        _, backward_kernel = cls.kernels(kernels_for(grad))
+        grad_x = backward_kernel(grad, saved, *ctx.params, None)
         return (grad_x,) + (None,) * len(ctx.params)
 
 
 class ReLU(_Activation):
-    kernel = "relu"
+    kernels = staticmethod(lambda k: (k.relu_forward, k.relu_backward))
 
 
 class LeakyReLU(_Activation):
-    kernel = "leaky_relu"
+    kernels = staticmethod(lambda k: (k.leaky_relu_forward, k.leaky_relu_backward))
 
 
 class ELU(_Activation):
-    kernel = "elu"
+    kernels = staticmethod(lambda k: (k.elu_forward, k.elu_backward))
 
 
 class Sigmoid(_Activation):
-    kernel = "sigmoid"
+    kernels = staticmethod(lambda k: (k.sigmoid_forward, k.sigmoid_backward))
     backward_from_output = True
 
 
 class Tanh(_Activation):
-    kernel = "tanh"
+    kernels = staticmethod(lambda k: (k.tanh_forward, k.tanh_backward))
     backward_from_output = True
 
 
 class SiLU(_Activation):
-    kernel = "silu"
+    kernels = staticmethod(lambda k: (k.silu_forward, k.silu_backward))
 
 
 class GELU(_Activation):
-    kernel = "gelu"
+    kernels = staticmethod(lambda k: (k.gelu_forward, k.gelu_backward))
 
 
 class Softplus(_Activation):
-    kernel = "softplus"
+    kernels = staticmethod(lambda k: (k.softplus_forward, k.softplus_backward))
 
 
 class Softmax(_Activation):
-    kernel = "softmax"
+    kernels = staticmethod(lambda k: (k.softmax_forward, k.softmax_backward))
     backward_from_output = True
 
 
 class LogSoftmax(_Activation):
-    kernel = "log_softmax"
+    kernels = staticmethod(lambda k: (k.log_softmax_forward, k.log_softmax_backward))
     backward_from_output = True

@@ -11,15 +11,15 @@ from fastnn.autograd.engine import Function
 
 
 class _Conv(Function):
-    """conv1d/conv2d: `prefix` names the kernels (conv1d_* or conv2d_*)."""
+    """conv1d/conv2d: `kernels(module)` names the (forward, backward_input, backward_weight)
+    kernels of a subclass in the backend's module."""
 
-    prefix = None
+    kernels = None
 
     @classmethod
     def forward(cls, ctx, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, algorithm="auto"):
-        kernels = kernels_for(x)
-        y = getattr(kernels, cls.prefix + "_forward")(x, weight, bias, stride, padding, dilation, groups, None,
-                                                      algorithm)
+        forward_kernel, _, _ = cls.kernels(kernels_for(x))
+        y = forward_kernel(x, weight, bias, stride, padding, dilation, groups, None, algorithm)
         ctx.save_for_backward(x, weight)
         ctx.options = (stride, padding, dilation, groups, None, algorithm)
         ctx.has_bias = bias is not None
@@ -29,22 +29,23 @@ class _Conv(Function):
     def backward(cls, ctx, grad):
         x, weight = ctx.saved_tensors
         kernels = kernels_for(grad)
+        _, backward_input, backward_weight = cls.kernels(kernels)
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_x = getattr(kernels, cls.prefix + "_backward_input")(grad, weight, x.shape, *ctx.options)
+            grad_x = backward_input(grad, weight, x.shape, *ctx.options)
         if ctx.needs_input_grad[1]:
-            grad_w = getattr(kernels, cls.prefix + "_backward_weight")(grad, x, weight.shape, *ctx.options)
+            grad_w = backward_weight(grad, x, weight.shape, *ctx.options)
         if ctx.has_bias and ctx.needs_input_grad[2]:
             grad_b = kernels.conv_backward_bias(grad, None)
         return grad_x, grad_w, grad_b
 
 
 class Conv1d(_Conv):
-    prefix = "conv1d"
+    kernels = staticmethod(lambda k: (k.conv1d_forward, k.conv1d_backward_input, k.conv1d_backward_weight))
 
 
 class Conv2d(_Conv):
-    prefix = "conv2d"
+    kernels = staticmethod(lambda k: (k.conv2d_forward, k.conv2d_backward_input, k.conv2d_backward_weight))
 
 
 class ConvTranspose2d(Function):

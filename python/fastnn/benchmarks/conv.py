@@ -11,7 +11,7 @@ import time
 import numpy as np
 
 import fastnn
-from fastnn import _C
+from fastnn import _backend
 from fastnn.benchmarks import timing
 
 # (label, batch, in_channels, out_channels, size, kernel, stride, padding)
@@ -82,7 +82,7 @@ def cpu_clock_peak_gflops():
     best = 0.0
     for _ in range(5):
         wall, cpu = time.perf_counter(), time.thread_time()
-        gflops = _C.fma_peak_gflops(1, 0.05)
+        gflops = _backend.cpu.fma_peak_gflops(1, 0.05)
         wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
         best = max(best, gflops * wall / max(cpu, 1e-9))
     return best

@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 import fastnn
-from fastnn import _C
+from fastnn import _backend
 
 
 @functools.lru_cache(maxsize=None)
@@ -101,7 +101,7 @@ def measure(impls, repetitions, block_seconds, settle_seconds=0.0):
 def peak_gflops(n_threads):
     """The machine's measured float32 FMA peak on `n_threads` cores: the best of 5 probes, since
     on a shared machine any slower probe measured the other jobs, not the cores."""
-    return max(_C.fma_peak_gflops(n_threads, 0.05) for _ in range(5))
+    return max(_backend.cpu.fma_peak_gflops(n_threads, 0.05) for _ in range(5))
 
 
 def geometric_mean(values):
@@ -119,7 +119,7 @@ def machine_description():
                     break
     except OSError:
         pass
-    return f"{model}, {os.cpu_count()} cores, SIMD level {_C.simd_level()}"
+    return f"{model}, {os.cpu_count()} cores, SIMD level {_backend.cpu.simd_level()}"
 
 
 def environment(thread_counts):

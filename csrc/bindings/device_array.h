@@ -1,0 +1,76 @@
+// The device array adapter: any object exposing __cuda_array_interface__ (version 2 or 3: CuPy,
+// Numba, PyTorch CUDA tensors) in, the same ops::Array descriptors out, with the interface's
+// interface's stream. It has the interface of HostCall, so a binding template runs unchanged on
+// either. Device memory is never copied or converted here: an input must already be C-contiguous
+// where the kernel needs it and in native byte order, with the dtype the op takes (index arrays
+// int64); anything else is a clear error. Outputs given as None are allocated by the allocator
+// the Python layer registers (fastnn._backend: CuPy's), called as allocator(shape, typestr).
+#pragma once
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <string>
+
+#include "bindings/host_array.h"
+#include "ops/checks.h"
+
+namespace fastnn::bindings {
+
+// Sets the allocator of device outputs (a callable (shape tuple, typestr) -> device array).
+void set_device_allocator(py::object allocator);
+
+// The descriptor and stream of one __cuda_array_interface__ object (no checks beyond the
+// interface's own rules); `storage` holds the dtype name for dtypes without an ops::DType.
+ops::Array describe_device(py::handle obj, const char* name, std::string& storage, uintptr_t* stream);
+
+class DeviceCall {
+ public:
+  // The CUDA stream the kernels run on: the first stream an argument names (0: the default
+  // stream; 1 and 2 are CUDA's legacy and per-thread default handles, usable as they are).
+  struct Stream {
+    uintptr_t handle = 0;
+  };
+
+  DeviceCall() = default;
+  DeviceCall(const DeviceCall&) = delete;
+  DeviceCall& operator=(const DeviceCall&) = delete;
+
+  const ops::Array& input(py::handle obj, const char* name, Layout layout = Layout::contiguous);
+  const ops::Array* optional_input(py::handle obj, const char* name, Layout layout = Layout::contiguous);
+  // input() of a float32/float64 array (TypeError otherwise), and its optional form.
+  const ops::Array& float_input(py::handle obj, const char* name, Layout layout = Layout::contiguous);
+  const ops::Array* optional_float_input(py::handle obj, const char* name, Layout layout = Layout::contiguous);
+  const ops::Array& index_input(py::handle obj, const char* name);
+  // dtype_source (may be null) names the argument the dtype comes from, for the message.
+  ops::Array& output(py::handle obj, const char* name, ops::DType dtype, const ops::Shape& shape,
+                     Layout layout = Layout::contiguous, const char* dtype_source = nullptr);
+  ops::Array& in_out(py::handle obj, const char* name);
+  ops::Array* optional_in_out(py::handle obj, const char* name);
+  ops::Array& allocate(const char* name, ops::DType dtype, const ops::Shape& shape);
+
+  void allow_in_place(const char* output, const char* input);
+  void check_aliasing() const;
+  py::object object(const ops::Array* a) const;
+  py::object object(const ops::Array& a) const { return object(&a); }
+  Stream stream() const { return stream_; }
+
+  static constexpr int kMaxArrays = 24;
+
+ private:
+  struct Entry {
+    py::object obj;
+    ops::Array array;
+    std::string type_name;
+  };
+  ops::Array& add(py::handle obj, const char* name, bool output, Layout layout);
+
+  Entry entries_[kMaxArrays];
+  ops::Argument args_[kMaxArrays];
+  int count_ = 0;
+  ops::InPlace in_place_[4];
+  int in_place_count_ = 0;
+  Stream stream_;
+  bool has_stream_ = false;
+};
+
+}  // namespace fastnn::bindings
