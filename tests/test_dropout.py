@@ -77,7 +77,7 @@ def test_shapes_layouts_and_empty(dtype):
     (lambda: K.dropout_forward(np.ones(3, np.float32), 1.5, 0), ValueError, r"p must be in \[0, 1\], got 1.5"),
     (lambda: K.dropout_forward(np.ones(3, np.float32), -0.1, 0), ValueError, r"p must be in \[0, 1\]"),
     (lambda: K.dropout_forward(np.ones(3, np.float32), float("nan"), 0), ValueError, r"p must be in \[0, 1\]"),
-    (lambda: K.dropout_forward(np.ones(3, np.float32), 0.5, -1), TypeError, "incompatible function arguments"),
+    (lambda: K.dropout_forward(np.ones(3, np.float32), 0.5, -1), ValueError, r"seed must be in \[0, 2\*\*64\), got -1"),
     (lambda: K.dropout_forward(np.ones(3, np.int64), 0.5, 0), TypeError, "x must have dtype float32 or float64"),
     (lambda: K.dropout_forward(np.ones(3, np.float32), 0.5, 0, mask=np.ones(3, bool)), TypeError,
      "mask must have dtype uint8, got bool"),

@@ -34,6 +34,10 @@ py::array float_array(py::handle obj, const char* name) {
     throw py::type_error(std::string(name) + " must be a numpy.ndarray of float32 or float64, got " + type);
   }
   py::array a = py::reinterpret_borrow<py::array>(obj);
+  if (a.dtype().byteorder() == (PY_LITTLE_ENDIAN ? '>' : '<')) {  // the same values in native byte order
+    py::object native = a.attr("astype")(a.dtype().attr("newbyteorder")("="));
+    a = py::reinterpret_borrow<py::array>(native);
+  }
   if (a.dtype().kind() != 'f' || (a.itemsize() != 4 && a.itemsize() != 8))
     throw py::type_error(std::string(name) + " must have dtype float32 or float64, got " + dtype_string(a));
   for (py::ssize_t d = 0; d < a.ndim(); ++d)

@@ -2,10 +2,13 @@
 // rules and close to its messages), build a cpu::Conv2dShape, run the kernels of cpu/conv.h
 // without the GIL. conv1d runs as conv2d with H = kH = 1; conv_transpose2d as conv2d with
 // forward and backward-input swapped (its input is the conv's output and vice versa).
+#include <algorithm>
 #include <array>
 #include <string>
 
+#include "bindings/args.h"
 #include "bindings/arrays.h"
+#include "ops/checks.h"
 #include "bindings/bindings.h"
 #include "cpu/conv.h"
 
@@ -23,13 +26,13 @@ std::string type_name(py::handle obj) {
 int64_t int_arg(py::handle obj, const std::string& name) {
   if (py::isinstance<py::bool_>(obj) || !py::isinstance<py::int_>(obj))
     throw py::type_error(name + " must be an int, got " + type_name(obj));
-  return obj.cast<int64_t>();
+  return bindings::int_arg(obj, name.c_str());
 }
 
 // An int or a sequence of `dims` ints (conv1d: 1, conv2d: 2), as one value per spatial dim.
 std::array<int64_t, 2> spatial_arg(py::handle obj, const char* name, int dims) {
   if (py::isinstance<py::int_>(obj) && !py::isinstance<py::bool_>(obj)) {
-    const int64_t v = obj.cast<int64_t>();
+    const int64_t v = int_arg(obj, name);
     return {v, v};
   }
   if (!py::isinstance<py::sequence>(obj) || py::isinstance<py::str>(obj))
@@ -146,8 +149,14 @@ Conv2dShape make_shape(const ConvCall& call, const std::vector<py::ssize_t>& in,
   s.dilation_h = call.dilation[0], s.dilation_w = call.dilation[1];
   s.pad_top = call.padding[0], s.pad_left = call.padding[2];
   s.groups = call.groups;
-  const std::array<int64_t, 2> padded{s.in_h + call.padding[0] + call.padding[1], s.in_w + call.padding[2] + call.padding[3]};
-  const std::array<int64_t, 2> span{s.dilation_h * (s.kernel_h - 1) + 1, s.dilation_w * (s.kernel_w - 1) + 1};
+  const char* padded_what = "the padded input size";
+  const char* span_what = "the dilated kernel size";
+  const std::array<int64_t, 2> padded{
+      ops::checked_add(ops::checked_add(s.in_h, call.padding[0], padded_what), call.padding[1], padded_what),
+      ops::checked_add(ops::checked_add(s.in_w, call.padding[2], padded_what), call.padding[3], padded_what)};
+  const std::array<int64_t, 2> span{
+      ops::checked_add(ops::checked_mul(s.dilation_h, s.kernel_h - 1, span_what), 1, span_what),
+      ops::checked_add(ops::checked_mul(s.dilation_w, s.kernel_w - 1, span_what), 1, span_what)};
   if (padded[0] < span[0] || padded[1] < span[1])
     throw py::value_error("calculated padded input size per channel: (" + sizes_string(padded, call.dims) +
                           "); kernel size (dilated): (" + sizes_string(span, call.dims) +
@@ -330,16 +339,24 @@ Conv2dShape transpose_shape(const ConvCall& call, const std::vector<py::ssize_t>
   const std::array<int64_t, 2> k = kernel_of(w_shape, 2);
   std::array<int64_t, 2> out_hw{};
   for (int d = 0; d < 2; ++d) {
-    out_hw[d] = (x_shape[2 + d] - 1) * call.stride[d] - 2 * call.padding[2 * d] + call.dilation[d] * (k[d] - 1) + op[d] + 1;
+    const char* what = "the conv_transpose2d output size";
+    using ops::checked_add, ops::checked_mul, ops::checked_sub;
+    out_hw[d] = checked_add(
+        checked_add(checked_sub(checked_mul(x_shape[2 + d] - 1, call.stride[d], what),
+                                checked_mul(2, call.padding[2 * d], what), what),
+                    checked_mul(call.dilation[d], k[d] - 1, what), what),
+        op[d] + 1, what);
     if (out_hw[d] < 1)
       throw py::value_error("conv_transpose2d output size would be " + std::to_string(out_hw[d]) +
                             " (too much padding for this input and kernel)");
   }
   const std::vector<py::ssize_t> conv_in{x_shape[0], w_shape[1] * call.groups, out_hw[0], out_hw[1]};
   Conv2dShape s = make_shape(call, conv_in, w_shape, "output", "weight");
-  if (s.out_h != x_shape[2] || s.out_w != x_shape[3])  // guarded by output_padding < stride or dilation
-    throw py::value_error("output_padding " + sizes_string(op, 2) + " does not fit stride " +
-                          sizes_string(call.stride, 2) + " for this input size");
+  // With output_padding >= stride (allowed while it is below dilation, as in PyTorch) the conv
+  // of the larger output has more positions than the input has: the last output_padding rows
+  // and columns only receive the bias. The input is the conv output of the first ones.
+  s.out_h = x_shape[2];
+  s.out_w = x_shape[3];
   return s;
 }
 
@@ -390,7 +407,13 @@ py::array conv_transpose2d_backward_weight(py::object dy_obj, py::object x_obj, 
   const py::array x = conv_input(x_obj, "input", 4, &dy, "grad_output");
   const std::vector<py::ssize_t> w_shape = shape_arg(weight_size, "weight_size", 4);
   const ConvCall call = transpose_call(stride, padding, dilation, groups, algorithm);
-  const Conv2dShape s = make_shape(call, shape_of(dy), w_shape, "grad_output", "weight_size");
+  Conv2dShape s = make_shape(call, shape_of(dy), w_shape, "grad_output", "weight_size");
+  // An output_padding >= stride (below dilation) leaves conv positions beyond the input's size:
+  // the input has only the first ones.
+  const int64_t extra_h = s.out_h - x.shape(2), extra_w = s.out_w - x.shape(3);
+  if (extra_h >= 0 && extra_w >= 0 && extra_h < std::max(s.stride_h, s.dilation_h) &&
+      extra_w < std::max(s.stride_w, s.dilation_w))
+    s.out_h = x.shape(2), s.out_w = x.shape(3);
   require_shape(x, "input", output_shape(s, 2), "the input of the transposed convolution that gave grad_output");
   py::array out = output_array(out_obj, "out", dy.dtype(), w_shape);
   require_no_overlap(out, "out", dy, "grad_output");
@@ -402,47 +425,52 @@ py::array conv_transpose2d_backward_weight(py::object dy_obj, py::object x_obj, 
 }  // namespace
 
 void bind_conv(py::module_& m) {
-  for (int dims : {1, 2}) {
-    const std::string prefix = dims == 1 ? "conv1d" : "conv2d";
-    m.def((prefix + "_forward").c_str(),
+  // Spelled out per kernel, so that grep finds every name.
+  const auto def_conv = [&m](int dims, const char* forward_name, const char* backward_input_name,
+                             const char* backward_weight_name, const char* forward_doc, const char* backward_input_doc,
+                             const char* backward_weight_doc) {
+    m.def(forward_name,
           [dims](py::object x, py::object w, py::object bias, py::object stride, py::object padding, py::object dilation,
                  int64_t groups, py::object out, const std::string& algorithm) {
             return conv_forward(dims, x, w, bias, stride, padding, dilation, groups, out, algorithm);
           },
           py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1,
           py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("out") = py::none(),
-          py::arg("algorithm") = "auto", "y = conv(input, weight) + bias (cross-correlation, NC[H]W).");
-    m.def((prefix + "_backward_input").c_str(),
+          py::arg("algorithm") = "auto", forward_doc);
+    m.def(backward_input_name,
           [dims](py::object dy, py::object w, py::object input_size, py::object stride, py::object padding,
                  py::object dilation, int64_t groups, py::object out, const std::string& algorithm) {
             return conv_backward_input(dims, dy, w, input_size, stride, padding, dilation, groups, out, algorithm);
           },
           py::arg("grad_output"), py::arg("weight"), py::arg("input_size"), py::arg("stride") = 1,
           py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("out") = py::none(),
-          py::arg("algorithm") = "auto", "Gradient of the conv with respect to its input (shape input_size).");
-    m.def((prefix + "_backward_weight").c_str(),
+          py::arg("algorithm") = "auto", backward_input_doc);
+    m.def(backward_weight_name,
           [dims](py::object dy, py::object x, py::object weight_size, py::object stride, py::object padding,
                  py::object dilation, int64_t groups, py::object out, const std::string& algorithm) {
             return conv_backward_weight(dims, dy, x, weight_size, stride, padding, dilation, groups, out, algorithm);
           },
           py::arg("grad_output"), py::arg("input"), py::arg("weight_size"), py::arg("stride") = 1,
           py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("out") = py::none(),
-          py::arg("algorithm") = "auto", "Gradient of the conv with respect to its weight (shape weight_size).");
-  }
-  m.def("conv_backward_bias", &conv_backward_bias, py::arg("grad_output"), py::arg("out") = py::none(),
-        "Bias gradient of a conv or conv_transpose: grad_output summed over every dim but 1.");
+          py::arg("algorithm") = "auto", backward_weight_doc);
+  };
+  def_conv(1, "conv1d_forward", "conv1d_backward_input", "conv1d_backward_weight", R"doc(y = conv1d(input, weight) + bias: [N, C, L] x [O, C/groups, k] -> [N, O, OL].)doc",
+           R"doc(Gradient of conv1d with respect to its input, of shape input_size (N, C, L).)doc",
+           R"doc(Gradient of conv1d with respect to its weight, of shape weight_size (O, C/groups, k).)doc");
+  def_conv(2, "conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight", R"doc(y = conv2d(input, weight) + bias: [N, C, H, W] x [O, C/groups, kH, kW] -> [N, O, OH, OW].)doc",
+           R"doc(Gradient of conv2d with respect to its input, of shape input_size (N, C, H, W).)doc",
+           R"doc(Gradient of conv2d with respect to its weight, of shape weight_size (O, C/groups, kH, kW).)doc");
+  m.def("conv_backward_bias", &conv_backward_bias, py::arg("grad_output"), py::arg("out") = py::none(), R"doc(Bias gradient of any conv or conv_transpose: grad_output summed over every dim but 1.)doc");
   m.def("conv_transpose2d_forward", &conv_transpose2d_forward, py::arg("input"), py::arg("weight"),
         py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0, py::arg("output_padding") = 0,
-        py::arg("groups") = 1, py::arg("dilation") = 1, py::arg("out") = py::none(), py::arg("algorithm") = "auto",
-        "Transposed 2-D convolution (the input gradient of conv2d), weight [Cin, Cout/groups, kH, kW].");
+        py::arg("groups") = 1, py::arg("dilation") = 1, py::arg("out") = py::none(), py::arg("algorithm") = "auto", R"doc(Transposed conv2d (PyTorch's argument order): [N, Cin, H, W] x [Cin, Cout/groups, kH, kW] ->
+[N, Cout, (H-1)*s - 2*p + d*(kH-1) + output_padding + 1, ...].)doc");
   m.def("conv_transpose2d_backward_input", &conv_transpose2d_backward_input, py::arg("grad_output"),
         py::arg("weight"), py::arg("stride") = 1, py::arg("padding") = 0, py::arg("groups") = 1,
-        py::arg("dilation") = 1, py::arg("out") = py::none(), py::arg("algorithm") = "auto",
-        "Gradient of conv_transpose2d with respect to its input.");
+        py::arg("dilation") = 1, py::arg("out") = py::none(), py::arg("algorithm") = "auto", R"doc(Gradient of conv_transpose2d with respect to its input (a conv2d of grad_output).)doc");
   m.def("conv_transpose2d_backward_weight", &conv_transpose2d_backward_weight, py::arg("grad_output"),
         py::arg("input"), py::arg("weight_size"), py::arg("stride") = 1, py::arg("padding") = 0,
-        py::arg("groups") = 1, py::arg("dilation") = 1, py::arg("out") = py::none(), py::arg("algorithm") = "auto",
-        "Gradient of conv_transpose2d with respect to its weight (shape weight_size).");
+        py::arg("groups") = 1, py::arg("dilation") = 1, py::arg("out") = py::none(), py::arg("algorithm") = "auto", R"doc(Gradient of conv_transpose2d with respect to its weight, of shape weight_size.)doc");
 }
 
 }  // namespace fastnn::bindings

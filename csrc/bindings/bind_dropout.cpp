@@ -2,6 +2,7 @@
 // kernels of cpu/dropout.h without the GIL.
 #include <cmath>
 
+#include "bindings/args.h"
 #include "bindings/arrays.h"
 #include "bindings/bindings.h"
 #include "cpu/dropout.h"
@@ -14,8 +15,10 @@ void check_p(double p) {
   if (!(p >= 0.0 && p <= 1.0)) throw py::value_error("p must be in [0, 1], got " + std::to_string(p));
 }
 
-py::tuple dropout_forward(py::object x_obj, double p, uint64_t seed, uint64_t offset, py::object out_obj,
-                          py::object mask_obj) {
+py::tuple dropout_forward(py::object x_obj, py::handle p_obj, py::handle seed_obj, py::handle offset_obj,
+                          py::object out_obj, py::object mask_obj) {
+  const double p = float_arg(p_obj, "p");
+  const uint64_t seed = uint64_arg(seed_obj, "seed"), offset = uint64_arg(offset_obj, "offset");
   check_p(p);
   const py::array x = c_contiguous(float_array(x_obj, "x"));
   py::array out = output_array(out_obj, "out", x.dtype(), shape_of(x));
@@ -38,7 +41,8 @@ py::tuple dropout_forward(py::object x_obj, double p, uint64_t seed, uint64_t of
   return py::make_tuple(out, mask);
 }
 
-py::array dropout_backward(py::object dy_obj, py::object mask_obj, double p, py::object out_obj) {
+py::array dropout_backward(py::object dy_obj, py::object mask_obj, py::handle p_obj, py::object out_obj) {
+  const double p = float_arg(p_obj, "p");
   check_p(p);
   const py::array dy = c_contiguous(float_array(dy_obj, "grad_out"));
   if (!py::isinstance<py::array>(mask_obj))
@@ -69,9 +73,13 @@ py::array dropout_backward(py::object dy_obj, py::object mask_obj, double p, py:
 
 void bind_dropout(py::module_& m) {
   m.def("dropout_forward", &dropout_forward, py::arg("x"), py::arg("p"), py::arg("seed"), py::arg("offset") = 0,
-        py::arg("out") = py::none(), py::arg("mask") = py::none());
+        py::arg("out") = py::none(), py::arg("mask") = py::none(), R"doc(y = x * mask / (1 - p), mask[i] = 1 with probability 1 - p (p = 1: y = x * 0).
+
+The mask comes from Philox4x32-10 keyed by `seed` (0 <= seed < 2**64) at stream position
+offset + i, so it depends on (seed, offset + i) only, never on the thread count; advance
+`offset` by x.size between calls with one seed. Returns (y, mask) with mask uint8 of x's shape.)doc");
   m.def("dropout_backward", &dropout_backward, py::arg("grad_out"), py::arg("mask"), py::arg("p"),
-        py::arg("out") = py::none());
+        py::arg("out") = py::none(), R"doc(grad_in = grad_out * mask / (1 - p) (0 when p = 1); mask uint8 or bool from the forward.)doc");
 }
 
 }  // namespace fastnn::bindings

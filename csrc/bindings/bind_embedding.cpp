@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "bindings/arrays.h"
+#include "bindings/host_array.h"
 #include "bindings/bindings.h"
 #include "cpu/embedding.h"
 
@@ -18,7 +19,8 @@ py::array checked_ids(py::handle obj, int64_t num_embeddings) {
   py::array raw = py::reinterpret_borrow<py::array>(obj);
   if (raw.dtype().kind() != 'i' && raw.dtype().kind() != 'u')
     throw py::type_error("indices must have an integer dtype, got " + dtype_string(raw));
-  py::array ids = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(raw);
+  HostCall call;  // int64 conversion; a uint64 index above 2**63 - 1 is refused instead of wrapping
+  py::array ids = py::reinterpret_borrow<py::array>(call.object(call.index_input(raw, "indices")));
   const int64_t* id = static_cast<const int64_t*>(ids.data());
   for (int64_t i = 0; i < ids.size(); ++i)
     if (id[i] < 0 || id[i] >= num_embeddings)
@@ -86,9 +88,11 @@ py::array embedding_backward(py::object grad_out_obj, py::object ids_obj, int64_
 }  // namespace
 
 void bind_embedding(py::module_& m) {
-  m.def("embedding_forward", &embedding_forward, py::arg("weight"), py::arg("indices"), py::arg("out") = py::none());
+  m.def("embedding_forward", &embedding_forward, py::arg("weight"), py::arg("indices"), py::arg("out") = py::none(), R"doc(out[..., :] = weight[indices[...], :]; weight [V, D], integer indices (each in [0, V),
+else ValueError naming the index). out: None or indices.shape + (D,).)doc");
   m.def("embedding_backward", &embedding_backward, py::arg("grad_out"), py::arg("indices"), py::arg("num_embeddings"),
-        py::arg("padding_idx") = -1, py::arg("out") = py::none());
+        py::arg("padding_idx") = -1, py::arg("out") = py::none(), R"doc(grad_weight [V, D]: grad_out rows summed per index (in index order, for any thread count);
+the row padding_idx (-1: none) stays zero.)doc");
 }
 
 }  // namespace fastnn::bindings

@@ -1,6 +1,7 @@
 // fastnn._C batch_norm and layer_norm (forward, backward): checks the input layout and that every
 // per-channel (batch norm) or per-feature (layer norm) array matches it, then runs the kernels of
 // cpu/norm.h without the GIL. Backward computes only the gradients asked for (None otherwise).
+#include "bindings/args.h"
 #include "bindings/arrays.h"
 #include "bindings/bindings.h"
 #include "bindings/dtype_dispatch.h"
@@ -9,6 +10,12 @@
 namespace fastnn::bindings {
 
 namespace {
+
+// ValueError when two of the arrays (None skipped) may share memory: `a` is written.
+void no_overlap(const py::object& a, const char* a_name, const py::object& b, const char* b_name) {
+  if (!a.is_none() && !b.is_none())
+    require_no_overlap(py::reinterpret_borrow<py::array>(a), a_name, py::reinterpret_borrow<py::array>(b), b_name);
+}
 
 // An optional parameter of x's dtype and the given shape, as None or a C-contiguous array.
 py::object optional_param(py::object obj, const char* name, const py::array& x, const std::vector<py::ssize_t>& shape,
@@ -86,6 +93,16 @@ py::tuple batch_norm_forward(py::object x_obj, py::object weight_obj, py::object
   if (!(eps >= 0)) throw py::value_error("eps must be non-negative, got " + std::to_string(eps));
   py::array out = output_array(out_obj, "out", x.dtype(), shape_of(x));
   require_same_or_no_overlap(out, "out", x, "x");
+  const py::object x_obj_checked = x, out_checked = out;
+  for (const auto& [stat, name] : {std::pair{running_mean, "running_mean"}, std::pair{running_var, "running_var"}}) {
+    no_overlap(out_checked, "out", stat, name);
+    no_overlap(stat, name, x_obj_checked, "x");
+    no_overlap(stat, name, weight, "weight");
+    no_overlap(stat, name, bias, "bias");
+  }
+  no_overlap(running_mean, "running_mean", running_var, "running_var");
+  no_overlap(out_checked, "out", weight, "weight");
+  no_overlap(out_checked, "out", bias, "bias");
   py::array mean = empty_like_dtype(x, channels), invstd = empty_like_dtype(x, channels);
   void* w = optional_data(weight);
   void* b = optional_data(bias);
@@ -123,20 +140,10 @@ py::tuple batch_norm_backward(py::object dy_obj, py::object x_obj, py::object me
 }
 
 // ---------------------------------------------------------------------------------- layer norm
-// normalized_shape as a list of dimensions: an int or a sequence of ints.
-std::vector<py::ssize_t> shape_arg(py::handle obj, const char* name) {
-  std::vector<py::ssize_t> shape;
-  auto add = [&](py::handle d) {
-    if (py::isinstance<py::bool_>(d) || !py::hasattr(d, "__index__"))
-      throw py::type_error(std::string(name) + " must be an int or a sequence of ints, got " +
-                           py::repr(obj).cast<std::string>());
-    shape.push_back(d.attr("__index__")().cast<py::ssize_t>());
-  };
-  if (py::isinstance<py::sequence>(obj) && !py::isinstance<py::str>(obj))
-    for (py::handle d : py::reinterpret_borrow<py::sequence>(obj)) add(d);
-  else
-    add(obj);
-  return shape;
+// normalized_shape as a list of dimensions: an int or any iterable of ints (items owned).
+std::vector<py::ssize_t> normalized_shape_arg(py::handle obj) {
+  const ops::Shape s = shape_arg(obj, "normalized_shape");
+  return std::vector<py::ssize_t>(s.dims, s.dims + s.ndim);
 }
 
 struct RowView {
@@ -160,13 +167,15 @@ RowView row_view(const py::array& x, const std::vector<py::ssize_t>& normalized)
 py::tuple layer_norm_forward(py::object x_obj, py::object normalized_obj, py::object weight_obj, py::object bias_obj,
                              double eps, py::object out_obj) {
   const py::array x = c_contiguous(float_array(x_obj, "x"));
-  const std::vector<py::ssize_t> normalized = shape_arg(normalized_obj, "normalized_shape");
+  const std::vector<py::ssize_t> normalized = normalized_shape_arg(normalized_obj);
   const RowView v = row_view(x, normalized);
   const py::object weight = optional_param(weight_obj, "weight", x, normalized, "normalized_shape, the last dimensions");
   const py::object bias = optional_param(bias_obj, "bias", x, normalized, "normalized_shape, the last dimensions");
   if (!(eps >= 0)) throw py::value_error("eps must be non-negative, got " + std::to_string(eps));
   py::array out = output_array(out_obj, "out", x.dtype(), shape_of(x));
   require_same_or_no_overlap(out, "out", x, "x");
+  no_overlap(out, "out", weight, "weight");
+  no_overlap(out, "out", bias, "bias");
   py::array mean = empty_like_dtype(x, v.leading), rstd = empty_like_dtype(x, v.leading);
   void* w = optional_data(weight);
   void* b = optional_data(bias);
@@ -182,7 +191,7 @@ py::tuple layer_norm_backward(py::object dy_obj, py::object x_obj, py::object me
                               py::object normalized_obj, py::object weight_obj, bool input_grad, bool weight_grad,
                               bool bias_grad) {
   const py::array x = c_contiguous(float_array(x_obj, "x"));
-  const std::vector<py::ssize_t> normalized = shape_arg(normalized_obj, "normalized_shape");
+  const std::vector<py::ssize_t> normalized = normalized_shape_arg(normalized_obj);
   const RowView v = row_view(x, normalized);
   const py::array dy = c_contiguous(float_array(dy_obj, "grad_out"));
   require_same_dtype(dy, x, "grad_out", "x");
@@ -206,15 +215,20 @@ py::tuple layer_norm_backward(py::object dy_obj, py::object x_obj, py::object me
 void bind_norm(py::module_& m) {
   m.def("batch_norm_forward", &batch_norm_forward, py::arg("x"), py::arg("weight") = py::none(),
         py::arg("bias") = py::none(), py::arg("running_mean") = py::none(), py::arg("running_var") = py::none(),
-        py::arg("training") = true, py::arg("momentum") = 0.1, py::arg("eps") = 1e-5, py::arg("out") = py::none());
+        py::arg("training") = true, py::arg("momentum") = 0.1, py::arg("eps") = 1e-5, py::arg("out") = py::none(), R"doc((y, mean, invstd) for x [N, C, ...]: y = (x - mean) * invstd * weight + bias per channel.
+
+training: batch statistics (biased variance), and running_mean/running_var (writeable [C]
+arrays of x's dtype, or None) move by `momentum` towards the batch mean and unbiased variance.
+Otherwise mean = running_mean and invstd = 1 / sqrt(running_var + eps).)doc");
   m.def("batch_norm_backward", &batch_norm_backward, py::arg("grad_out"), py::arg("x"), py::arg("mean"),
         py::arg("invstd"), py::arg("weight") = py::none(), py::arg("training") = true, py::arg("input_grad") = true,
-        py::arg("weight_grad") = true, py::arg("bias_grad") = true);
+        py::arg("weight_grad") = true, py::arg("bias_grad") = true, R"doc((grad_x, grad_weight, grad_bias), each None when not asked for; mean, invstd from the forward.)doc");
   m.def("layer_norm_forward", &layer_norm_forward, py::arg("x"), py::arg("normalized_shape"),
-        py::arg("weight") = py::none(), py::arg("bias") = py::none(), py::arg("eps") = 1e-5, py::arg("out") = py::none());
+        py::arg("weight") = py::none(), py::arg("bias") = py::none(), py::arg("eps") = 1e-5, py::arg("out") = py::none(), R"doc((y, mean, rstd): normalisation over the trailing normalized_shape, y = (x - mean) * rstd *
+weight + bias; mean and rstd have the leading shape x.shape[:-len(normalized_shape)].)doc");
   m.def("layer_norm_backward", &layer_norm_backward, py::arg("grad_out"), py::arg("x"), py::arg("mean"),
         py::arg("rstd"), py::arg("normalized_shape"), py::arg("weight") = py::none(), py::arg("input_grad") = true,
-        py::arg("weight_grad") = true, py::arg("bias_grad") = true);
+        py::arg("weight_grad") = true, py::arg("bias_grad") = true, R"doc((grad_x, grad_weight, grad_bias), each None when not asked for; mean, rstd from the forward.)doc");
 }
 
 }  // namespace fastnn::bindings

@@ -4,7 +4,9 @@
 #include <array>
 #include <cmath>
 
+#include "bindings/args.h"
 #include "bindings/arrays.h"
+#include "ops/checks.h"
 #include "bindings/bindings.h"
 #include "bindings/dtype_dispatch.h"
 #include "cpu/pool.h"
@@ -23,7 +25,7 @@ Pair int_pair(py::handle obj, const char* name) {
     if (py::isinstance<py::bool_>(v) || !py::hasattr(v, "__index__"))
       throw py::type_error(std::string(name) + " must be an int or a pair of ints, got " +
                            py::repr(obj).cast<std::string>());
-    return v.attr("__index__")().cast<int64_t>();
+    return int_arg(v, name);
   };
   if (py::isinstance<py::sequence>(obj) && !py::isinstance<py::str>(obj)) {
     py::sequence seq = py::reinterpret_borrow<py::sequence>(obj);
@@ -89,6 +91,14 @@ cpu::PoolWindow pool_window(py::handle kernel_obj, py::handle stride_obj, py::ha
 // does not fit the padded input.
 cpu::PlaneShape pooled_shape(int64_t planes, int64_t in_h, int64_t in_w, const cpu::PoolWindow& w, bool ceil_mode) {
   cpu::PlaneShape s{planes, in_h, in_w, 0, 0};
+  // The geometry in checked arithmetic: a window and padding whose sizes overflow int64 are refused.
+  const int64_t in[2] = {in_h, in_w}, k[2] = {w.kernel_h, w.kernel_w}, pad[2] = {w.pad_h, w.pad_w},
+                dil[2] = {w.dilation_h, w.dilation_w};
+  for (int d = 0; d < 2; ++d) {
+    ops::checked_add(in[d], ops::checked_mul(2, pad[d], "the padded input size"), "the padded input size");
+    ops::checked_add(ops::checked_mul(dil[d], k[d] - 1, "the dilated kernel size"), 1, "the dilated kernel size");
+  }
+  ops::checked_mul(k[0], k[1], "kernel_size[0] * kernel_size[1] (the window size)");
   s.out_h = cpu::pool_output_size(in_h, w.kernel_h, w.pad_h, w.stride_h, w.dilation_h, ceil_mode);
   s.out_w = cpu::pool_output_size(in_w, w.kernel_w, w.pad_w, w.stride_w, w.dilation_w, ceil_mode);
   if (s.out_h < 1 || s.out_w < 1)
@@ -128,7 +138,7 @@ py::tuple max_pool2d_forward(py::object x_obj, py::object kernel, py::object str
 py::array max_pool2d_backward(py::object dy_obj, py::object indices_obj, py::object input_size, py::object out_obj) {
   const Pair in = int_pair(input_size, "input_size");
   require_positive(in, "input_size");
-  py::array dy = plane_input(dy_obj, "grad_out");
+  const py::array dy = plane_input(dy_obj, "grad_out");
   if (!py::isinstance<py::array>(indices_obj) || py::reinterpret_borrow<py::array>(indices_obj).dtype().num() !=
                                                      py::dtype::of<int64_t>().num())
     throw py::type_error("indices must be a numpy.ndarray of int64 (from max_pool2d_forward), got " +
@@ -177,7 +187,7 @@ py::array avg_pool2d_backward(py::object dy_obj, py::object input_size, py::obje
   require_positive(in, "input_size");
   const cpu::PoolWindow w = pool_window(kernel, stride, padding, py::int_(1));
   const int64_t divisor = divisor_of(divisor_obj);
-  py::array dy = plane_input(dy_obj, "grad_out");
+  const py::array dy = plane_input(dy_obj, "grad_out");
   const cpu::PlaneShape s = pooled_shape(planes_of(dy), in[0], in[1], w, ceil_mode);
   require_output_size(dy, s);
   py::array out = output_array(out_obj, "out", dy.dtype(), with_spatial(dy, in[0], in[1]));
@@ -207,7 +217,7 @@ py::array adaptive_avg_pool2d_forward(py::object x_obj, py::object output_size, 
 py::array adaptive_avg_pool2d_backward(py::object dy_obj, py::object input_size, py::object out_obj) {
   const Pair in = int_pair(input_size, "input_size");
   require_positive(in, "input_size");
-  py::array dy = plane_input(dy_obj, "grad_out");
+  const py::array dy = plane_input(dy_obj, "grad_out");
   const cpu::PlaneShape s{planes_of(dy), in[0], in[1], dy.shape(dy.ndim() - 2), dy.shape(dy.ndim() - 1)};
   py::array out = output_array(out_obj, "out", dy.dtype(), with_spatial(dy, in[0], in[1]));
   require_no_overlap(out, "out", dy, "grad_out");
@@ -258,7 +268,7 @@ py::array upsample_nearest2d_backward(py::object dy_obj, py::object input_size, 
   const Pair in = int_pair(input_size, "input_size");
   require_positive(in, "input_size");
   const std::array<double, 2> scale = scale_pair(scales_obj);
-  py::array dy = plane_input(dy_obj, "grad_out");
+  const py::array dy = plane_input(dy_obj, "grad_out");
   const cpu::PlaneShape s{planes_of(dy), in[0], in[1], dy.shape(dy.ndim() - 2), dy.shape(dy.ndim() - 1)};
   py::array out = output_array(out_obj, "out", dy.dtype(), with_spatial(dy, in[0], in[1]));
   require_no_overlap(out, "out", dy, "grad_out");
@@ -274,23 +284,26 @@ py::array upsample_nearest2d_backward(py::object dy_obj, py::object input_size, 
 void bind_pool(py::module_& m) {
   m.def("max_pool2d_forward", &max_pool2d_forward, py::arg("x"), py::arg("kernel_size"), py::arg("stride") = py::none(),
         py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("ceil_mode") = false, py::arg("out") = py::none(),
-        py::arg("indices") = py::none());
+        py::arg("indices") = py::none(), R"doc((y, indices): window maxima (NaN wins, ties keep the first) and their flat per-plane
+positions ih * W + iw as int64. stride None means kernel_size; padding <= kernel_size / 2.)doc");
   m.def("max_pool2d_backward", &max_pool2d_backward, py::arg("grad_out"), py::arg("indices"), py::arg("input_size"),
-        py::arg("out") = py::none());
+        py::arg("out") = py::none(), R"doc(grad_in [..., H, W] (input_size = (H, W)): zeros, plus grad_out scattered to `indices`.)doc");
   m.def("avg_pool2d_forward", &avg_pool2d_forward, py::arg("x"), py::arg("kernel_size"), py::arg("stride") = py::none(),
         py::arg("padding") = 0, py::arg("ceil_mode") = false, py::arg("count_include_pad") = true,
-        py::arg("divisor_override") = py::none(), py::arg("out") = py::none());
+        py::arg("divisor_override") = py::none(), py::arg("out") = py::none(), R"doc(Window means: the sum over the window inside x divided by divisor_override, or by the window
+size clipped to the padded input (count_include_pad) or to the input.)doc");
   m.def("avg_pool2d_backward", &avg_pool2d_backward, py::arg("grad_out"), py::arg("input_size"),
         py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0, py::arg("ceil_mode") = false,
-        py::arg("count_include_pad") = true, py::arg("divisor_override") = py::none(), py::arg("out") = py::none());
+        py::arg("count_include_pad") = true, py::arg("divisor_override") = py::none(), py::arg("out") = py::none(), R"doc(grad_in [..., H, W]: each grad_out element spread over its window, divided like the forward.)doc");
   m.def("adaptive_avg_pool2d_forward", &adaptive_avg_pool2d_forward, py::arg("x"), py::arg("output_size"),
-        py::arg("out") = py::none());
+        py::arg("out") = py::none(), R"doc(Means over windows [floor(i H / OH), ceil((i + 1) H / OH)) (columns alike).)doc");
   m.def("adaptive_avg_pool2d_backward", &adaptive_avg_pool2d_backward, py::arg("grad_out"), py::arg("input_size"),
-        py::arg("out") = py::none());
+        py::arg("out") = py::none(), R"doc(grad_in [..., H, W] of adaptive_avg_pool2d_forward.)doc");
   m.def("upsample_nearest2d_forward", &upsample_nearest2d_forward, py::arg("x"), py::arg("output_size"),
-        py::arg("scale_factors") = py::none(), py::arg("out") = py::none());
+        py::arg("scale_factors") = py::none(), py::arg("out") = py::none(), R"doc(Nearest-neighbour resize to output_size with PyTorch's index rule; scale_factors (the
+factors interpolate was given, or None when it was given the size) set that rule's scale.)doc");
   m.def("upsample_nearest2d_backward", &upsample_nearest2d_backward, py::arg("grad_out"), py::arg("input_size"),
-        py::arg("scale_factors") = py::none(), py::arg("out") = py::none());
+        py::arg("scale_factors") = py::none(), py::arg("out") = py::none(), R"doc(grad_in [..., H, W]: each grad_out element added to its nearest source.)doc");
 }
 
 }  // namespace fastnn::bindings

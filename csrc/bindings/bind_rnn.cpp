@@ -304,7 +304,7 @@ void bind_rnn(py::module_& m) {
         return lstm_forward_impl("lstm_forward", false, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse);
       },
       py::arg("input"), py::arg("h0"), py::arg("c0"), py::arg("weight_ih"), py::arg("weight_hh"),
-      py::arg("bias_ih") = none, py::arg("bias_hh") = none, py::arg("reverse") = false);
+      py::arg("bias_ih") = none, py::arg("bias_hh") = none, py::arg("reverse") = false, R"doc(-> (y [T, B, H], cell [T, B, H], gates [T, B, 4H]); h_n = y[-1] (reverse: y[0]), likewise c_n.)doc");
   m.def(
       "lstm_backward",
       [](py::object dy, py::object dh_n, py::object dc_n, py::object x, py::object h0, py::object c0, py::object w_ih,
@@ -316,13 +316,13 @@ void bind_rnn(py::module_& m) {
       py::arg("grad_output"), py::arg("grad_h_n"), py::arg("grad_c_n"), py::arg("input"), py::arg("h0"),
       py::arg("c0"), py::arg("weight_ih"), py::arg("weight_hh"), py::arg("bias_ih"), py::arg("bias_hh"),
       py::arg("output"), py::arg("cell"), py::arg("gates"), py::arg("reverse") = false,
-      py::arg("input_grad") = true);
+      py::arg("input_grad") = true, R"doc(-> (dx, dh0, dc0, dW_ih, dW_hh, db_ih, db_hh).)doc");
   m.def(
       "gru_forward",
       [](py::object x, py::object h0, py::object w_ih, py::object w_hh, py::object b_ih, py::object b_hh,
          bool reverse) { return gru_forward_impl("gru_forward", false, x, h0, w_ih, w_hh, b_ih, b_hh, reverse); },
       py::arg("input"), py::arg("h0"), py::arg("weight_ih"), py::arg("weight_hh"), py::arg("bias_ih") = none,
-      py::arg("bias_hh") = none, py::arg("reverse") = false);
+      py::arg("bias_hh") = none, py::arg("reverse") = false, R"doc(-> (y [T, B, H], gates [T, B, 4H]).)doc");
   m.def(
       "gru_backward",
       [](py::object dy, py::object dh_n, py::object x, py::object h0, py::object w_ih, py::object w_hh,
@@ -332,7 +332,7 @@ void bind_rnn(py::module_& m) {
       },
       py::arg("grad_output"), py::arg("grad_h_n"), py::arg("input"), py::arg("h0"), py::arg("weight_ih"),
       py::arg("weight_hh"), py::arg("bias_ih"), py::arg("bias_hh"), py::arg("output"), py::arg("gates"),
-      py::arg("reverse") = false, py::arg("input_grad") = true);
+      py::arg("reverse") = false, py::arg("input_grad") = true, R"doc(-> (dx, dh0, dW_ih, dW_hh, db_ih, db_hh).)doc");
   m.def(
       "rnn_forward",
       [](py::object x, py::object h0, py::object w_ih, py::object w_hh, py::object b_ih, py::object b_hh,
@@ -340,7 +340,7 @@ void bind_rnn(py::module_& m) {
         return rnn_forward_impl("rnn_forward", false, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, reverse);
       },
       py::arg("input"), py::arg("h0"), py::arg("weight_ih"), py::arg("weight_hh"), py::arg("bias_ih") = none,
-      py::arg("bias_hh") = none, py::arg("nonlinearity") = "tanh", py::arg("reverse") = false);
+      py::arg("bias_hh") = none, py::arg("nonlinearity") = "tanh", py::arg("reverse") = false, R"doc(-> y [T, B, H] (nonlinearity 'tanh' or 'relu'); y is all that backward needs.)doc");
   m.def(
       "rnn_backward",
       [](py::object dy, py::object dh_n, py::object x, py::object h0, py::object w_ih, py::object w_hh,
@@ -351,7 +351,7 @@ void bind_rnn(py::module_& m) {
       },
       py::arg("grad_output"), py::arg("grad_h_n"), py::arg("input"), py::arg("h0"), py::arg("weight_ih"),
       py::arg("weight_hh"), py::arg("bias_ih"), py::arg("bias_hh"), py::arg("output"),
-      py::arg("nonlinearity") = "tanh", py::arg("reverse") = false, py::arg("input_grad") = true);
+      py::arg("nonlinearity") = "tanh", py::arg("reverse") = false, py::arg("input_grad") = true, R"doc(-> (dx, dh0, dW_ih, dW_hh, db_ih, db_hh).)doc");
 
   // Cells: x [B, I]; states [B, H]; one step.
   m.def(
@@ -361,7 +361,7 @@ void bind_rnn(py::module_& m) {
         return lstm_forward_impl("lstm_cell_forward", true, x, h0, c0, w_ih, w_hh, b_ih, b_hh, false);
       },
       py::arg("input"), py::arg("h0"), py::arg("c0"), py::arg("weight_ih"), py::arg("weight_hh"),
-      py::arg("bias_ih") = none, py::arg("bias_hh") = none);
+      py::arg("bias_ih") = none, py::arg("bias_hh") = none, R"doc(-> (h1, c1, gates [B, 4H]).)doc");
   m.def(
       "lstm_cell_backward",
       [](py::object dh1, py::object dc1, py::object x, py::object h0, py::object c0, py::object w_ih, py::object w_hh,
@@ -371,14 +371,14 @@ void bind_rnn(py::module_& m) {
       },
       py::arg("grad_h1"), py::arg("grad_c1"), py::arg("input"), py::arg("h0"), py::arg("c0"), py::arg("weight_ih"),
       py::arg("weight_hh"), py::arg("bias_ih"), py::arg("bias_hh"), py::arg("c1"), py::arg("gates"),
-      py::arg("input_grad") = true);
+      py::arg("input_grad") = true, R"doc(-> (dx, dh0, dc0, dW_ih, dW_hh, db_ih, db_hh); grad_c1 may be None.)doc");
   m.def(
       "gru_cell_forward",
       [](py::object x, py::object h0, py::object w_ih, py::object w_hh, py::object b_ih, py::object b_hh) {
         return gru_forward_impl("gru_cell_forward", true, x, h0, w_ih, w_hh, b_ih, b_hh, false);
       },
       py::arg("input"), py::arg("h0"), py::arg("weight_ih"), py::arg("weight_hh"), py::arg("bias_ih") = none,
-      py::arg("bias_hh") = none);
+      py::arg("bias_hh") = none, R"doc(-> (h1, gates [B, 4H]).)doc");
   m.def(
       "gru_cell_backward",
       [](py::object dh1, py::object x, py::object h0, py::object w_ih, py::object w_hh, py::object b_ih,
@@ -387,7 +387,7 @@ void bind_rnn(py::module_& m) {
                                  false, input_grad);
       },
       py::arg("grad_h1"), py::arg("input"), py::arg("h0"), py::arg("weight_ih"), py::arg("weight_hh"),
-      py::arg("bias_ih"), py::arg("bias_hh"), py::arg("gates"), py::arg("input_grad") = true);
+      py::arg("bias_ih"), py::arg("bias_hh"), py::arg("gates"), py::arg("input_grad") = true, R"doc(-> (dx, dh0, dW_ih, dW_hh, db_ih, db_hh).)doc");
   m.def(
       "rnn_cell_forward",
       [](py::object x, py::object h0, py::object w_ih, py::object w_hh, py::object b_ih, py::object b_hh,
@@ -395,7 +395,7 @@ void bind_rnn(py::module_& m) {
         return rnn_forward_impl("rnn_cell_forward", true, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, false);
       },
       py::arg("input"), py::arg("h0"), py::arg("weight_ih"), py::arg("weight_hh"), py::arg("bias_ih") = none,
-      py::arg("bias_hh") = none, py::arg("nonlinearity") = "tanh");
+      py::arg("bias_hh") = none, py::arg("nonlinearity") = "tanh", R"doc(-> h1.)doc");
   m.def(
       "rnn_cell_backward",
       [](py::object dh1, py::object x, py::object h0, py::object w_ih, py::object w_hh, py::object b_ih,
@@ -405,7 +405,7 @@ void bind_rnn(py::module_& m) {
       },
       py::arg("grad_h1"), py::arg("input"), py::arg("h0"), py::arg("weight_ih"), py::arg("weight_hh"),
       py::arg("bias_ih"), py::arg("bias_hh"), py::arg("h1"), py::arg("nonlinearity") = "tanh",
-      py::arg("input_grad") = true);
+      py::arg("input_grad") = true, R"doc(-> (dx, dh0, dW_ih, dW_hh, db_ih, db_hh).)doc");
 }
 
 }  // namespace fastnn::bindings

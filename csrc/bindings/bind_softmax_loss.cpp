@@ -2,6 +2,7 @@
 // checks every argument (shapes, dtypes, dim, reduction, class indices), then runs the kernels
 // of cpu/softmax_loss.h without the GIL.
 #include "bindings/arrays.h"
+#include "bindings/host_array.h"
 #include "bindings/bindings.h"
 #include "cpu/softmax_loss.h"
 
@@ -121,7 +122,8 @@ CrossEntropyArgs check_cross_entropy(const py::array& like, const char* like_nam
     if (target.ndim() != 1 || target.shape(0) != args.n)
       throw py::value_error("target (class indices) must have shape (" + std::to_string(args.n) + ",), got " +
                             shape_string(target));
-    args.target = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(target);
+    HostCall call;  // int64 conversion; a uint64 index above 2**63 - 1 is refused instead of wrapping
+    args.target = py::reinterpret_borrow<py::array>(call.object(call.index_input(target, "target")));
     const int64_t* t = static_cast<const int64_t*>(args.target.data());
     for (int64_t i = 0; i < args.n; ++i)
       if (t[i] != ignore_index && (t[i] < 0 || t[i] >= args.c))
@@ -228,21 +230,36 @@ py::array cross_entropy_backward(py::object grad_loss_obj, py::object log_probs_
 }  // namespace
 
 void bind_softmax_loss(py::module_& m) {
-  for (bool log : {false, true}) {
-    const std::string name = log ? "log_softmax" : "softmax";
-    m.def((name + "_forward").c_str(),
-          [log](py::object x, int64_t dim, py::object out) { return softmax_forward(log, x, dim, out); }, py::arg("x"),
-          py::arg("dim") = -1, py::arg("out") = py::none());
-    m.def((name + "_backward").c_str(),
+  // Spelled out per kernel, so that grep finds every name.
+  const auto def_softmax = [&m](const char* forward_name, const char* backward_name, bool log, const char* forward_doc,
+                                const char* backward_doc) {
+    m.def(forward_name, [log](py::object x, int64_t dim, py::object out) { return softmax_forward(log, x, dim, out); },
+          py::arg("x"), py::arg("dim") = -1, py::arg("out") = py::none(), forward_doc);
+    m.def(backward_name,
           [log](py::object dy, py::object y, int64_t dim, py::object out) { return softmax_backward(log, dy, y, dim, out); },
-          py::arg("grad_out"), py::arg("y"), py::arg("dim") = -1, py::arg("out") = py::none());
-  }
+          py::arg("grad_out"), py::arg("y"), py::arg("dim") = -1, py::arg("out") = py::none(), backward_doc);
+  };
+  def_softmax("softmax_forward", "softmax_backward", false, R"doc(y = exp(x - max) / sum(exp(x - max)) along `dim`; numerically stable for any x.)doc",
+              R"doc(grad_in = y * (grad_out - sum(grad_out * y, dim)), from the forward output y.)doc");
+  def_softmax("log_softmax_forward", "log_softmax_backward", true, R"doc(y = x - max - log(sum(exp(x - max))) along `dim`.)doc",
+              R"doc(grad_in = grad_out - exp(y) * sum(grad_out, dim), from the forward output y.)doc");
   m.def("cross_entropy_forward", &cross_entropy_forward, py::arg("logits"), py::arg("target"),
         py::arg("weight") = py::none(), py::arg("ignore_index") = -100, py::arg("label_smoothing") = 0.0,
-        py::arg("reduction") = "mean", py::arg("log_probs") = py::none());
+        py::arg("reduction") = "mean", py::arg("log_probs") = py::none(), R"doc(Fused log-softmax + negative log-likelihood, as torch.nn.functional.cross_entropy.
+
+logits: [N, C] float (move the class dim of [N, C, d1, ...] to the end and flatten first).
+target: [N] integer class indices (int64 is used; any index that is neither in [0, C) nor
+ignore_index raises ValueError), or [N, C] class probabilities of the logits' dtype.
+weight: None or [C] class weights. reduction: "mean" (divided by the summed weights of the
+non-ignored targets; for probabilities by N), "sum" or "none" (per-row losses [N]).
+Returns (loss, log_probs): loss is a 0-d array (mean, sum) or [N] (none); log_probs [N, C]
+(written into `log_probs` when given) is what cross_entropy_backward needs.)doc");
   m.def("cross_entropy_backward", &cross_entropy_backward, py::arg("grad_loss"), py::arg("log_probs"),
         py::arg("target"), py::arg("weight") = py::none(), py::arg("ignore_index") = -100,
-        py::arg("label_smoothing") = 0.0, py::arg("reduction") = "mean", py::arg("out") = py::none());
+        py::arg("label_smoothing") = 0.0, py::arg("reduction") = "mean", py::arg("out") = py::none(), R"doc(Gradient of cross_entropy_forward's loss with respect to the logits, [N, C].
+
+grad_loss: one number (a float or size-1 array) for mean/sum, an [N] array for none.
+log_probs: the forward's second result; the other arguments as given to the forward.)doc");
 }
 
 }  // namespace fastnn::bindings

@@ -8,15 +8,15 @@ namespace fastnn::bindings {
 // Families converted to the backend templates (bind_<family>.h has the definition).
 template <class Backend> void bind_gemm(pybind11::module_& m);
 template <class Backend> void bind_activation(pybind11::module_& m);
+template <class Backend> void bind_optim(pybind11::module_& m);
+template <class Backend> void bind_attention(pybind11::module_& m);
 
 void bind_config(pybind11::module_& m);
 // _describe_device_array: the device adapter's reading of an object, for tests (see the .cpp).
 void bind_device_introspection(pybind11::module_& m);
 void bind_softmax_loss(pybind11::module_& m);
 void bind_dropout(pybind11::module_& m);
-void bind_optim(pybind11::module_& m);
 void bind_embedding(pybind11::module_& m);
-void bind_attention(pybind11::module_& m);
 void bind_rnn(pybind11::module_& m);
 void bind_conv(pybind11::module_& m);
 void bind_pool(pybind11::module_& m);

@@ -14,9 +14,9 @@ PYBIND11_MODULE(_C, m) {
   b::bind_activation<b::CpuBackend>(m);
   b::bind_softmax_loss(m);
   b::bind_dropout(m);
-  b::bind_optim(m);
+  b::bind_optim<b::CpuBackend>(m);
   b::bind_embedding(m);
-  b::bind_attention(m);
+  b::bind_attention<b::CpuBackend>(m);
   b::bind_rnn(m);
   b::bind_conv(m);
   b::bind_pool(m);

@@ -66,6 +66,8 @@ class ConvTranspose2d(Function):
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
             grad_x = kernels.conv_transpose2d_backward_input(grad, weight, *ctx.options)
+            # output_padding >= stride (allowed below dilation) gives conv positions past x's end
+            grad_x = grad_x[:, :, :x.shape[2], :x.shape[3]]
         if ctx.needs_input_grad[1]:
             grad_w = kernels.conv_transpose2d_backward_weight(grad, x, weight.shape, *ctx.options)
         if ctx.has_bias and ctx.needs_input_grad[2]:

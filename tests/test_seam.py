@@ -1,0 +1,256 @@
+"""The Python/C++ seam: the host array adapter (byte order, read-only inputs, the one aliasing
+check), the argument parser (shape sequences, scalars, huge ints), checked geometry, the device
+adapter on a host-memory stand-in for a CUDA array, and fn.kernels being the backend's own
+functions. Each case here failed on the main branch before the seam (issues 8 and 13)."""
+import numpy as np
+import pytest
+import torch
+
+import fastnn as fn
+from fastnn import kernels as K
+from fastnn import nn
+from helpers import random_array
+
+
+def big_endian(a):
+    return a.astype(a.dtype.newbyteorder(">"))
+
+
+# ---------------------------------------------------------------------------------- byte order
+@pytest.mark.parametrize("call", [
+    lambda x: K.relu_forward(x - 0.5),
+    lambda x: K.sigmoid_forward(x),
+    lambda x: K.softmax_forward(x, 1),
+    lambda x: K.conv2d_forward(x, np.ones((2, 3, 2, 2), np.float32)),
+    lambda x: K.max_pool2d_forward(x, 2)[0],
+    lambda x: K.batch_norm_forward(x)[0],
+    lambda x: K.layer_norm_forward(x, (5,))[0],
+], ids=["relu", "sigmoid", "softmax", "conv2d", "max_pool2d", "batch_norm", "layer_norm"])
+def test_non_native_byte_order_inputs_read_their_values(call):
+    x = random_array((2, 3, 4, 5), np.float32)
+    np.testing.assert_array_equal(call(big_endian(x)), call(x))
+
+
+def test_non_native_byte_order_in_gemm_both_operands():
+    a, b = random_array((3, 4), np.float64), random_array((4, 5), np.float64, seed=2)
+    np.testing.assert_array_equal(K.gemm(big_endian(a), big_endian(b)), K.gemm(a, b))
+
+
+@pytest.mark.parametrize("module", [
+    lambda: nn.Conv2d(3, 2, 3), lambda: nn.MaxPool2d(2), lambda: nn.ReLU(), lambda: nn.Sigmoid(),
+    lambda: nn.BatchNorm2d(3), lambda: nn.Softmax(dim=1)], ids=["Conv2d", "MaxPool2d", "ReLU", "Sigmoid",
+                                                               "BatchNorm2d", "Softmax"])
+def test_non_native_byte_order_through_layers(module):
+    fn.manual_seed(0)
+    layer = module()
+    x = random_array((2, 3, 6, 6), np.float32)
+    expected = layer(fn.from_numpy(x)).numpy()
+    np.testing.assert_array_equal(layer(fn.from_numpy(big_endian(x))).numpy(), expected)
+
+
+def test_non_native_byte_order_output_is_refused():
+    x = random_array(8, np.float32)
+    with pytest.raises(TypeError, match="out must have native byte order"):
+        K.relu_forward(x, out=np.empty(8, ">f4"))
+
+
+# ------------------------------------------------------------------------ read-only gradients
+def readonly(a):
+    a = np.array(a)
+    a.flags.writeable = False
+    return a
+
+
+def test_read_only_grad_out_in_pool_and_upsample_backward():
+    g = readonly(np.ones((1, 2, 1, 1), np.float32))
+    assert K.adaptive_avg_pool2d_backward(g, (4, 4)).shape == (1, 2, 4, 4)
+    assert K.avg_pool2d_backward(g, (4, 4), 4).shape == (1, 2, 4, 4)
+    assert K.upsample_nearest2d_backward(g, (3, 3)).shape == (1, 2, 3, 3)
+    _, indices = K.max_pool2d_forward(np.ones((1, 2, 4, 4), np.float32), 4)
+    assert K.max_pool2d_backward(g, readonly(indices), (4, 4)).sum() == 2
+
+
+@pytest.mark.parametrize("layer", [lambda: nn.AdaptiveAvgPool2d(1), lambda: nn.MaxPool2d(4),
+                                   lambda: nn.Upsample(size=(1, 1))], ids=["adaptive", "max", "upsample"])
+def test_one_element_pool_outputs_backpropagate(layer):
+    x = fn.tensor(random_array((1, 1, 4, 4), np.float32), requires_grad=True)
+    layer()(x).sum().backward()
+    assert x.grad.shape == (1, 1, 4, 4) and np.isfinite(x.grad.numpy()).all()
+
+
+# ----------------------------------------------------------------------------------- aliasing
+def test_norm_outputs_must_not_alias_parameters_or_statistics():
+    x = random_array((4, 3), np.float32)
+    buf = np.zeros(12, np.float32)
+    with pytest.raises(ValueError, match="out must not share memory with weight"):
+        K.layer_norm_forward(x, (3,), weight=buf[:3], out=buf.reshape(4, 3))
+    stats = np.ones(6, np.float32)
+    with pytest.raises(ValueError, match="running_mean must not share memory with running_var"):
+        K.batch_norm_forward(x, None, None, stats[:3], stats[2:5])
+    with pytest.raises(ValueError, match="running_var must not share memory with x"):
+        K.batch_norm_forward(x, None, None, np.zeros(3, np.float32), x[0])
+    w = np.ones(3, np.float32)
+    with pytest.raises(ValueError, match="running_mean must not share memory with weight"):
+        K.batch_norm_forward(x, w, None, w, np.ones(3, np.float32))
+
+
+def test_optimizer_state_must_not_alias_param_grad_or_other_state():
+    p, g, step = np.ones(6, np.float32), np.ones(6, np.float32), np.zeros((), np.float32)
+    with pytest.raises(ValueError, match="exp_avg must not share memory with grad"):
+        K.adam_step(p, g, np.zeros(6, np.float32), None, step, g, 0.1)
+    state = np.zeros(12, np.float32)
+    with pytest.raises(ValueError, match="exp_avg and exp_avg_sq must not share memory"):
+        K.adam_step(p, state[:6], state[3:9], None, step, g, 0.1)
+    with pytest.raises(ValueError, match="step and mu_product must not share memory"):
+        K.nadam_step(p, np.zeros(6, np.float32), np.zeros(6, np.float32), step, step, g, 0.1)
+    with pytest.raises(ValueError, match="param must not share memory with grad"):
+        K.sgd_step(p, None, False, p, 0.1)
+
+
+def test_zero_stride_output_is_refused():
+    a, b = np.ones((3, 2), np.float32), np.ones((2, 4), np.float32)
+    row = np.zeros(4, np.float32)
+    c = np.lib.stride_tricks.as_strided(row, (3, 4), (0, 4), writeable=True)
+    with pytest.raises(ValueError, match="c must not have zero or overlapping strides"):
+        K.gemm(a, b, c)
+
+
+def test_in_place_is_allowed_only_for_the_very_same_view():
+    x = random_array(10, np.float32) - 0.5
+    expected = np.maximum(x, 0)
+    assert K.relu_forward(x, out=x) is x
+    np.testing.assert_array_equal(x, expected)
+    with pytest.raises(ValueError, match="out must not share memory with x"):
+        K.relu_forward(x[:5], out=x[1:6])
+
+
+# --------------------------------------------------------------------------- argument parsing
+@pytest.mark.parametrize("shape", [lambda: np.array([4]), lambda: range(4, 5), lambda: (d for d in [4]),
+                                   lambda: [np.int64(4)], lambda: 4],
+                         ids=["ndarray", "range", "generator", "numpy-int-list", "int"])
+def test_shape_arguments_accept_any_iterable_of_ints(shape):
+    x = random_array((3, 4), np.float64)
+    y, _, _ = K.layer_norm_forward(x, shape())
+    grads = K.layer_norm_backward(np.ones_like(x), x, *K.layer_norm_forward(x, (4,))[1:], shape())
+    expected = (x - x.mean(1, keepdims=True)) / np.sqrt(x.var(1, keepdims=True) + 1e-5)
+    np.testing.assert_allclose(y, expected, rtol=1e-10)
+    assert grads[0].shape == (3, 4)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: K.gemm(np.ones((2, 2)), np.ones((2, 2)), alpha=None), TypeError, "alpha must be a real number"),
+    (lambda: K.gemm(np.ones((2, 2)), np.ones((2, 2)), alpha="2"), TypeError, "alpha must be a real number"),
+    (lambda: K.gemm(np.ones((2, 2)), np.ones((2, 2)), trans_a="yes"), TypeError, "trans_a must be a bool"),
+    (lambda: K.leaky_relu_forward(np.ones(3), None), TypeError, "negative_slope must be a real number"),
+    (lambda: K.dropout_forward(np.ones(3), 0.5, -1), ValueError, r"seed must be in \[0, 2\*\*64\)"),
+    (lambda: K.dropout_forward(np.ones(3), 0.5, 2**64), ValueError, "seed must be in"),
+    (lambda: K.dropout_forward(np.ones(3), None, 1), TypeError, "p must be a real number"),
+    (lambda: K.conv2d_forward(np.ones((1, 1, 3, 3)), np.ones((1, 1, 1, 1)), stride=2**63), ValueError,
+     "stride must fit in int64"),
+    (lambda: K.max_pool2d_forward(np.ones((1, 1, 3, 3)), 2**64), ValueError, "kernel_size must fit in int64"),
+    (lambda: K.layer_norm_forward(np.ones((2, 3)), [2**63]), ValueError, "normalized_shape must fit in int64"),
+    (lambda: K.layer_norm_forward(np.ones((2, 3)), "3"), TypeError, "normalized_shape must be an int or a sequence"),
+    (lambda: K.sgd_step(np.ones(2), None, False, np.ones(2), None), TypeError, "lr must be a real number"),
+    (lambda: K.attention_forward(np.ones((1, 2, 3)), np.ones((1, 2, 3)), np.ones((1, 2, 3)), scale="1"),
+     TypeError, "scale must be a real number"),
+    (lambda: fn.set_num_threads(2**31), ValueError, "n must be a positive integer at most"),
+    (lambda: fn._C.set_num_threads(None), TypeError, "n must be an int"),
+    (lambda: fn._C.fma_peak_gflops(1, float("nan")), ValueError, "seconds must be in"),
+])
+def test_bad_scalars_raise_a_clear_error_naming_the_argument(call, error, match):
+    with pytest.raises(error, match=match) as info:
+        call()
+    assert "incompatible function arguments" not in str(info.value)
+
+
+def test_uint64_class_index_does_not_wrap_into_ignore_index():
+    logits = random_array((2, 3), np.float32)
+    target = np.array([2**64 - 100, 1], np.uint64)  # -100 as an int64
+    with pytest.raises(IndexError, match="out of range"):
+        K.cross_entropy_forward(logits, target, ignore_index=-100)
+    with pytest.raises(IndexError, match="out of range"):
+        K.embedding_forward(random_array((4, 2), np.float32), np.array([2**64 - 1], np.uint64))
+
+
+# ---------------------------------------------------------------------------------- geometry
+@pytest.mark.parametrize("call", [
+    lambda: K.conv2d_forward(np.ones((1, 1, 3, 3)), np.ones((1, 1, 1, 1)), padding=2**62),
+    lambda: K.conv2d_forward(np.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3)), dilation=2**62),
+    lambda: K.conv_transpose2d_forward(np.ones((1, 1, 3, 3)), np.ones((1, 1, 1, 1)), stride=2**62),
+    lambda: K.max_pool2d_forward(np.ones((1, 1, 4, 4)), 2**62, padding=2**61),
+    lambda: K.avg_pool2d_forward(np.ones((1, 1, 4, 4)), 2**32, padding=2**31),
+], ids=["conv-padding", "conv-dilation", "transpose-stride", "max-pool-window", "avg-pool-divisor"])
+def test_geometry_overflow_is_a_value_error(call):
+    with pytest.raises(ValueError, match="overflows int64"):
+        call()
+
+
+@pytest.mark.parametrize("stride, dilation, output_padding", [(1, 2, 1), (2, 3, 2), ((1, 2), (3, 1), (2, 1))])
+def test_conv_transpose2d_output_padding_below_dilation_matches_torch(stride, dilation, output_padding):
+    x = random_array((2, 3, 5, 4), np.float64)
+    w = random_array((3, 2, 3, 2), np.float64, seed=2)
+    b = random_array(2, np.float64, seed=3)
+    layer = nn.ConvTranspose2d(3, 2, (3, 2), stride=stride, output_padding=output_padding, dilation=dilation,
+                               dtype=fn.float64)
+    layer.weight.data = fn.tensor(w)
+    layer.bias.data = fn.tensor(b)
+    xt = fn.tensor(x, requires_grad=True)
+    y = layer(xt)
+    tx = torch.tensor(x, requires_grad=True)
+    tw, tb = torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True)
+    ty = torch.nn.functional.conv_transpose2d(tx, tw, tb, stride=stride, output_padding=output_padding,
+                                              dilation=dilation)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-10, atol=1e-12)
+    g = random_array(tuple(ty.shape), np.float64, seed=4)
+    y.backward(fn.tensor(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(xt.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(layer.weight.grad.numpy(), tw.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(layer.bias.grad.numpy(), tb.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- device adapter
+class FakeDeviceArray:
+    """A host-memory stand-in for a CUDA array: a NumPy array behind __cuda_array_interface__ v3."""
+
+    def __init__(self, array, readonly=False, stream=None, typestr=None, version=3, strides=None):
+        self.array = array
+        self.__cuda_array_interface__ = {
+            "version": version, "shape": array.shape, "typestr": typestr or array.dtype.str,
+            "data": (array.ctypes.data, readonly), "strides": strides, "stream": stream}
+
+
+def test_device_adapter_reads_the_interface():
+    a = np.zeros((3, 4), np.float32)
+    d = fn._C._describe_device_array(FakeDeviceArray(a, stream=7))
+    assert d == {"data": a.ctypes.data, "dtype": "float32", "shape": (3, 4), "strides": (4, 1), "writeable": True,
+                 "c_contiguous": True, "device": "cuda", "stream": 7}
+    view = a[:, ::2]
+    d = fn._C._describe_device_array(FakeDeviceArray(view, strides=view.strides, readonly=True))
+    assert d["strides"] == (4, 2) and not d["c_contiguous"] and not d["writeable"] and d["stream"] == 0
+
+
+@pytest.mark.parametrize("obj, output, error, match", [
+    (np.zeros(3), False, TypeError, "must be a device array exposing __cuda_array_interface__"),
+    (FakeDeviceArray(np.zeros(3, np.float32), typestr=">f4"), False, TypeError, "native byte order"),
+    (FakeDeviceArray(np.zeros(3, np.float32), readonly=True), True, ValueError, "must be writeable"),
+    (FakeDeviceArray(np.zeros(3, np.float32), stream=0), False, ValueError, "must not be 0"),
+    (FakeDeviceArray(np.zeros(3, np.float32), version=1), False, ValueError, "versions 2 and 3"),
+    (FakeDeviceArray(np.zeros((2, 3), np.float32), strides=(3, 1)), False, ValueError, "whole elements"),
+    (FakeDeviceArray(np.zeros((2, 4), np.float32)[:, ::2], strides=(16, 8)), True, ValueError, "C-contiguous"),
+])
+def test_device_adapter_refuses_what_it_cannot_use(obj, output, error, match):
+    with pytest.raises(error, match=match):
+        fn._C._describe_device_array(obj, output)
+
+
+# ------------------------------------------------------------------------------- fn.kernels
+def test_kernels_are_the_backend_functions_with_their_defaults_and_docs():
+    assert K.gemm is fn._C.gemm and K.relu_forward is fn._C.relu_forward
+    assert "set_num_threads" not in K.__all__ and "conv2d_forward" in K.__all__
+    for name in K.__all__:  # pybind11 writes "signature\n\ndocstring": the docstring is not empty
+        assert getattr(K, name).__doc__.partition("\n\n")[2].strip(), name
+    p, g, state = np.ones(3), np.ones(3), [np.zeros(3), np.zeros(3)]
+    step = np.zeros((), np.float32)
+    K.adam_step(p, *state, None, step, g, 0.1)  # beta1, beta2, eps, ... from the binding's defaults
+    assert step == 1
