@@ -85,6 +85,17 @@ class Range(IterableDataset):
         return self.n
 
 
+class Kernels(Dataset):
+    """Samples computed by fastnn's threaded kernels inside the worker."""
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        x = fn.tensor(np.full((64, 200), 0.01 * (i + 1), np.float32))
+        return (fn.relu(x @ x.T) * fn.get_num_threads()).sum()
+
+
 def no_children():
     deadline = time.monotonic() + 5
     while multiprocessing.active_children() and time.monotonic() < deadline:
@@ -204,6 +215,16 @@ def test_persistent_workers_live_across_epochs():
     del loader, half, iterable  # a reference cycle (the loader keeps its iterator): freed by gc
     gc.collect()
     assert no_children()
+
+
+def test_workers_run_kernels_after_the_parent_used_threads(threads):
+    fn.set_num_threads(2)
+    a = fn.tensor(np.ones((256, 256), np.float32))
+    (a @ a).sum()  # the parent's thread pool is running when the workers fork
+    batches = list(DataLoader(Kernels(), batch_size=2, num_workers=2, timeout=30))
+    expected = [float((np.maximum(np.full((64, 200), 0.01 * (i + 1)) @ np.full((200, 64), 0.01 * (i + 1)), 0)).sum())
+                for i in range(4)]
+    np.testing.assert_allclose([float(v) for b in batches for v in b.numpy()], expected, rtol=1e-5)  # 1 thread each
 
 
 def test_spawn_start_method():

@@ -89,7 +89,9 @@ def worker_loop(dataset, iterable, collate_fn, batch_size, drop_last, index_queu
                 worker_init_fn, worker_id, num_workers, parent_pid):
     """The body of worker process `worker_id` (module level, so that 'spawn' can start it)."""
     global _worker_info
+    from fastnn._config import set_num_threads
     from fastnn.data.fetch import IterableFetcher, MapFetcher
+    set_num_threads(1)  # as PyTorch's workers: N workers x all cores would oversubscribe the CPU
     seed = seed_worker(base_seed, worker_id)
     _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
 
