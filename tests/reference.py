@@ -381,6 +381,16 @@ def nadam_step(p, g, state, t, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.
     return p - lr * m_hat / (np.sqrt(v_hat) + eps)
 
 
+def adadelta_step(p, g, state, t, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False):
+    """Zeiler (2012): running means of g^2 and of the squared updates scale the step."""
+    p = f64(p)
+    g = _effective_grad(p, g, weight_decay, maximize)
+    state["square_avg"] = rho * state.get("square_avg", 0.0) + (1 - rho) * g * g
+    delta = np.sqrt(state.get("acc_delta", 0.0) + eps) / np.sqrt(state["square_avg"] + eps) * g
+    state["acc_delta"] = rho * state.get("acc_delta", 0.0) + (1 - rho) * delta * delta
+    return p - lr * delta
+
+
 # ------------------------------------------------------------------------------ embeddings
 def embedding_forward(weight, ids):
     """Row ids[...] of weight, one at a time."""

@@ -10,6 +10,7 @@ void bind_activation(pybind11::module_& m);
 void bind_softmax_loss(pybind11::module_& m);
 void bind_dropout(pybind11::module_& m);
 void bind_optim(pybind11::module_& m);
+void bind_optim_adadelta(pybind11::module_& m);
 void bind_embedding(pybind11::module_& m);
 void bind_attention(pybind11::module_& m);
 void bind_rnn(pybind11::module_& m);

@@ -9,6 +9,7 @@ PYBIND11_MODULE(_C, m) {
   fastnn::bindings::bind_softmax_loss(m);
   fastnn::bindings::bind_dropout(m);
   fastnn::bindings::bind_optim(m);
+  fastnn::bindings::bind_optim_adadelta(m);
   fastnn::bindings::bind_embedding(m);
   fastnn::bindings::bind_attention(m);
   fastnn::bindings::bind_rnn(m);

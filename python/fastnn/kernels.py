@@ -209,6 +209,11 @@ def nadam_step(param, exp_avg, exp_avg_sq, step, mu_product, grad, lr, beta1=0.9
 
 
 # ------------------------------------------------------------------------------ embeddings
+# Adadelta (param, square_avg, acc_delta, step, grad, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0,
+# maximize=False): the binding itself, whose signature holds the defaults.
+adadelta_step = _C.adadelta_step
+
+
 def embedding_forward(weight, indices, out=None):
     """out[..., :] = weight[indices[...], :]; weight [V, D], integer indices (each in [0, V),
     else ValueError naming the index). out: None or indices.shape + (D,)."""
