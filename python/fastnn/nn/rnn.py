@@ -87,6 +87,10 @@ class RNNBase(Module):
     def reset_parameters(self):
         _reset_uniform(self)
 
+    def flatten_parameters(self):
+        """A no-op, as in PyTorch on the CPU: the kernels read the weights where they are (PyTorch
+        packs them into one cuDNN buffer on GPUs)."""
+
     def _layer_weights(self, layer, direction):
         suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
         p = self._parameters
