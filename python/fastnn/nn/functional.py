@@ -975,27 +975,30 @@ def _unpool_size(input, kernel, stride, padding, output_size, dims, function):
     return size
 
 
-def _unpool(input, indices, kernel_size, stride, padding, output_size, dims, function):
+def _max_unpool(input, indices, kernel_size, stride, padding, output_size, dims, function):
     _check_pooled_input(input, dims, function)
     _check_tensor(indices, "indices", function)
     if tuple(indices.shape) != tuple(input.shape):
         raise ValueError(f"{function}(): indices must have the input's shape {tuple(input.shape)}, got "
                          f"{tuple(indices.shape)}")
-    to_tuple = (lambda v: (_single(v, "kernel_size", function),)) if dims == 1 else (
-        lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v, v))
-    kernel = to_tuple(kernel_size)
-    stride = kernel if stride is None else to_tuple(stride)
-    padding = to_tuple(padding)
+    def to_tuple(value, name):
+        if dims == 1:
+            return (_single(value, name, function),)
+        return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+    kernel = to_tuple(kernel_size, "kernel_size")
+    stride = kernel if stride is None else to_tuple(stride, "stride")
+    padding = to_tuple(padding, "padding")
     size = _unpool_size(input, kernel, stride, padding, output_size, dims, function)
     return _unpool.MaxUnpool.apply(input, indices._data, size)
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """The partial inverse of max_pool1d: input values placed at their indices, zeros elsewhere."""
-    return _unpool(input, indices, kernel_size, stride, padding, output_size, 1, "max_unpool1d")
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 1, "max_unpool1d")
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """The partial inverse of max_pool2d: input values placed at their flat per-plane indices
     h * W + w of the output, zeros elsewhere."""
-    return _unpool(input, indices, kernel_size, stride, padding, output_size, 2, "max_unpool2d")
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2, "max_unpool2d")
