@@ -307,3 +307,46 @@ def test_conv_padding_mode_errors():
         nn.Conv2d(1, 1, 3, padding_mode="mirror")
     with pytest.raises(ValueError, match='Only "zeros" padding mode is supported for ConvTranspose2d'):
         nn.ConvTranspose2d(1, 1, 3, padding_mode="reflect")
+
+
+def test_lstm_proj_size_shapes_keys_and_errors():
+    lstm = nn.LSTM(3, 5, num_layers=2, proj_size=2, bidirectional=True)
+    assert tuple(lstm.weight_hh_l1.shape) == (20, 2) and tuple(lstm.weight_hr_l0_reverse.shape) == (2, 5)
+    assert tuple(lstm.weight_ih_l1.shape) == (20, 4)
+    y, (h, c) = lstm(fastnn.tensor(np.zeros((6, 4, 3), np.float32)))
+    assert y.shape == (6, 4, 4) and h.shape == (4, 4, 2) and c.shape == (4, 4, 5)
+    with pytest.raises(ValueError, match="proj_size has to be smaller than hidden_size"):
+        nn.LSTM(3, 5, proj_size=5)
+    with pytest.raises(ValueError, match="only supported for LSTM"):
+        nn.RNNBase("GRU", 3, 5, proj_size=2)
+    with pytest.raises(ValueError, match=r"Expected hidden\[0\] size \(1, 4, 2\)"):
+        nn.LSTM(3, 5, proj_size=2)(fastnn.tensor(np.zeros((6, 4, 3), np.float32)),
+                                   (fastnn.tensor(np.zeros((1, 4, 5), np.float32)),
+                                    fastnn.tensor(np.zeros((1, 4, 5), np.float32))))
+
+
+def test_lstm_proj_size_gradcheck():
+    fastnn.manual_seed(21)
+    lstm = nn.LSTM(2, 3, proj_size=2, bidirectional=True).double()
+    x = leaf((4, 2, 2), 22)
+    h0, c0 = leaf((2, 2, 2), 23), leaf((2, 2, 3), 24)
+    assert gradcheck(lambda x, h0, c0, w: lstm(x, (h0, c0))[0], (x, h0, c0, lstm.weight_hr_l0), atol=1e-8, rtol=1e-6)
+
+
+@needs_torch
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_lstm_proj_size_matches_torch(bidirectional):
+    theirs = torch.nn.LSTM(3, 5, num_layers=2, proj_size=2, bidirectional=bidirectional, batch_first=True).double()
+    ours = nn.LSTM(3, 5, num_layers=2, proj_size=2, bidirectional=bidirectional, batch_first=True).double()
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(25).standard_normal((4, 6, 3))
+    tx, fx = torch.tensor(x, requires_grad=True), fastnn.tensor(x, requires_grad=True)
+    ty, (th, tc) = theirs(tx)
+    (ty.sum() + 2 * th.sum() + tc.sum()).backward()
+    fy, (fh, fc) = ours(fx)
+    (fy.sum() + 2 * fh.sum() + fc.sum()).backward()
+    for a, b in ((fy, ty), (fh, th), (fc, tc), (fx.grad, tx.grad)):
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-10, atol=1e-12)
+    for p, q in zip(ours.parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-10, atol=1e-12)
