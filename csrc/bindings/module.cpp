@@ -16,4 +16,8 @@ PYBIND11_MODULE(_C, m) {
   fastnn::bindings::bind_conv(m);
   fastnn::bindings::bind_pool(m);
   fastnn::bindings::bind_norm(m);
+  fastnn::bindings::bind_padding(m);
+  fastnn::bindings::bind_interpolate(m);
+  fastnn::bindings::bind_group_norm(m);
+  fastnn::bindings::bind_pixel_shuffle(m);
 }
