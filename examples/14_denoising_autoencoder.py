@@ -18,7 +18,7 @@ import time
 
 import fastnn as fn
 from fastnn import nn
-from fastnn.demo import load_fashion_mnist_or_sample
+from fastnn.demo import load_fashion_mnist_or_sample, save_image_rows
 
 
 def build_autoencoder(decoder="transposed"):
@@ -36,25 +36,6 @@ def build_autoencoder(decoder="transposed"):
 
 def add_noise(images, std):
     return (images + std * fn.randn(*images.shape)).clamp(0.0, 1.0)
-
-
-def save_figure(path, clean, noisy, denoised):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = (("input", clean), ("noisy input", noisy), ("reconstruction", denoised))
-    fig, axes = plt.subplots(len(rows), len(clean), figsize=(1.2 * len(clean), 1.3 * len(rows)), squeeze=False)
-    for (title, images), row in zip(rows, axes):
-        for image, ax in zip(images, row):
-            ax.imshow(image[0], cmap="gray", vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        row[0].set_ylabel(title, fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def main(argv=None):
@@ -105,7 +86,8 @@ def main(argv=None):
         os.makedirs(args.out, exist_ok=True)
         path = os.path.join(args.out, "14_denoising_autoencoder.png")
         shown = slice(0, args.images)
-        save_figure(path, x_test[shown].numpy(), noisy_test[shown].numpy(), denoised[shown].numpy())
+        save_image_rows(path, [("input", x_test[shown].numpy()), ("noisy input", noisy_test[shown].numpy()),
+                               ("reconstruction", denoised[shown].numpy())])
         print(f"inputs, noisy inputs and reconstructions written to {path}")
     return {"noisy_mse": noisy_mse, "denoised_mse": denoised_mse, "seconds": seconds}
 

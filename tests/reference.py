@@ -381,6 +381,16 @@ def nadam_step(p, g, state, t, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.
     return p - lr * m_hat / (np.sqrt(v_hat) + eps)
 
 
+def adadelta_step(p, g, state, t, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False):
+    """Zeiler (2012): running means of g^2 and of the squared updates scale the step."""
+    p = f64(p)
+    g = _effective_grad(p, g, weight_decay, maximize)
+    state["square_avg"] = rho * state.get("square_avg", 0.0) + (1 - rho) * g * g
+    delta = np.sqrt(state.get("acc_delta", 0.0) + eps) / np.sqrt(state["square_avg"] + eps) * g
+    state["acc_delta"] = rho * state.get("acc_delta", 0.0) + (1 - rho) * delta * delta
+    return p - lr * delta
+
+
 # ------------------------------------------------------------------------------ embeddings
 def embedding_forward(weight, ids):
     """Row ids[...] of weight, one at a time."""
@@ -958,3 +968,137 @@ def layer_norm_backward(grad_out, x, normalized_ndim, weight=None, eps=1e-5):
     grad_x = invstd * (g_hat - g_hat.sum(axis=axes, keepdims=True) / count
                        - x_hat * (g_hat * x_hat).sum(axis=axes, keepdims=True) / count)
     return grad_x, (g * x_hat).sum(axis=lead), g.sum(axis=lead)
+
+
+# -------------------------------------------------------------------------------------- padding
+_NP_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _pad_pairs(ndim, pad):
+    """PyTorch's flat pad (last dimension first) as NumPy's per-dimension (before, after) list."""
+    k = len(pad) // 2
+    pairs = [(0, 0)] * (ndim - k)
+    for d in range(k):
+        pairs.append((pad[2 * (k - 1 - d)], pad[2 * (k - 1 - d) + 1]))
+    return pairs
+
+
+def pad(x, pad, mode="constant", value=0.0):
+    """F.pad: negative pads crop first, then np.pad adds the positive ones."""
+    pairs = _pad_pairs(x.ndim, pad)
+    crop = tuple(slice(max(0, -b), x.shape[d] - max(0, -a)) for d, (b, a) in enumerate(pairs))
+    positive = [(max(0, b), max(0, a)) for b, a in pairs]
+    kwargs = {"constant_values": value} if mode == "constant" else {}
+    return np.pad(f64(x)[crop], positive, mode=_NP_PAD_MODES[mode], **kwargs)
+
+
+def pad_backward(grad_out, input_shape, pad_, mode="constant"):
+    """The adjoint of pad: each output gradient added to the input element it copies."""
+    sources = np.arange(math.prod(input_shape), dtype=np.float64).reshape(input_shape)
+    source = pad(sources, pad_, mode, value=-1.0).astype(np.int64).reshape(-1)
+    dx = np.zeros(math.prod(input_shape))
+    inside = source >= 0
+    np.add.at(dx, source[inside], f64(grad_out).reshape(-1)[inside])
+    return dx.reshape(input_shape)
+
+
+# -------------------------------------------------------------------------------- interpolation
+def _cubic_weight(x, a=-0.75):
+    x = abs(x)
+    if x <= 1:
+        return (a + 2) * x ** 3 - (a + 3) * x ** 2 + 1
+    if x < 2:
+        return a * x ** 3 - 5 * a * x ** 2 + 8 * a * x - 4 * a
+    return 0.0
+
+
+def interpolation_matrix(in_size, out_size, mode, align_corners, scale_factor=None):
+    """[out, in] matrix of one axis of linear / cubic interpolation with PyTorch's index rules."""
+    m = np.zeros((out_size, in_size))
+    if align_corners:
+        scale = (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
+    else:
+        scale = 1.0 / scale_factor if scale_factor else in_size / out_size
+    for o in range(out_size):
+        src = scale * o if align_corners else scale * (o + 0.5) - 0.5
+        if mode == "linear":
+            if in_size == out_size and not align_corners:
+                m[o, o] = 1.0
+                continue
+            src = max(src, 0.0)
+            i0 = min(int(src), in_size - 1)
+            i1 = min(i0 + 1, in_size - 1)
+            lam = min(max(src - i0, 0.0), 1.0)
+            m[o, i0] += 1 - lam
+            m[o, i1] += lam
+        else:
+            i = math.floor(src)
+            t = src - i
+            for j in range(-1, 3):
+                m[o, min(max(i + j, 0), in_size - 1)] += _cubic_weight(t - j)
+    return m
+
+
+def _interp_matrices(in_shape, out_size, mode, align_corners, scale_factors):
+    scales = list(scale_factors) if scale_factors else [None] * len(out_size)
+    if len(out_size) == 1:
+        return np.ones((1, 1)), interpolation_matrix(in_shape[-1], out_size[0], mode, align_corners, scales[0])
+    return (interpolation_matrix(in_shape[-2], out_size[0], mode, align_corners, scales[0]),
+            interpolation_matrix(in_shape[-1], out_size[1], mode, align_corners, scales[1]))
+
+
+def interpolate(x, out_size, mode, align_corners=False, scale_factors=None):
+    """x [N, C, L] or [N, C, H, W] resized: y = Wh x Ww^T per plane."""
+    wh, ww = _interp_matrices(x.shape, out_size, mode, align_corners, scale_factors)
+    planes = f64(x).reshape(x.shape[0], x.shape[1], -1, x.shape[-1])
+    y = np.einsum("oh,nchw,pw->ncop", wh, planes, ww)
+    return y.reshape(x.shape[:2] + tuple(out_size))
+
+
+def interpolate_backward(grad_out, in_shape, mode, align_corners=False, scale_factors=None):
+    out_size = grad_out.shape[2:]
+    wh, ww = _interp_matrices(in_shape, out_size, mode, align_corners, scale_factors)
+    g = f64(grad_out).reshape(grad_out.shape[0], grad_out.shape[1], -1, grad_out.shape[-1])
+    return np.einsum("oh,ncop,pw->nchw", wh, g, ww).reshape(in_shape)
+
+
+# ----------------------------------------------------------------------------------- group norm
+def group_norm(x, groups, weight=None, bias=None, eps=1e-5):
+    """y, mean [N, G], rstd [N, G] of x [N, C, *]."""
+    n, c = x.shape[:2]
+    xg = f64(x).reshape(n, groups, -1)
+    mean = xg.mean(-1)
+    rstd = 1 / np.sqrt(xg.var(-1) + eps)
+    y = ((xg - mean[..., None]) * rstd[..., None]).reshape(x.shape)
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        y = y * f64(weight).reshape(shape)
+    if bias is not None:
+        y = y + f64(bias).reshape(shape)
+    return y, mean, rstd
+
+
+def group_norm_backward(grad_out, x, groups, weight=None, eps=1e-5):
+    """dx, dweight, dbias."""
+    n, c = x.shape[:2]
+    _, mean, rstd = group_norm(x, groups, eps=eps)
+    xhat = ((f64(x).reshape(n, groups, -1) - mean[..., None]) * rstd[..., None]).reshape(x.shape)
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    g = f64(grad_out) * (f64(weight).reshape(shape) if weight is not None else 1.0)
+    gg, xh = g.reshape(n, groups, -1), xhat.reshape(n, groups, -1)
+    dx = rstd[..., None] * (gg - gg.mean(-1, keepdims=True) - xh * (gg * xh).mean(-1, keepdims=True))
+    axes = (0,) + tuple(range(2, x.ndim))
+    return dx.reshape(x.shape), (f64(grad_out) * xhat).sum(axes), f64(grad_out).sum(axes)
+
+
+# -------------------------------------------------------------------------------- pixel shuffle
+def pixel_shuffle(x, r):
+    """[*, C r^2, H, W] -> [*, C, H r, W r] by the index formula, one element at a time."""
+    *lead, c, h, w = x.shape
+    flat = f64(x).reshape(-1, c, h, w)
+    out = np.zeros((flat.shape[0], c // (r * r), h * r, w * r))
+    for ch in range(c // (r * r)):
+        for i in range(r):
+            for j in range(r):
+                out[:, ch, i::r, j::r] = flat[:, ch * r * r + i * r + j]
+    return out.reshape(tuple(lead) + out.shape[1:])

@@ -245,7 +245,7 @@ def test_layer_argument_errors():
     with pytest.raises(ValueError, match="padding string"):
         nn.Conv2d(3, 4, 3, padding="full")
     with pytest.raises(ValueError, match="padding_mode"):
-        nn.Conv2d(3, 4, 3, padding_mode="reflect")
+        nn.Conv2d(3, 4, 3, padding_mode="mirror")
     with pytest.raises(ValueError, match="valid sizes range"):
         nn.ConvTranspose2d(2, 2, 3, stride=2)(fastnn.Tensor(random_array((1, 2, 4, 4))), output_size=(12, 12))
 

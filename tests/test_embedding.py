@@ -72,7 +72,7 @@ def test_errors():
         nn.Embedding(5, 3, padding_idx=5)
     with pytest.raises(ValueError, match="2-D"):
         F.embedding(np.array([0]), fastnn.tensor(random_array((5,))))
-    with pytest.raises(NotImplementedError, match="max_norm"):
-        nn.Embedding(5, 3, max_norm=1.0)(np.array([0]))
+    with pytest.raises(NotImplementedError, match="scale_grad_by_freq"):
+        nn.Embedding(5, 3, scale_grad_by_freq=True)(np.array([0]))
     with pytest.raises(ValueError, match="grad_out must have shape"):
         fastnn.kernels.embedding_backward(random_array((2, 3)), np.array([0, 1, 2]), 5)

@@ -30,7 +30,8 @@ def test_every_example_is_tested():
     tested = {"01_linear_regression_1d", "02_polynomial_regression", "03_xor", "04_binary_classification",
               "05_fashion_mnist_linear", "06_fashion_mnist_mlp", "07_heteroscedastic_regression",
               "08_char_lstm", "09_lorenz_forecast", "10_fashion_mnist_row_lstm",
-              "11_tiny_transformer", "12_fashion_mnist_cnn", "13_residual_network", "14_denoising_autoencoder"}
+              "11_tiny_transformer", "12_fashion_mnist_cnn", "13_residual_network", "14_denoising_autoencoder",
+              "15_vae", "16_gan", "17_conditional_gan", "18_unet_segmentation"}
     assert {path.stem for path in EXAMPLES.glob("[0-9]*.py")} == tested
 
 
@@ -169,6 +170,35 @@ def test_denoising_autoencoder_removes_noise_and_draws_it(tmp_path):
                               "--decoder", decoder, "--out", str(tmp_path))
         assert results["denoised_mse"] < 0.6 * results["noisy_mse"], (decoder, results)
     assert (tmp_path / "14_denoising_autoencoder.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_vae_learns_to_reconstruct_and_draws_samples_and_a_walk(tmp_path):
+    results = run_example("15_vae", "--sample", "--epochs", "1", "--train-size", "1000", "--out", str(tmp_path))
+    assert results["test_loss"] < 0.8 * results["untrained_loss"]  # about 407 vs 575 per image
+    assert results["kl"] > 0  # the code carries information about the image
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert (tmp_path / "15_vae.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_gan_generator_moves_towards_the_data_without_collapsing(tmp_path):
+    results = run_example("16_gan", "--sample", "--epochs", "2", "--train-size", "1500", "--batch-size", "32",
+                          "--out", str(tmp_path))
+    assert results["mean_distance"] < 0.7 * results["untrained_mean_distance"]  # about 0.11 vs 0.22
+    assert results["spread"] > 0.5 * results["real_spread"]  # a collapsed generator has no spread
+    assert all(np.isfinite(results["history"]).ravel())
+
+
+def test_conditional_gan_draws_the_class_it_is_asked_for(tmp_path):
+    results = run_example("17_conditional_gan", "--sample", "--epochs", "2", "--train-size", "1500",
+                          "--batch-size", "32", "--out", str(tmp_path))
+    assert results["untrained_class_accuracy"] < 0.2
+    assert results["class_accuracy"] > 0.25  # about 0.37 after 94 steps; chance is 0.1
+
+
+def test_unet_segments_better_than_any_intensity_threshold(tmp_path):
+    results = run_example("18_unet_segmentation", "--sample", "--epochs", "2", "--train-size", "1000",
+                          "--width", "8", "--out", str(tmp_path))
+    assert results["iou"] > results["threshold_iou"] + 0.1  # about 0.81 vs 0.63
 
 
 def test_demo_on_the_sample(capsys):

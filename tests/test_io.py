@@ -81,10 +81,10 @@ def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("state_dict,metadata,error", [
-    ([np.ones(2)], None, TypeError),
-    ({1: np.ones(2)}, None, TypeError),
-    ({"a": [1.0, 2.0]}, None, TypeError),
     ({"a": np.array(["x"])}, None, TypeError),
+    ({"a": {("tuple", "key"): 1}}, None, TypeError),
+    ({"a": object()}, None, TypeError),
+    ({"a": [np.ones(2)]}, {"fastnn.checkpoint": "{}"}, ValueError),
     ({"__metadata__": np.ones(2)}, None, ValueError),
     ({"a": np.ones(2)}, {"epoch": 3}, TypeError),
 ])
@@ -172,3 +172,180 @@ def test_truncating_a_good_file_anywhere_raises_value_error(tmp_path):
         (tmp_path / "cut.safetensors").write_bytes(raw[:cut])
         with pytest.raises(ValueError):
             fn.load(tmp_path / "cut.safetensors")
+
+
+# ------------------------------------------------------------------------------- checkpoints
+def checkpoint():
+    model = fn.nn.Sequential(fn.nn.Linear(3, 4), fn.nn.ReLU(), fn.nn.Linear(4, 2))
+    opt = fn.optim.Adam(model.parameters(), lr=0.01, amsgrad=True)
+    model(fn.randn(5, 3)).sum().backward()
+    opt.step()
+    return {"epoch": 3, "model": model.state_dict(), "optimizer": opt.state_dict(), "best": 0.25,
+            "curve": [1.5, float("nan"), float("inf"), -float("inf")], "note": None, "done": False, "name": "run-1",
+            "nested": (1, [2, {"a": fn.tensor([1, 2]), 7: "int key", None: True}]), "empty": {}}, model, opt
+
+
+def assert_same(loaded, original, where="obj"):
+    assert type(loaded) is type(original) or (isinstance(original, fn.Tensor) and isinstance(loaded, fn.Tensor)), where
+    if isinstance(original, fn.Tensor):
+        assert loaded.dtype == original.dtype and loaded.shape == original.shape, where
+        np.testing.assert_array_equal(loaded.numpy(), original.numpy())
+    elif isinstance(original, dict):
+        assert list(loaded) == list(original), where
+        for key in original:
+            assert_same(loaded[key], original[key], f"{where}[{key!r}]")
+    elif isinstance(original, (list, tuple)):
+        assert len(loaded) == len(original), where
+        for index, (a, b) in enumerate(zip(loaded, original)):
+            assert_same(a, b, f"{where}[{index}]")
+    elif isinstance(original, float) and np.isnan(original):
+        assert np.isnan(loaded), where
+    else:
+        assert loaded == original, where
+
+
+def test_checkpoint_round_trip_keeps_structure_types_and_tensors(tmp_path):
+    original, _, _ = checkpoint()
+    fn.save(original, tmp_path / "ckpt.pt")
+    loaded = fn.load(tmp_path / "ckpt.pt", weights_only=True, map_location="cpu")
+    assert_same(loaded, original)
+    assert list(loaded["optimizer"]["state"]) == [0, 1, 2, 3]  # int keys stay int
+    assert loaded["optimizer"]["param_groups"][0]["betas"] == (0.9, 0.999)
+
+
+def test_checkpoint_restores_model_and_optimizer_that_continue_identically(tmp_path):
+    original, model, opt = checkpoint()
+    fn.save(original, tmp_path / "ckpt.pt")
+    loaded = fn.load(tmp_path / "ckpt.pt")
+    model2 = fn.nn.Sequential(fn.nn.Linear(3, 4), fn.nn.ReLU(), fn.nn.Linear(4, 2))
+    model2.load_state_dict(loaded["model"])
+    opt2 = fn.optim.Adam(model2.parameters(), lr=0.5, amsgrad=True)
+    opt2.load_state_dict(loaded["optimizer"])
+    x = fn.tensor(random_array((6, 3), seed=3))
+    for m, o in ((model, opt), (model2, opt2)):
+        o.zero_grad()
+        m(x).sum().backward()
+        o.step()
+    for p, q in zip(model.parameters(), model2.parameters()):
+        np.testing.assert_array_equal(p.numpy(), q.numpy())
+
+
+def test_file_objects_seekable_or_not(tmp_path):
+    import io
+
+    original, _, _ = checkpoint()
+    buffer = io.BytesIO()
+    fn.save(original, buffer)
+    buffer.seek(0)
+    assert_same(fn.load(buffer), original)
+
+    class Stream:  # read() only: a pipe or a socket
+        def __init__(self, raw):
+            self.raw = raw
+
+        def read(self, size=-1):
+            chunk, self.raw = self.raw, b""
+            return chunk
+    assert_state_equal(fn.load(Stream(fn_bytes(state()))), state())
+    with open(tmp_path / "f.safetensors", "wb") as file:
+        fn.save(state(), file)
+    with open(tmp_path / "f.safetensors", "rb") as file:
+        assert_state_equal(fn.load(file), state())
+    with open(tmp_path / "text", "w") as file, pytest.raises(TypeError, match="binary mode"):
+        fn.save(state(), file)
+    (tmp_path / "text").write_bytes(fn_bytes(state()))
+    with open(tmp_path / "text") as file, pytest.raises(TypeError, match="binary mode"):
+        fn.load(file)
+    with pytest.raises(TypeError, match="must be a path"):
+        fn.load(3.5)
+
+
+def fn_bytes(obj):
+    import io
+    buffer = io.BytesIO()
+    fn.save(obj, buffer)
+    return buffer.getvalue()
+
+
+def test_map_location_forms(tmp_path):
+    fn.save({"a": np.ones(2)}, tmp_path / "a.st")
+    for location in (None, "cpu", {"cpu": "cpu"}, lambda storage, loc: storage):
+        assert fn.load(tmp_path / "a.st", map_location=location)["a"].device == "cpu"
+    with pytest.raises(ValueError, match="map_location"):
+        fn.load(tmp_path / "a.st", map_location="tpu")
+    with pytest.raises(TypeError, match="weights_only"):
+        fn.load(tmp_path / "a.st", weights_only="yes")
+
+
+def test_whole_model_or_optimizer_is_refused_with_what_to_save(tmp_path):
+    _, model, opt = checkpoint()
+    with pytest.raises(TypeError, match=r"whole Module \(Sequential\).*model.state_dict\(\)"):
+        fn.save(model, tmp_path / "m.pt")
+    with pytest.raises(TypeError, match=r"obj\['opt'\] is a whole Optimizer \(Adam\).*optimizer.state_dict\(\)"):
+        fn.save({"opt": opt}, tmp_path / "m.pt")
+    assert not (tmp_path / "m.pt").exists()
+
+
+def test_too_deep_or_cyclic_structures_are_refused(tmp_path):
+    deep = [1]
+    for _ in range(40):
+        deep = [deep]
+    with pytest.raises(ValueError, match="nested more than 32"):
+        fn.save({"deep": deep}, tmp_path / "d.pt")
+    cyclic = {"a": 1}
+    cyclic["self"] = cyclic
+    with pytest.raises(ValueError, match="contains itself"):
+        fn.save(cyclic, tmp_path / "d.pt")
+
+
+def checkpoint_file(path, structure, tensors=()):
+    """A file whose checkpoint metadata is `structure` (text), with float32 tensors `tensors`."""
+    header = {"__metadata__": {"fastnn.checkpoint": structure}}
+    for index, name in enumerate(tensors):
+        header[name] = entry(offsets=(8 * index, 8 * index + 8))
+    return write_raw(path, header, data=bytes(8 * len(tensors)))
+
+
+BAD_STRUCTURES = {
+    "deep nesting": ('{"version": 1, "object": ' + '{"list": [' * 5000 + ']}' * 5000 + '}', (), "nested more than"),
+    "not json": ('{"version": 1, "object": [', (), "well-formed"),
+    "no version": ('{"object": 1}', (), "version"),
+    "missing tensor": ('{"version": 1, "object": {"tensor": "b"}}', ("a",), "does not hold"),
+    "tensor twice": ('{"version": 1, "object": {"list": [{"tensor": "a"}, {"tensor": "a"}]}}', ("a",), "twice"),
+    "unreferenced": ('{"version": 1, "object": {"tensor": "a"}}', ("a", "b"), "not in the structure"),
+    "unknown tag": ('{"version": 1, "object": {"set": []}}', (), "unknown tag"),
+    "bad pair": ('{"version": 1, "object": {"dict": [[1]]}}', (), "pair"),
+    "duplicate key": ('{"version": 1, "object": {"dict": [[1, 2], [1, 3]]}}', (), "duplicate"),
+    "bad float": ('{"version": 1, "object": {"float": "big"}}', (), "'float' must be"),
+    "list key": ('{"version": 1, "object": {"dict": [[{"list": []}, 3]]}}', (), "key must be a scalar"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_STRUCTURES))
+def test_corrupt_checkpoint_structures_raise_value_error(tmp_path, case):
+    structure, tensors, match = BAD_STRUCTURES[case]
+    path = checkpoint_file(tmp_path / "bad.pt", structure, tensors)
+    with pytest.raises(ValueError, match=match):
+        fn.load(path)
+
+
+def test_deeply_nested_header_raises_value_error(tmp_path):
+    path = write_raw(tmp_path / "bad.safetensors", b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+    with pytest.raises(ValueError, match="nested deeper"):
+        fn.load(path)
+
+
+def test_safetensors_torch_reads_our_checkpoints_and_we_read_its_files(tmp_path):
+    torch = pytest.importorskip("torch")
+    safetensors_torch = pytest.importorskip("safetensors.torch")
+    original, _, _ = checkpoint()
+    fn.save(original, tmp_path / "ckpt.safetensors")
+    theirs = safetensors_torch.load_file(str(tmp_path / "ckpt.safetensors"))
+    np.testing.assert_array_equal(theirs["model.0.weight"].numpy(), original["model"]["0.weight"].numpy())
+    np.testing.assert_array_equal(theirs["optimizer.state.1.exp_avg"].numpy(),
+                                  original["optimizer"]["state"][1]["exp_avg"].numpy())
+    weights = {"w": torch.randn(3, 2), "b": torch.arange(4)}
+    safetensors_torch.save_file(weights, str(tmp_path / "torch.safetensors"))
+    loaded = fn.load(tmp_path / "torch.safetensors")
+    for name, value in weights.items():
+        np.testing.assert_array_equal(loaded[name].numpy(), value.numpy())

@@ -31,6 +31,8 @@ CASES = [
     (optim.NAdam, reference.nadam_step, dict(lr=0.05)),
     (optim.NAdam, reference.nadam_step, dict(lr=0.05, weight_decay=0.1, momentum_decay=0.01)),
     (optim.NAdam, reference.nadam_step, dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    (optim.Adadelta, reference.adadelta_step, dict()),
+    (optim.Adadelta, reference.adadelta_step, dict(lr=0.5, rho=0.8, eps=1e-4, weight_decay=0.1, maximize=True)),
 ]
 CASE_IDS = [f"{cls.__name__}-{'-'.join(f'{k}={v}' for k, v in options.items())}" for cls, _, options in CASES]
 STEPS = 5
@@ -249,3 +251,19 @@ def test_kernels_reject_buffers_they_cannot_update_in_place():
     strided_grad = np.ones(12, np.float32)[::2]  # gradients may have any strides
     fn.kernels.sgd_step(param, None, False, strided_grad, 0.5)
     np.testing.assert_array_equal(param, np.full(6, 0.5, np.float32))
+
+
+def test_adadelta_kernel_checks_its_buffers():
+    param, grad, step = np.ones(5), np.ones(5), np.zeros((), np.float32)
+    with pytest.raises(ValueError, match="square_avg must have shape"):
+        fn.kernels.adadelta_step(param, np.zeros(4), np.zeros(5), step, grad)
+    with pytest.raises(TypeError, match="acc_delta must have dtype float64"):
+        fn.kernels.adadelta_step(param, np.zeros(5), np.zeros(5, np.float32), step, grad)
+    with pytest.raises(TypeError, match="step must have dtype float32"):
+        fn.kernels.adadelta_step(param, np.zeros(5), np.zeros(5), np.zeros(()), grad)
+    with pytest.raises(ValueError, match="must not share memory"):
+        fn.kernels.adadelta_step(param, param, np.zeros(5), step, grad)
+    with pytest.raises(ValueError, match="grad must have the shape of param"):
+        fn.kernels.adadelta_step(param, np.zeros(5), np.zeros(5), step, np.ones(6))
+    fn.kernels.adadelta_step(param, np.zeros(5), np.zeros(5), step, np.ones(10)[::2], lr=1.0, rho=0.0, eps=0.0)
+    assert step == 1 and np.all(param == 1.0)  # rho = eps = 0: acc_delta is 0, so the update is 0

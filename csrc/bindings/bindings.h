@@ -21,5 +21,14 @@ void bind_rnn(pybind11::module_& m);
 void bind_conv(pybind11::module_& m);
 void bind_pool(pybind11::module_& m);
 void bind_norm(pybind11::module_& m);
+void bind_optim_adadelta(pybind11::module_& m);
+void bind_padding(pybind11::module_& m);
+void bind_interpolate(pybind11::module_& m);
+void bind_group_norm(pybind11::module_& m);
+void bind_pixel_shuffle(pybind11::module_& m);
+void bind_padding(pybind11::module_& m);
+void bind_interpolate(pybind11::module_& m);
+void bind_group_norm(pybind11::module_& m);
+void bind_pixel_shuffle(pybind11::module_& m);
 
 }  // namespace fastnn::bindings

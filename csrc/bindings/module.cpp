@@ -21,5 +21,10 @@ PYBIND11_MODULE(_C, m) {
   b::bind_conv(m);
   b::bind_pool(m);
   b::bind_norm(m);
+  b::bind_optim_adadelta(m);
+  b::bind_padding(m);
+  b::bind_interpolate(m);
+  b::bind_group_norm(m);
+  b::bind_pixel_shuffle(m);
   b::set_kernel_names(m, before);
 }

@@ -222,13 +222,30 @@ void nadam_step(T* param, T* exp_avg, T* exp_avg_sq, float* step, float* mu_prod
   });
 }
 
+template <class T>
+void adadelta_step(T* param, T* square_avg, T* acc_delta, float* step, const T* grad, int64_t n,
+                   const AdadeltaOptions& o) {
+  next_step(step);  // counted for the state, as PyTorch does; the update does not use it
+  const EffectiveGrad<T> effective(o.maximize, o.weight_decay, false);
+  const T neg_lr = T(-o.lr), rho = T(o.rho), one_minus_rho = T(1 - o.rho), eps = T(o.eps);
+  for_each_element(n, [=](int64_t i) {
+    const T g = effective(grad[i], param[i]);
+    const T sq = square_avg[i] * rho + one_minus_rho * g * g;
+    square_avg[i] = sq;
+    const T delta = std::sqrt(acc_delta[i] + eps) / std::sqrt(sq + eps) * g;
+    acc_delta[i] = acc_delta[i] * rho + one_minus_rho * delta * delta;
+    param[i] = param[i] + neg_lr * delta;
+  });
+}
+
 #define FASTNN_INSTANTIATE_OPTIM(T)                                                                             \
   template void sgd_step<T>(T*, T*, bool, const T*, int64_t, const SgdOptions&);                              \
   template void adagrad_step<T>(T*, T*, float*, const T*, int64_t, const AdagradOptions&);                    \
   template void rmsprop_step<T>(T*, T*, T*, T*, float*, const T*, int64_t, const RmspropOptions&);            \
   template void adam_step<T>(T*, T*, T*, T*, float*, const T*, int64_t, const AdamOptions&);                  \
   template void adamax_step<T>(T*, T*, T*, float*, const T*, int64_t, const AdamaxOptions&);                  \
-  template void nadam_step<T>(T*, T*, T*, float*, float*, const T*, int64_t, const NadamOptions&);
+  template void nadam_step<T>(T*, T*, T*, float*, float*, const T*, int64_t, const NadamOptions&);            \
+  template void adadelta_step<T>(T*, T*, T*, float*, const T*, int64_t, const AdadeltaOptions&);
 
 FASTNN_INSTANTIATE_OPTIM(float)
 FASTNN_INSTANTIATE_OPTIM(double)

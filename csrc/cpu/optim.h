@@ -33,6 +33,9 @@
 //          denom = sqrt(v / (1 - beta2^t)) + eps
 //          p = p - lr (1 - mu) / (1 - mu_product) g / denom
 //          p = p - lr mu' / (1 - mu_product mu') m / denom
+// Adadelta t += 1; if wd: g = g + wd p; sq = rho sq + (1 - rho) g g
+//          delta = sqrt(acc + eps) / sqrt(sq + eps) g; acc = rho acc + (1 - rho) delta delta
+//          p = p - lr delta
 //
 // Elementwise, so the chunks parallel_for hands to threads give identical results for any
 // thread count; the inner loops are `omp simd` loops over one chunk.
@@ -94,5 +97,14 @@ struct NadamOptions {
 template <class T>
 void nadam_step(T* param, T* exp_avg, T* exp_avg_sq, float* step, float* mu_product, const T* grad, int64_t n,
                 const NadamOptions& o);
+
+struct AdadeltaOptions {
+  double lr, rho, eps, weight_decay;
+  bool maximize;
+};
+// param, square_avg, acc_delta [n] in/out; step [1] in/out; grad [n].
+template <class T>
+void adadelta_step(T* param, T* square_avg, T* acc_delta, float* step, const T* grad, int64_t n,
+                   const AdadeltaOptions& o);
 
 }  // namespace fastnn::cpu

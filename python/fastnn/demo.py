@@ -1,8 +1,8 @@
 """`python -m fastnn demo`: a small CNN trained on Fashion-MNIST, offline, in seconds.
 
 Also home of what the Fashion-MNIST examples share with the demo: `load_fashion_mnist_or_sample`
-(the full dataset when it is on disk, else the sample bundled inside fastnn) and the models
-`build_mlp` and `build_cnn`.
+(the full dataset when it is on disk, else the sample bundled inside fastnn), the models
+`build_mlp` and `build_cnn`, and `save_image_rows`, the PNG figure of the image examples.
 """
 import time
 
@@ -31,6 +31,30 @@ def load_fashion_mnist_or_sample(sample=False, flatten=True):
     train = load_fashion_mnist(train=True, sample=True, flatten=flatten)
     test = load_fashion_mnist(train=False, sample=True, flatten=flatten)
     return train, test, False
+
+
+def save_image_rows(path, rows, scale=1.2):
+    """Writes a PNG figure (needs matplotlib): one row per (title, images) pair, images as arrays
+    of shape [N, 1, H, W] or [N, H, W] with values in [0, 1], the title left of its row."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    columns = max(len(images) for _, images in rows)
+    fig, axes = plt.subplots(len(rows), columns, figsize=(scale * columns, (scale + 0.1) * len(rows)),
+                             squeeze=False)
+    for (title, images), row in zip(rows, axes):
+        for ax in row:
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_frame_on(False)
+        for image, ax in zip(images, row):
+            ax.imshow(image.reshape(image.shape[-2:]), cmap="gray", vmin=0, vmax=1)
+        row[0].set_ylabel(title, fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 def build_mlp():

@@ -1,4 +1,9 @@
-"""fn.save / fn.load: dicts of tensors as safetensors files, written and read here (no pickle).
+"""fn.save / fn.load: tensors and checkpoints as safetensors files, written and read here (no pickle).
+
+A dict of str -> tensor (a state_dict) is a plain safetensors file that any safetensors reader
+loads. Anything else (a checkpoint such as {'epoch': 3, 'model': model.state_dict(),
+'optimizer': opt.state_dict()}) is still one: its tensors are the entries, and the structure
+around them is JSON in the metadata entry "fastnn.checkpoint" (see fastnn/_checkpoint.py).
 
 Format (https://github.com/huggingface/safetensors): an 8-byte little-endian header length N,
 N bytes of JSON {"name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ...,
@@ -7,13 +12,14 @@ tensors' raw little-endian bytes, offsets counted from the start of the data are
 trusts nothing in the file: every field is checked before any tensor is built.
 """
 import collections.abc
+import io
 import json
 import math
 import os
 
 import numpy as np
 
-from fastnn import _backend
+from fastnn import _backend, _checkpoint
 from fastnn._atomic import write_atomically
 from fastnn.tensor import Tensor
 
@@ -29,6 +35,8 @@ _UNSUPPORTED_DTYPES = {"BF16", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E
 _CODES = {(dtype.kind, dtype.itemsize): code for code, dtype in _NUMPY_DTYPES.items()}
 _MAX_HEADER_BYTES = 100_000_000  # the reference implementation's limit
 _METADATA_KEY = "__metadata__"
+_CHECKPOINT_KEY = "fastnn.checkpoint"
+_MAX_HEADER_DEPTH = 3  # {name: {"shape": [...]}}: anything deeper is not a safetensors header
 _TENSOR_FIELDS = {"dtype", "shape", "data_offsets"}
 
 
@@ -73,26 +81,50 @@ def _serialize_header(entries, metadata):
     return raw + b" " * (-len(raw) % 8), [array for _, _, array in in_data_order]
 
 
-def save(state_dict, path, metadata=None):
-    """Saves a dict of Tensors / NumPy arrays to `path` as a safetensors file.
+def _is_state_dict(obj):
+    """A dict of str -> tensor/array: saved as a plain safetensors file."""
+    return (isinstance(obj, collections.abc.Mapping) and all(isinstance(name, str) for name in obj)
+            and all(_checkpoint.is_array(value) for value in obj.values()))
 
-    Non-contiguous arrays are written contiguously; tensors that share memory (tied weights) are
-    each written in full, so they load as independent tensors. `metadata` is an optional dict of
-    str to str stored in the header.
+
+def save(obj, f, metadata=None):
+    """Saves `obj` to `f` (a path, or a binary file object) as a safetensors file, without pickle.
+
+    `obj` is a state_dict (a dict of str -> Tensor / NumPy array), written as a plain safetensors
+    file, or a checkpoint: dicts, lists and tuples nested up to 32 deep holding tensors, arrays,
+    str, int, float, bool and None. A whole Module or Optimizer is refused (save its
+    state_dict()). Non-contiguous arrays are written contiguously; tensors that share memory
+    (tied weights) are each written in full. `metadata` is an optional dict of str to str stored
+    in the header. Saving to a path is atomic: a crash leaves the old file or the new one.
     """
-    if not isinstance(state_dict, collections.abc.Mapping):
-        raise TypeError(f"save(): state_dict must be a dict of tensors, got {type(state_dict).__name__}")
-    entries = []
-    for name, value in state_dict.items():
-        if not isinstance(name, str):
-            raise TypeError(f"save(): state_dict keys must be str, got {name!r}")
-        if name == _METADATA_KEY:
-            raise ValueError(f"save(): {_METADATA_KEY!r} is reserved for metadata; pass metadata=... instead")
-        entries.append((name, *_as_array(name, value)))
-    header, arrays = _serialize_header(entries, None if metadata is None else _check_metadata(metadata))
+    user_metadata = None if metadata is None else _check_metadata(metadata)
+    if isinstance(obj, collections.abc.Mapping) and _METADATA_KEY in obj:
+        raise ValueError(f"save(): {_METADATA_KEY!r} is reserved for metadata; pass metadata=... instead")
+    if _is_state_dict(obj):
+        named, header_metadata = obj.items(), user_metadata
+    else:
+        if user_metadata is not None and _CHECKPOINT_KEY in user_metadata:
+            raise ValueError(f"save(): metadata key {_CHECKPOINT_KEY!r} is reserved for the checkpoint structure")
+        structure, named = _checkpoint.encode(obj)
+        header_metadata = {**(user_metadata or {}), _CHECKPOINT_KEY: structure}
+    entries = [(name, *_as_array(name, value)) for name, value in named]
+    header, arrays = _serialize_header(entries, header_metadata)
     chunks = [len(header).to_bytes(8, "little"), header]
     chunks += [array.reshape(-1).view(np.uint8) for array in arrays if array.size]
-    write_atomically(path, chunks)
+    if hasattr(f, "write"):
+        if isinstance(f, io.TextIOBase):
+            raise TypeError("save(): f must be a path or a file object opened in binary mode ('wb'), got a text file")
+        for chunk in chunks:
+            f.write(chunk)
+    else:
+        write_atomically(_path_of(f, "save"), chunks)
+
+
+def _path_of(f, function):
+    if not isinstance(f, (str, bytes, os.PathLike)):
+        raise TypeError(f"{function}(): f must be a path (str or os.PathLike) or a binary file object, got "
+                        f"{type(f).__name__}")
+    return os.fsdecode(os.fspath(f))
 
 
 # ------------------------------------------------------------------------------------------- load
@@ -116,6 +148,9 @@ def _parse_header(raw, path):
         raise ValueError(f"{path}: the safetensors header is not valid UTF-8 ({error})") from None
     if not text.startswith("{"):
         raise ValueError(f"{path}: the safetensors header must be a JSON object starting with '{{'")
+    if _checkpoint.json_depth(text) > _MAX_HEADER_DEPTH:
+        raise ValueError(f"{path}: the safetensors header is nested deeper than {_MAX_HEADER_DEPTH} levels; "
+                         "not a safetensors file or corrupt")
     try:
         header = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except ValueError as error:
@@ -173,35 +208,80 @@ def _check_coverage(tensors, data_size, path):
                          "the file has trailing bytes or is corrupt")
 
 
-def load(path):
-    """Loads a safetensors file into an ordered dict name -> Tensor (CPU), in the header's order.
+def _target_device(map_location):
+    """'cpu' or 'cuda' for a map_location given as torch.load takes it (None, a device or its
+    string, or a dict from the saved location, which is always 'cpu' here)."""
+    if isinstance(map_location, collections.abc.Mapping):
+        map_location = map_location.get("cpu", "cpu")
+    if map_location is None:
+        return "cpu"
+    kind = getattr(map_location, "type", map_location)
+    if isinstance(kind, str) and kind.split(":")[0] in ("cpu", "cuda"):
+        return kind.split(":")[0]
+    raise ValueError(f"load(): map_location must be None, 'cpu', 'cuda', a device, a dict or a function, got "
+                     f"{map_location!r}")
 
-    Raises ValueError, naming the problem, for anything that is not a well-formed file: a header
-    length beyond the file or 100 MB, malformed JSON, unknown dtypes, bad shapes, offsets outside
-    the data area, sizes that disagree with shapes, overlapping or missing byte ranges.
-    """
-    path = os.fspath(path)
-    with open(path, "rb") as file:
-        file_size = os.fstat(file.fileno()).st_size
-        if file_size < 8:
-            raise ValueError(f"{path}: {file_size} bytes is too small for a safetensors file (8-byte header length)")
-        header_size = int.from_bytes(file.read(8), "little")
-        if header_size > _MAX_HEADER_BYTES:
-            raise ValueError(f"{path}: header length {header_size} exceeds the limit of {_MAX_HEADER_BYTES} bytes; "
-                             "not a safetensors file or corrupt")
-        if 8 + header_size > file_size:
-            raise ValueError(f"{path}: header length {header_size} runs past the end of the file ({file_size} bytes)")
-        header = _parse_header(file.read(header_size), path)
-        _check_metadata_field(header.pop(_METADATA_KEY, None), path)
-        tensors = {name: _check_entry(name, info, path) for name, info in header.items()}
-        data_size = file_size - 8 - header_size
-        _check_coverage(tensors, data_size, path)
-        data = bytearray(data_size)  # one writable buffer that the loaded arrays view
-        if file.readinto(data) != data_size:
-            raise ValueError(f"{path}: the file shrank while it was being read")
+
+def _read_tensors(file, file_size, path):
+    """(tensors in header order, metadata) of the safetensors file open in `file`."""
+    if file_size < 8:
+        raise ValueError(f"{path}: {file_size} bytes is too small for a safetensors file (8-byte header length)")
+    header_size = int.from_bytes(file.read(8), "little")
+    if header_size > _MAX_HEADER_BYTES:
+        raise ValueError(f"{path}: header length {header_size} exceeds the limit of {_MAX_HEADER_BYTES} bytes; "
+                         "not a safetensors file or corrupt")
+    if 8 + header_size > file_size:
+        raise ValueError(f"{path}: header length {header_size} runs past the end of the file ({file_size} bytes)")
+    header = _parse_header(file.read(header_size), path)
+    metadata = header.pop(_METADATA_KEY, None)
+    _check_metadata_field(metadata, path)
+    tensors = {name: _check_entry(name, info, path) for name, info in header.items()}
+    data_size = file_size - 8 - header_size
+    _check_coverage(tensors, data_size, path)
+    data = bytearray(data_size)  # one writable buffer that the loaded arrays view
+    if file.readinto(data) != data_size:
+        raise ValueError(f"{path}: the file shrank while it was being read")
     result = collections.OrderedDict()
     for name, (dtype, shape, begin, end) in tensors.items():
         array = np.frombuffer(data, dtype=dtype, count=(end - begin) // dtype.itemsize, offset=begin) if end > begin \
             else np.empty(0, dtype=dtype)
         result[name] = Tensor._wrap(array.reshape(shape).astype(dtype.newbyteorder("="), copy=False))
-    return result
+    return result, metadata or {}
+
+
+def load(f, map_location=None, *, weights_only=True):
+    """Loads what save() wrote to `f` (a path, or a binary file object, seekable or not): an
+    ordered dict name -> Tensor for a plain safetensors file (in the header's order), or the
+    checkpoint object as it was saved.
+
+    map_location as in torch.load: None or 'cpu' (tensors on the CPU), 'cuda' or a cuda device,
+    a dict {'cpu': device}, or a function (tensor, 'cpu') -> tensor. weights_only is accepted
+    for compatibility; loading never runs code whatever its value (there is no pickle).
+    Raises ValueError, naming the problem, for anything that is not a well-formed file: a header
+    length beyond the file or 100 MB, malformed or too deeply nested JSON, unknown dtypes, bad
+    shapes, offsets outside the data area, sizes that disagree with shapes, overlapping or missing
+    byte ranges, a checkpoint structure that does not match the tensors.
+    """
+    if weights_only is not None and not isinstance(weights_only, bool):
+        raise TypeError(f"load(): weights_only must be a bool or None, got {type(weights_only).__name__}")
+    if hasattr(f, "read"):
+        if isinstance(f, io.TextIOBase):
+            raise TypeError("load(): f must be a path or a file object opened in binary mode ('rb'), got a text file")
+        raw = f.read()
+        if not isinstance(raw, (bytes, bytearray, memoryview)):
+            raise TypeError(f"load(): f must be a path or a file object opened in binary mode ('rb'), got one whose "
+                            f"read() returns {type(raw).__name__}")
+        path = getattr(f, "name", "<file object>")
+        tensors, metadata = _read_tensors(io.BytesIO(raw), len(raw), path)
+    else:
+        path = _path_of(f, "load")
+        with open(path, "rb") as file:
+            tensors, metadata = _read_tensors(file, os.fstat(file.fileno()).st_size, path)
+    if callable(map_location):
+        tensors = collections.OrderedDict((name, map_location(t, "cpu")) for name, t in tensors.items())
+    elif _target_device(map_location) == "cuda":
+        tensors = collections.OrderedDict((name, Tensor._wrap(_backend.to_device(t._data, "cuda")))
+                                          for name, t in tensors.items())
+    if _CHECKPOINT_KEY in metadata:
+        return _checkpoint.decode(metadata[_CHECKPOINT_KEY], tensors, path)
+    return tensors

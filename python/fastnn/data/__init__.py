@@ -3,12 +3,15 @@ plus sklearn-style helpers)."""
 from fastnn.data import transforms
 from fastnn.data.collate import default_collate
 from fastnn.data.dataloader import DataLoader
-from fastnn.data.dataset import Dataset, Subset, TensorDataset
+from fastnn.data.dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset, Subset,
+                                 TensorDataset)
 from fastnn.data.kfold import KFold
 from fastnn.data.scaler import StandardScaler
 from fastnn.data.splits import random_split, train_val_test_split
 from fastnn.data.transforms import Compose, Normalize, RandomCrop, RandomHorizontalFlip, ToTensor
+from fastnn.data.worker import WorkerInfo, get_worker_info
 
-__all__ = ["Compose", "DataLoader", "Dataset", "KFold", "Normalize", "RandomCrop", "RandomHorizontalFlip",
-           "StandardScaler", "Subset", "TensorDataset", "ToTensor", "default_collate", "random_split",
+__all__ = ["ChainDataset", "Compose", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset", "KFold",
+           "Normalize", "RandomCrop", "RandomHorizontalFlip", "StackDataset", "StandardScaler", "Subset",
+           "TensorDataset", "ToTensor", "WorkerInfo", "default_collate", "get_worker_info", "random_split",
            "train_val_test_split", "transforms"]

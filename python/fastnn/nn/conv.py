@@ -64,10 +64,23 @@ class _ConvNd(Module):
             self.padding = _ntuple(padding, n, "padding", layer)
             if min(self.padding) < 0:
                 raise ValueError(f"{layer}: padding must be non-negative, got {padding!r}")
-        if padding_mode != "zeros":
-            raise ValueError(f"{layer}: padding_mode must be 'zeros' (the only mode fastnn implements), got "
-                             f"{padding_mode!r}")
+        modes = ("zeros", "reflect", "replicate", "circular")
+        if padding_mode not in modes:
+            raise ValueError(f"padding_mode must be one of {list(modes)}, but got padding_mode='{padding_mode}'")
+        if self.transposed and padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {layer}')
         self.padding_mode = padding_mode
+        # F.pad's (before, after) pairs, last dimension first; 'same' splits the total as PyTorch.
+        if self.padding == "same":
+            pairs = []
+            for d, k in zip(self.dilation, self.kernel_size):
+                total = d * (k - 1)
+                pairs.append((total // 2, total - total // 2))
+        elif self.padding == "valid":
+            pairs = [(0, 0)] * n
+        else:
+            pairs = [(p, p) for p in self.padding]
+        self._reversed_padding_repeated_twice = tuple(v for pair in reversed(pairs) for v in pair)
         dtype = np.dtype(np.float32 if dtype is None else dtype)
         shape = ((in_channels, out_channels // groups) if self.transposed else (out_channels, in_channels // groups))
         self.weight = Parameter(np.empty(shape + self.kernel_size, dtype=dtype))
@@ -117,6 +130,9 @@ class Conv1d(_ConvNd):
 
     def forward(self, input):
         parameters = self._parameters
+        if self.padding_mode != "zeros":
+            return F.conv1d(F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode),
+                            parameters["weight"], parameters["bias"], self.stride, 0, self.dilation, self.groups)
         return F.conv1d(input, parameters["weight"], parameters["bias"], self.stride, self.padding, self.dilation,
                         self.groups)
 
@@ -133,6 +149,9 @@ class Conv2d(_ConvNd):
 
     def forward(self, input):
         parameters = self._parameters
+        if self.padding_mode != "zeros":
+            return F.conv2d(F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode),
+                            parameters["weight"], parameters["bias"], self.stride, 0, self.dilation, self.groups)
         return F.conv2d(input, parameters["weight"], parameters["bias"], self.stride, self.padding, self.dilation,
                         self.groups)
 

@@ -17,3 +17,34 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class _FeatureDropout(Dropout):
+    function = None
+
+    def forward(self, input):
+        return type(self).function(input, self.p, self.training, self.inplace)
+
+
+class Dropout1d(_FeatureDropout):
+    """Zeroes whole channels of [N, C, L] (or [C, L]) with probability p while training."""
+
+    function = staticmethod(F.dropout1d)
+
+
+class Dropout2d(_FeatureDropout):
+    """Zeroes whole channels of [N, C, H, W] (or [C, H, W]) with probability p while training."""
+
+    function = staticmethod(F.dropout2d)
+
+
+class AlphaDropout(_FeatureDropout):
+    """Dropout that keeps SELU activations' mean and variance (F.alpha_dropout)."""
+
+    function = staticmethod(F.alpha_dropout)
+
+
+class FeatureAlphaDropout(_FeatureDropout):
+    """AlphaDropout of whole channels (F.feature_alpha_dropout)."""
+
+    function = staticmethod(F.feature_alpha_dropout)

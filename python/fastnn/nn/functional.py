@@ -16,12 +16,19 @@ from fastnn.autograd import attention as _attention
 from fastnn.autograd import conv as _conv
 from fastnn.autograd import dropout as _dropout
 from fastnn.autograd import embedding as _embedding
+from fastnn.autograd import group_norm as _group_norm
+from fastnn.autograd import interpolate as _interpolate
 from fastnn.autograd import linear as _linear
 from fastnn.autograd import loss as _cls_loss
 from fastnn.autograd import norm as _norm
+from fastnn.autograd import padding as _padding
+from fastnn.autograd import pixel_shuffle as _pixel_shuffle
 from fastnn.autograd import pool as _pool
 from fastnn.autograd import regression_loss as _loss
-from fastnn.autograd.engine import is_grad_enabled
+from fastnn.autograd import unpool as _unpool
+from fastnn.autograd import vector_norm as _vector_norm
+from fastnn._backend import kernels_for, xp_for
+from fastnn.autograd.engine import is_grad_enabled, no_grad
 from fastnn.nn._reduction import check_reduction, legacy_reduction
 from fastnn.random import default_generator
 from fastnn.tensor import Tensor
@@ -266,6 +273,89 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return _maybe_inplace(input, result, inplace)
 
 
+def _check_dropout_p(p):
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _keep_mask(input, shape, p):
+    """A 0/1 array of `shape` (input's dtype and device), each entry 1 with probability 1 - p,
+    drawn by the dropout kernel from the default generator."""
+    xp = xp_for(input._data)
+    ones = xp.ones(shape, dtype=input.dtype)
+    mask = kernels_for(ones).dropout_forward(ones, float(p), default_generator.next_seed(), 0, None, None)[1]
+    return mask.astype(input.dtype)
+
+
+def _feature_dropout(input, p, training, inplace, batched_ndim, function):
+    """Zeroes whole channels: input [N, C, *] (batched_ndim dims) or unbatched [C, *]."""
+    _check_dropout_p(p)
+    _check_tensor(input, "input", function)
+    if input.ndim not in (batched_ndim - 1, batched_ndim):
+        raise ValueError(f"{function}(): expected a {batched_ndim - 1}-D (unbatched) or {batched_ndim}-D (batched) "
+                         f"input, got shape {tuple(input.shape)}")
+    if not training or p == 0.0:
+        return input
+    channels = input.shape[:2] if input.ndim == batched_ndim else input.shape[:1]
+    shape = tuple(channels) + (1,) * (input.ndim - len(channels))
+    if p == 1.0:
+        return _maybe_inplace(input, input * 0.0, inplace)
+    noise = _keep_mask(input, shape, p) / input.dtype.type(1.0 - p)
+    return _maybe_inplace(input, input * Tensor._wrap(noise), inplace)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels of [N, C, L] (or [C, L]) with probability p, scaling the rest by 1 / (1 - p)."""
+    return _feature_dropout(input, p, training, inplace, 3, "dropout1d")
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels of [N, C, H, W] (or [C, H, W]) with probability p, scaling the rest by
+    1 / (1 - p). A 3-D input is taken as batched [N, C, L] with PyTorch's warning."""
+    if isinstance(input, Tensor) and input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
+                      "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior "
+                      "will change in a future release to interpret the input as one without a batch dimension, i.e. "
+                      "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
+                      "dropout1d instead.", stacklevel=2)
+        return _feature_dropout(input, p, training, inplace, 3, "dropout2d")
+    return _feature_dropout(input, p, training, inplace, 4, "dropout2d")
+
+
+# SELU's -scale * alpha: the value alpha dropout sets dropped units to before the affine correction.
+_ALPHA_PRIME = 1.7580993408473766
+
+
+def _alpha_dropout(input, p, training, inplace, shape, function):
+    _check_dropout_p(p)
+    _check_tensor(input, "input", function)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return _maybe_inplace(input, input * 0.0, inplace)
+    keep = _keep_mask(input, shape, p)
+    a = 1.0 / math.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
+    scale = Tensor._wrap(keep * input.dtype.type(a))
+    shift = Tensor._wrap(((keep - 1) * _ALPHA_PRIME * a + _ALPHA_PRIME * a * p).astype(input.dtype))
+    return _maybe_inplace(input, input * scale + shift, inplace)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout for SELU networks: keeps mean and variance by setting dropped units to SELU's
+    negative saturation and applying an affine correction a x + b (PyTorch's formula)."""
+    return _alpha_dropout(input, p, training, inplace, tuple(input.shape), "alpha_dropout")
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """alpha_dropout of whole channels of [N, C, *]."""
+    _check_tensor(input, "input", "feature_alpha_dropout")
+    if input.ndim < 2:
+        raise ValueError(f"feature_alpha_dropout(): expected at least 2-D input [N, C, *], got shape "
+                         f"{tuple(input.shape)}")
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+    return _alpha_dropout(input, p, training, inplace, shape, "feature_alpha_dropout")
+
+
 # ------------------------------------------------------------------------ classification losses
 def _class_last(input, target, function):
     """input [N, C, d1, ...] -> [N*d1*..., C] (and target alike); [C] -> [1, C]; [N, C] as is."""
@@ -364,18 +454,35 @@ def _unsupported(value, default, name, function):
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
     """weight[input]: rows of weight [num_embeddings, embedding_dim] picked by integer indices.
 
-    padding_idx (negative counts from the end) gets no gradient. max_norm (renormalising rows in
-    place), scale_grad_by_freq and sparse gradients are not supported (NotImplementedError).
+    padding_idx (negative counts from the end) gets no gradient. max_norm: first, without
+    recording a graph, every row that input picks whose norm_type-norm exceeds max_norm is
+    rescaled in place to norm max_norm (by max_norm / (norm + 1e-7), as PyTorch). scale_grad_by_freq
+    and sparse gradients are not supported (NotImplementedError).
     """
     _check_tensor(weight, "weight", "embedding")
-    _unsupported(max_norm, None, "max_norm", "embedding")
     _unsupported(scale_grad_by_freq, False, "scale_grad_by_freq", "embedding")
     _unsupported(sparse, False, "sparse", "embedding")
     if weight.ndim != 2:
         raise ValueError(f"embedding(): weight must be 2-D [num_embeddings, embedding_dim], got shape "
                          f"{tuple(weight.shape)}")
     indices = _index_array(input, "embedding")
+    if max_norm is not None:
+        _embedding_renorm(weight, indices, float(max_norm), float(norm_type))
     return _embedding.Embedding.apply(weight, indices, _padding_index(padding_idx, weight.shape[0]))
+
+
+def _embedding_renorm(weight, indices, max_norm, norm_type):
+    """PyTorch's embedding_renorm_: rows picked by indices with norm > max_norm scaled to max_norm."""
+    xp = xp_for(weight._data)
+    rows = xp.unique(indices.reshape(-1))
+    if rows.size and (int(rows.min()) < 0 or int(rows.max()) >= weight.shape[0]):
+        raise IndexError(f"embedding(): index out of range: indices must be in [0, {weight.shape[0]}), got values "
+                         f"in [{int(rows.min())}, {int(rows.max())}]")
+    with no_grad():
+        picked = Tensor._wrap(weight._data[rows])
+        norms = _vector_norm.VectorNorm.apply(picked, norm_type, (1,), False)._data
+        scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(weight.dtype)
+        weight._data[rows] *= scale[:, None]
 
 
 def _padding_index(padding_idx, num_embeddings):
@@ -584,23 +691,37 @@ def _spatial_values(value, dims, name, input):
     return (value,) * dims
 
 
+# mode -> (input rank, kernel mode); 'nearest' and 'area' run other kernels.
+_INTERPOLATING_MODES = {"linear": (3, "linear"), "bilinear": (4, "linear"), "bicubic": (4, "cubic")}
+
+
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None,
                 antialias=False):
-    """Resizes [N, C, L] or [N, C, H, W] input; only mode='nearest' (PyTorch's index rule) is
-    implemented. size gives the output size; scale_factor gives it as floor(input size * factor)
-    and, unless recompute_scale_factor, also the scale the index rule uses."""
+    """Resizes [N, C, L] or [N, C, H, W] input with PyTorch's index rules: mode 'nearest' (3-D,
+    4-D), 'linear' (3-D), 'bilinear' and 'bicubic' (4-D, align_corners default False), 'area'
+    (adaptive average pooling). size gives the output size; scale_factor gives it as
+    floor(input size * factor) and, unless recompute_scale_factor, also the scale the index rule
+    uses. antialias is not supported (NotImplementedError)."""
     _check_tensor(input, "input", "interpolate")
-    if mode != "nearest":
-        raise NotImplementedError(f"interpolate(): mode {mode!r} is not implemented in fastnn (only 'nearest')")
-    if align_corners is not None:
+    modes = ("nearest", "area") + tuple(_INTERPOLATING_MODES)
+    if mode not in modes:
+        raise NotImplementedError(f"interpolate(): mode {mode!r} is not implemented in fastnn (one of {modes})")
+    if mode in _INTERPOLATING_MODES:
+        rank = _INTERPOLATING_MODES[mode][0]
+        if input.ndim != rank:
+            raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {rank}D input")
+        align_corners = bool(align_corners) if align_corners is not None else False
+    elif align_corners is not None:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
     if antialias:
-        raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor "
-                         "as input")
+        if mode not in ("bilinear", "bicubic"):
+            raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor "
+                             "as input")
+        raise NotImplementedError("interpolate(): antialias=True is not supported by fastnn")
     if input.ndim not in (3, 4):
-        raise NotImplementedError(f"interpolate(): fastnn supports 3-D [N, C, L] and 4-D [N, C, H, W] input for "
-                                  f"mode 'nearest', got shape {tuple(input.shape)}")
+        raise NotImplementedError(f"interpolate(): fastnn supports 3-D [N, C, L] and 4-D [N, C, H, W] input, got "
+                                  f"shape {tuple(input.shape)}")
     dims = input.ndim - 2
     if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
@@ -617,6 +738,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if any(s <= 0 for s in output_size):
         raise ValueError(f"Input and output sizes should be greater than 0, but got input {list(input.shape[2:])} "
                          f"and output {list(output_size)}")
+    if mode == "area":
+        if dims == 1:
+            return adaptive_avg_pool2d(input.unsqueeze(-2), (1,) + output_size).squeeze(-2)
+        return adaptive_avg_pool2d(input, output_size)
+    if mode in _INTERPOLATING_MODES:
+        return _interpolate.Interpolate.apply(input, output_size, _INTERPOLATING_MODES[mode][1], align_corners,
+                                              scales or ())
     if dims == 1:
         output_size = (1,) + output_size
         scales = None if scales is None else (1.0,) + scales
@@ -634,6 +762,13 @@ def upsample_nearest(input, size=None, scale_factor=None):
     warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.",
                   stacklevel=2)
     return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Deprecated alias of interpolate(mode='bilinear', align_corners=True) (with PyTorch's warning)."""
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.",
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
 # ---------------------------------------------------------------------------- normalisation
@@ -667,3 +802,203 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     _check_tensor(input, "input", "layer_norm")
     shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
     return _norm.LayerNorm.apply(input, shape, weight, bias, float(eps))
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalises [N, C, *] over each group of C / num_groups channels (and all positions) per
+    sample, then scales and shifts per channel."""
+    _check_tensor(input, "input", "group_norm")
+    if isinstance(num_groups, bool) or not isinstance(num_groups, (int, np.integer)):
+        raise TypeError(f"group_norm(): num_groups must be an int, got {num_groups!r}")
+    return _group_norm.GroupNorm.apply(input, int(num_groups), weight, bias, float(eps))
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """Normalises each channel of each sample of [N, C, *] over its positions (use_input_stats),
+    moving running_mean/running_var (when given) by momentum towards the batch averages of the
+    per-instance mean and unbiased variance; else normalises with the running statistics."""
+    _check_tensor(input, "input", "instance_norm")
+    if input.ndim < 3:
+        raise ValueError(f"instance_norm(): input must be at least 3-D [N, C, *], got shape {tuple(input.shape)}")
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise ValueError("instance_norm(): use_input_stats=False needs running_mean and running_var")
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    spatial = math.prod(input.shape[2:])
+    if spatial <= 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {list(input.shape)}")
+    if running_mean is not None or running_var is not None:
+        data = input._data.reshape(input.shape[0], input.shape[1], spatial)
+        for stats, values in ((running_mean, lambda: data.mean(-1, dtype=np.float64)),
+                              (running_var, lambda: data.var(-1, ddof=1, dtype=np.float64))):
+            if stats is not None:
+                _check_tensor(stats, "running_mean/running_var", "instance_norm")
+                stats._data[...] = ((1 - momentum) * stats._data + momentum * values().mean(0)).astype(stats.dtype)
+    return _group_norm.GroupNorm.apply(input, input.shape[1], weight, bias, float(eps))
+
+
+# ------------------------------------------------------------------------------- padding
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pads the trailing len(pad) / 2 dimensions of input; pad lists (before, after) per
+    dimension, last dimension first (negative entries crop). constant fills with value (default
+    0) and pads any number of dimensions; reflect (mirror without repeating the edge), replicate
+    (repeat the edge) and circular (wrap around) pad the last 1, 2 or 3 dimensions of a batched or
+    unbatched input."""
+    _check_tensor(input, "input", "pad")
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad(): mode must be one of {_PAD_MODES}, got {mode!r}")
+    if not isinstance(pad, (tuple, list)) or any(isinstance(p, bool) or not isinstance(p, (int, np.integer))
+                                                 for p in pad):
+        raise TypeError(f"pad(): pad must be a tuple of ints, got {pad!r}")
+    pads = tuple(int(p) for p in pad)
+    if len(pads) % 2 != 0:
+        raise ValueError("Padding length must be divisible by 2")
+    if len(pads) > 2 * input.ndim:
+        raise ValueError(f"Padding length should be less than or equal to two times the input dimension but got "
+                         f"padding length {len(pads)} and input of dimension {input.ndim}")
+    if mode != "constant":
+        if value is not None and value != 0:
+            raise ValueError(f'Padding mode "{mode}" doesn\'t take in value argument')
+        k = len(pads) // 2
+        if k not in (1, 2, 3) or input.ndim not in (k + 1, k + 2):
+            raise NotImplementedError(
+                f"Padding size {len(pads)} is not supported for {input.ndim}D input tensor.\n"
+                "Supported combinations for non-constant padding:\n"
+                "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+                "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+                "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+    if not pads:
+        return input.clone()
+    return _padding.Pad.apply(input, pads, mode, 0.0 if value is None else float(value))
+
+
+# -------------------------------------------------------------------------- pixel shuffle
+def pixel_shuffle(input, upscale_factor):
+    """[*, C r^2, H, W] -> [*, C, H r, W r] (r = upscale_factor)."""
+    _check_tensor(input, "input", "pixel_shuffle")
+    return _pixel_shuffle.PixelShuffle.apply(input, int(upscale_factor))
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """[*, C, H r, W r] -> [*, C r^2, H, W] (r = downscale_factor), the inverse of pixel_shuffle."""
+    _check_tensor(input, "input", "pixel_unshuffle")
+    return _pixel_shuffle.PixelUnshuffle.apply(input, int(downscale_factor))
+
+
+# ------------------------------------------------------------------------ vectors, distances
+def _norm_along(input, p, dim, keepdim):
+    return _vector_norm.VectorNorm.apply(input, float(p), (dim % input.ndim,) if input.ndim else (), keepdim)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """input / max(||input||_p, eps), the p-norm taken along dim."""
+    _check_tensor(input, "input", "normalize")
+    if out is not None:
+        raise NotImplementedError("normalize(): out= is not supported by fastnn")
+    denominator = _norm_along(input, p, dim, True).clamp(min=eps)
+    return input / denominator
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps)) along dim, x1 and x2 broadcast together."""
+    _check_pair(x1, x2, "cosine_similarity")
+    try:
+        shape = np.broadcast_shapes(x1.shape, x2.shape)
+    except ValueError:
+        raise ValueError(f"cosine_similarity(): x1 of shape {tuple(x1.shape)} and x2 of shape {tuple(x2.shape)} "
+                         "cannot be broadcast together") from None
+    x1 = x1 if x1.shape == shape else x1.expand(shape)
+    x2 = x2 if x2.shape == shape else x2.expand(shape)
+    x1 = x1 / _norm_along(x1, 2.0, dim, True).clamp(min=eps)
+    x2 = x2 / _norm_along(x2, 2.0, dim, True).clamp(min=eps)
+    return (x1 * x2).sum(dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """||x1 - x2 + eps||_p along the last dimension (x1 and x2 broadcast together)."""
+    _check_pair(x1, x2, "pairwise_distance")
+    difference = x1 - x2 + eps
+    if difference.ndim == 0:
+        difference = difference.reshape(1)
+    return _norm_along(difference, p, -1, bool(keepdim))
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 [*, num_classes] with a 1 at each index of tensor (num_classes -1: max(tensor) + 1)."""
+    _check_tensor(tensor, "tensor", "one_hot")
+    data = tensor._data
+    if data.dtype.kind not in "iu":
+        raise TypeError(f"one_hot is only applicable to index tensor of an integer dtype, got {data.dtype}")
+    xp = xp_for(data)
+    if num_classes == -1:
+        if data.size == 0:
+            raise ValueError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(data.max()) + 1
+    if data.size and int(data.min()) < 0:
+        raise ValueError("Class values must be non-negative.")
+    if data.size and int(data.max()) >= num_classes:
+        raise ValueError("Class values must be smaller than num_classes.")
+    return Tensor._wrap((data[..., None] == xp.arange(num_classes)).astype(np.int64))
+
+
+# ------------------------------------------------------------------------ pooling (composed)
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Mean over windows of the last dimension of [C, L] or [N, C, L]."""
+    _check_pooled_input(input, 1, "avg_pool1d")
+    k = _single(kernel_size, "kernel_size", "avg_pool1d")
+    s = _single(_stride_or_kernel(stride, k), "stride", "avg_pool1d")
+    p = _single(padding, "padding", "avg_pool1d")
+    out = _pool.AvgPool2d.apply(input.unsqueeze(-2), (1, k), (1, s), (0, p), bool(ceil_mode),
+                                bool(count_include_pad), None)
+    return out.squeeze(-2)
+
+
+def _unpool_size(input, kernel, stride, padding, output_size, dims, function):
+    spatial = input.shape[-dims:]
+    default = tuple((spatial[d] - 1) * stride[d] - 2 * padding[d] + kernel[d] for d in range(dims))
+    if output_size is None:
+        return default
+    size = tuple(int(v) for v in output_size)
+    if len(size) == dims + 2 or (len(size) == dims + 1 and input.ndim == dims + 1):
+        size = size[-dims:]
+    if len(size) != dims:
+        raise ValueError(f"{function}(): output_size must have {dims} or {dims + 2} elements, got {output_size!r}")
+    for d in range(dims):
+        smallest, largest = default[d] - stride[d], default[d] + stride[d]
+        if not smallest < size[d] < largest:
+            raise ValueError(f"invalid output_size {size} (dim {d} must be between {smallest + 1} and "
+                             f"{largest - 1})")
+    return size
+
+
+def _max_unpool(input, indices, kernel_size, stride, padding, output_size, dims, function):
+    _check_pooled_input(input, dims, function)
+    _check_tensor(indices, "indices", function)
+    if tuple(indices.shape) != tuple(input.shape):
+        raise ValueError(f"{function}(): indices must have the input's shape {tuple(input.shape)}, got "
+                         f"{tuple(indices.shape)}")
+    def to_tuple(value, name):
+        if dims == 1:
+            return (_single(value, name, function),)
+        return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+    kernel = to_tuple(kernel_size, "kernel_size")
+    stride = kernel if stride is None else to_tuple(stride, "stride")
+    padding = to_tuple(padding, "padding")
+    size = _unpool_size(input, kernel, stride, padding, output_size, dims, function)
+    return _unpool.MaxUnpool.apply(input, indices._data, size)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool1d: input values placed at their indices, zeros elsewhere."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 1, "max_unpool1d")
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool2d: input values placed at their flat per-plane indices
+    h * W + w of the output, zeros elsewhere."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2, "max_unpool2d")

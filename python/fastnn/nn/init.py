@@ -6,6 +6,7 @@ its dtype, moved to its device). Writing the array directly is what PyTorch's no
 the graph never sees it.
 """
 import math
+import statistics
 import warnings
 
 import numpy as np
@@ -70,6 +71,30 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fills `tensor` with values drawn from N(mean, std^2)."""
     return _write(tensor, _numpy_generator(generator).normal(mean, std, size=tensor.shape))
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """Fills `tensor` with values drawn from N(mean, std^2) truncated to [a, b] (absolute bounds):
+    exact rejection sampling, and the inverse normal CDF when [a, b] holds under 1e-3 of the mass."""
+    if not a < b:
+        raise ValueError(f"trunc_normal_(): a must be less than b, got a={a}, b={b}")
+    if (mean < a - 2 * std) or (mean > b + 2 * std):
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may "
+                      "be incorrect.", stacklevel=2)
+    rng = _numpy_generator(generator)
+    count = math.prod(tensor.shape)
+    cdf = lambda v: 0.5 * (1.0 + math.erf((v - mean) / (std * math.sqrt(2.0))))  # noqa: E731
+    low, high = cdf(a), cdf(b)
+    if high - low < 1e-3:
+        normal = statistics.NormalDist(mean, std)
+        uniform = rng.uniform(low, high, size=count)
+        values = np.array([normal.inv_cdf(min(max(u, 1e-300), 1 - 1e-16)) for u in uniform])
+    else:
+        values = np.empty(0)
+        while values.size < count:
+            draw = rng.normal(mean, std, size=max(16, int(1.2 * (count - values.size) / (high - low))))
+            values = np.concatenate([values, draw[(draw >= a) & (draw <= b)]])
+    return _write(tensor, np.clip(values[:count], a, b).reshape(tensor.shape))
 
 
 def constant_(tensor, val):

@@ -15,6 +15,7 @@ from fastnn import functions
 from fastnn.autograd import rnn as _rnn
 from fastnn.nn import functional as F
 from fastnn.nn import init
+from fastnn.nn._lstm_projection import projected_lstm_direction
 from fastnn.nn.module import Module
 from fastnn.nn.parameter import Parameter
 
@@ -51,7 +52,7 @@ class RNNBase(Module):
     """The shared machinery of RNN, LSTM and GRU; `mode` is RNN_TANH, RNN_RELU, LSTM or GRU."""
 
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, device=None, dtype=None):
+                 bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
         self.mode = mode
@@ -68,16 +69,26 @@ class RNNBase(Module):
                           f"expects num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}")
         self.dropout = float(dropout)
         self.bidirectional = bool(bidirectional)
+        if isinstance(proj_size, bool) or not isinstance(proj_size, (int, np.integer)) or proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable projections")
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+        if proj_size >= self.hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
+        self.proj_size = int(proj_size)
+        real_hidden = self.proj_size or self.hidden_size  # the size of h (the output)
         num_directions = 2 if self.bidirectional else 1
         gate_size = _GATES[mode] * self.hidden_size
         dtype = np.dtype(np.float32 if dtype is None else dtype)
         for layer in range(self.num_layers):
-            layer_input = self.input_size if layer == 0 else self.hidden_size * num_directions
+            layer_input = self.input_size if layer == 0 else real_hidden * num_directions
             for direction in range(num_directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
-                shapes = {"weight_ih": (gate_size, layer_input), "weight_hh": (gate_size, self.hidden_size)}
+                shapes = {"weight_ih": (gate_size, layer_input), "weight_hh": (gate_size, real_hidden)}
                 if self.bias:
                     shapes.update(bias_ih=(gate_size,), bias_hh=(gate_size,))
+                if self.proj_size:
+                    shapes.update(weight_hr=(self.proj_size, self.hidden_size))
                 for kind, shape in shapes.items():
                     setattr(self, kind + suffix, Parameter(np.empty(shape, dtype=dtype)))
         self.reset_parameters()
@@ -86,6 +97,10 @@ class RNNBase(Module):
 
     def reset_parameters(self):
         _reset_uniform(self)
+
+    def flatten_parameters(self):
+        """A no-op, as in PyTorch on the CPU: the kernels read the weights where they are (PyTorch
+        packs them into one cuDNN buffer on GPUs)."""
 
     def _layer_weights(self, layer, direction):
         suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
@@ -126,7 +141,8 @@ class RNNBase(Module):
             states = tuple(s.unsqueeze(1) for s in states)
         expected = ((2 if self.bidirectional else 1) * self.num_layers, input.shape[1], self.hidden_size)
         for i, state in enumerate(states):
-            self._check_state(state, expected, f"hidden[{i}]" if self.mode == "LSTM" else "hidden")
+            size = expected[:2] + (self.proj_size,) if i == 0 and self.proj_size else expected
+            self._check_state(state, size, f"hidden[{i}]" if self.mode == "LSTM" else "hidden")
         return input, states, batched
 
     def _run_direction(self, x, states, layer, direction):
@@ -135,6 +151,11 @@ class RNNBase(Module):
         reverse = direction == 1
         if self.mode == "LSTM":
             h0, c0 = (None, None) if states is None else states
+            if self.proj_size:
+                suffix = f"_l{layer}" + ("_reverse" if reverse else "")
+                y, h_n, c_n = projected_lstm_direction(x, h0, c0, *weights, self._parameters["weight_hr" + suffix],
+                                                       reverse)
+                return y, (h_n, c_n)
             y, h_n, c_n = _rnn.LSTMLayer.apply(x, h0, c0, *weights, reverse=reverse)
             return y, (h_n, c_n)
         h0 = None if states is None else states[0]
@@ -180,6 +201,8 @@ class RNNBase(Module):
             text += f", dropout={self.dropout}"
         if self.bidirectional:
             text += ", bidirectional=True"
+        if self.proj_size:
+            text += f", proj_size={self.proj_size}"
         return text
 
 
@@ -190,7 +213,7 @@ class RNN(RNNBase):
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, device=None, dtype=None):
         super().__init__(_nonlinearity_mode(nonlinearity), input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, device, dtype)
+                         dropout, bidirectional, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
     def extra_repr(self):
@@ -199,12 +222,14 @@ class RNN(RNNBase):
 
 
 class LSTM(RNNBase):
-    """LSTM with gates i, f, g, o. Returns (output, (h_n, c_n)); hx is (h_0, c_0) or None."""
+    """LSTM with gates i, f, g, o. Returns (output, (h_n, c_n)); hx is (h_0, c_0) or None. With
+    proj_size > 0, h is projected to proj_size by weight_hr_l{k} [proj_size, hidden_size] each step
+    (output and h_n have proj_size features, c_n hidden_size), composed of Tensor ops."""
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, device=None, dtype=None):
+                 bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         device, dtype)
+                         proj_size, device=device, dtype=dtype)
 
 
 class GRU(RNNBase):
@@ -213,7 +238,7 @@ class GRU(RNNBase):
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, device=None, dtype=None):
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         device, dtype)
+                         device=device, dtype=dtype)
 
 
 # ---------------------------------------------------------------------------------------- cells

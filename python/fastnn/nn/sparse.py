@@ -10,7 +10,8 @@ from fastnn.tensor import Tensor
 
 class Embedding(Module):
     """weight [num_embeddings, embedding_dim] ~ N(0, 1) like PyTorch, with the padding_idx row
-    zeroed (it also gets no gradient). max_norm, scale_grad_by_freq and sparse are not supported
+    zeroed (it also gets no gradient). max_norm renormalises the looked-up rows in place (norm_type
+    norm at most max_norm, as PyTorch); scale_grad_by_freq and sparse are not supported
     (NotImplementedError, from F.embedding)."""
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,

@@ -1,8 +1,8 @@
 """Adagrad with learning-rate decay, weight decay and maximize (torch.optim.Adagrad)."""
-from fastnn.optim.optimizer import Optimizer, check_number, scalar_state, zeros_state
+from fastnn.optim.optimizer import FusedOptimizer, check_number, scalar_state, zeros_state
 
 
-class Adagrad(Optimizer):
+class Adagrad(FusedOptimizer):
     """Adagrad; the update is in csrc/cpu/optim.h.
 
     State per parameter: 'step', 'sum' (starts at initial_accumulator_value). As in PyTorch the

@@ -1,8 +1,8 @@
 """Adam (optionally AMSGrad, decoupled weight decay) and AdamW (torch.optim.Adam, AdamW)."""
-from fastnn.optim.optimizer import Optimizer, check_betas, check_number, scalar_state, zeros_state
+from fastnn.optim.optimizer import FusedOptimizer, check_betas, check_number, scalar_state, zeros_state
 
 
-class Adam(Optimizer):
+class Adam(FusedOptimizer):
     """Adam; the update is in csrc/cpu/optim.h. weight_decay is an L2 penalty added to the
     gradient, or with decoupled_weight_decay=True a shrinking of the parameter (AdamW).
 

@@ -1,8 +1,8 @@
 """Adamax, Adam with the infinity norm (torch.optim.Adamax)."""
-from fastnn.optim.optimizer import Optimizer, check_betas, check_number, scalar_state, zeros_state
+from fastnn.optim.optimizer import FusedOptimizer, check_betas, check_number, scalar_state, zeros_state
 
 
-class Adamax(Optimizer):
+class Adamax(FusedOptimizer):
     """Adamax; the update is in csrc/cpu/optim.h.
 
     State per parameter: 'step', 'exp_avg', 'exp_inf'.

@@ -1,8 +1,8 @@
 """NAdam, Adam with Nesterov momentum and a momentum schedule (torch.optim.NAdam)."""
-from fastnn.optim.optimizer import Optimizer, check_betas, check_number, scalar_state, zeros_state
+from fastnn.optim.optimizer import FusedOptimizer, check_betas, check_number, scalar_state, zeros_state
 
 
-class NAdam(Optimizer):
+class NAdam(FusedOptimizer):
     """NAdam; the update is in csrc/cpu/optim.h. decoupled_weight_decay=True gives NAdamW.
 
     State per parameter: 'step', 'mu_product' (float32, like PyTorch's), 'exp_avg', 'exp_avg_sq'.

@@ -1,8 +1,10 @@
 """Optimizer: parameter groups, per-parameter state and state_dict in PyTorch's format.
 
-Subclasses set their defaults, check their options (`_check_options`), create a parameter's
-state (`_init_state`) and update one parameter group (`_step_group`) with one fused kernel call
-per parameter that has a gradient.
+`Optimizer` is torch.optim.Optimizer: a custom optimizer subclasses it, passes its defaults to
+`__init__(params, defaults)` and overrides `step` only, reading `self.param_groups` and keeping
+what it needs in `self.state[p]`. `FusedOptimizer` is the base of fastnn's own optimizers: they
+check their options (`_check_options`), create a parameter's state (`_init_state`) and update one
+parameter group (`_step_group`) with one fused kernel call per parameter that has a gradient.
 """
 import copy
 import numbers
@@ -20,13 +22,14 @@ from fastnn.tensor import Tensor
 _SCALAR_STATE = ("step", "mu_product")
 
 
-def check_number(value, name, description, low=0.0, high=None):
+def check_number(value, name, description, low=0.0, high=None, high_inclusive=False):
     """TypeError unless value is a real number; ValueError (PyTorch's 'Invalid ...' message,
-    naming the argument) unless low <= value (< high)."""
+    naming the argument) unless low <= value (< high, or <= high when high_inclusive)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not (value >= low and (high is None or value < high)):  # also rejects NaN
-        bound = f">= {low}" if high is None else f"in [{low}, {high})"
+    below_high = high is None or value < high or (high_inclusive and value == high)
+    if not (value >= low and below_high):  # also rejects NaN
+        bound = f">= {low}" if high is None else f"in [{low}, {high}{']' if high_inclusive else ')'}"
         raise ValueError(f"Invalid {description}: {value} ({name} must be {bound})")
 
 
@@ -49,7 +52,7 @@ def scalar_state(value):
 
 
 class Optimizer:
-    """Base class of all optimizers (torch.optim.Optimizer)."""
+    """Base class of all optimizers (torch.optim.Optimizer): subclasses override `step`."""
 
     def __init__(self, params, defaults):
         self._check_options(defaults)
@@ -67,42 +70,15 @@ class Optimizer:
         for param_group in param_groups:
             self.add_param_group(param_group)
 
-    # -------------------------------------------------------------------- the subclass's part
     def _check_options(self, group):
-        """Raises TypeError/ValueError for an invalid option in `group` (a dict of options)."""
-        raise NotImplementedError
-
-    def _init_state(self, state, data, group):
-        """Fills the empty state dict of a parameter whose array is `data`."""
-        raise NotImplementedError
-
-    def _step_group(self, group):
-        """Updates every parameter of `group` that has a gradient."""
-        raise NotImplementedError
-
-    def _updates(self, group):
-        """(parameter array, gradient array, state, kernel module) for each parameter of `group`
-        that has a gradient, its state created on first use."""
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                continue
-            data = p._data
-            state = self.state[p]
-            if not state:
-                self._init_state(state, data, group)
-            yield data, grad._data, state, _backend.kernels_for(data)
+        """Raises TypeError/ValueError for an invalid option in `group` (a dict of options); a
+        custom optimizer checks its arguments in its own __init__, as in PyTorch."""
 
     # ------------------------------------------------------------------------------ public API
     def step(self, closure=None):
         """Performs one optimization step; `closure` re-evaluates the model and returns the loss."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            self._step_group(group)
-        return loss
+        raise NotImplementedError(f"{type(self).__name__} must override step(closure=None), as subclasses of "
+                                  "torch.optim.Optimizer do")
 
     def zero_grad(self, set_to_none=True):
         """Sets every parameter's gradient to None (default) or to zeros in place."""
@@ -197,7 +173,8 @@ class Optimizer:
         for key, values in state_dict["state"].items():
             if key in id_map:
                 param = id_map[key]
-                state[param] = {name: _loaded_state_value(param, key, name, value) for name, value in values.items()}
+                state[param] = {name: self._loaded_state_value(param, key, name, value)
+                                for name, value in values.items()}
             else:
                 state[key] = values
         for group, saved in zip(groups, saved_groups):
@@ -210,6 +187,24 @@ class Optimizer:
         self.state = state
         self.param_groups = saved_groups
 
+    def _loaded_state_value(self, param, index, name, value):
+        """A private copy of the loaded state entry `name` of parameter number `index`, as PyTorch
+        casts it: tensors and arrays take the dtype of a floating-point parameter (except 'step'),
+        lists, tuples and dicts are converted entry by entry, other values are deep-copied."""
+        if _is_array(value):
+            array = value._data if isinstance(value, Tensor) else value
+            if not hasattr(array, "__cuda_array_interface__"):
+                array = np.asarray(array)  # also a NumPy scalar, a torch tensor or another __array__ object
+            data = param._data
+            dtype = data.dtype if data.dtype.kind == "f" and name != "step" else array.dtype
+            array = _backend.to_device(array, _backend.device_of(data))
+            return Tensor._wrap(_backend.xp_for(data).array(array, dtype=dtype, order="C", copy=True))
+        if isinstance(value, dict):
+            return {key: self._loaded_state_value(param, index, name, item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(self._loaded_state_value(param, index, name, item) for item in value)
+        return copy.deepcopy(value)
+
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
         for index, group in enumerate(self.param_groups):
@@ -218,18 +213,55 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
-def _loaded_state_value(param, index, name, value):
-    """A private copy of a loaded state entry: float32 0-D for step counts, else an array of the
-    parameter's dtype and shape; other values (numbers, None) as they are."""
-    if name in _SCALAR_STATE:
-        return scalar_state(float(value._data if isinstance(value, Tensor) else value))
-    if isinstance(value, Tensor):
-        value = value._data
-    elif not hasattr(value, "__array__"):
-        return copy.deepcopy(value)
-    data = param._data
-    array = _backend.xp_for(data).array(np.asarray(value), dtype=data.dtype, order="C", copy=True)
-    if array.shape != data.shape:
-        raise ValueError(f"loaded state of parameter {index} has {name!r} of shape {tuple(array.shape)}, expected the "
-                         f"parameter's shape {tuple(data.shape)}")
-    return Tensor._wrap(array)
+def _is_array(value):
+    """Tensors, NumPy arrays and scalars, and other array objects (a torch tensor, a CuPy array)."""
+    return isinstance(value, Tensor) or hasattr(value, "__array__") or hasattr(value, "__cuda_array_interface__")
+
+
+class FusedOptimizer(Optimizer):
+    """Base of fastnn's optimizers: `step` runs `_step_group` on every group, which updates each
+    parameter with one fused kernel call (csrc/cpu/optim.h)."""
+
+    def _init_state(self, state, data, group):
+        """Fills the empty state dict of a parameter whose array is `data`."""
+        raise NotImplementedError(f"{type(self).__name__} must define _init_state")
+
+    def _step_group(self, group):
+        """Updates every parameter of `group` that has a gradient."""
+        raise NotImplementedError(f"{type(self).__name__} must define _step_group")
+
+    def _updates(self, group):
+        """(parameter array, gradient array, state, kernel module) for each parameter of `group`
+        that has a gradient, its state created on first use."""
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            data = p._data
+            state = self.state[p]
+            if not state:
+                self._init_state(state, data, group)
+            yield data, grad._data, state, _backend.kernels_for(data)
+
+    def step(self, closure=None):
+        """Performs one optimization step; `closure` re-evaluates the model and returns the loss."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            self._step_group(group)
+        return loss
+
+    def _loaded_state_value(self, param, index, name, value):
+        """As Optimizer's, but the kernels need float32 0-D step counts and running products, and
+        buffers of the parameter's dtype and shape (checked here, with the state's name)."""
+        if name in _SCALAR_STATE:
+            return scalar_state(float(value._data if isinstance(value, Tensor) else value))
+        if not _is_array(value):
+            return copy.deepcopy(value)
+        loaded = super()._loaded_state_value(param, index, name, value)
+        if loaded.shape != param.shape:
+            raise ValueError(f"loaded state of parameter {index} has {name!r} of shape {tuple(loaded.shape)}, "
+                             f"expected the parameter's shape {tuple(param.shape)}")
+        return loaded

@@ -1,8 +1,8 @@
 """RMSprop with momentum, centering, weight decay and maximize (torch.optim.RMSprop)."""
-from fastnn.optim.optimizer import Optimizer, check_number, scalar_state, zeros_state
+from fastnn.optim.optimizer import FusedOptimizer, check_number, scalar_state, zeros_state
 
 
-class RMSprop(Optimizer):
+class RMSprop(FusedOptimizer):
     """RMSprop; the update is in csrc/cpu/optim.h.
 
     State per parameter: 'step', 'square_avg', 'momentum_buffer' (momentum > 0), 'grad_avg'

@@ -1,10 +1,10 @@
 """SGD with momentum, dampening, Nesterov momentum, weight decay and maximize (torch.optim.SGD)."""
 from fastnn import _backend
-from fastnn.optim.optimizer import Optimizer, check_number
+from fastnn.optim.optimizer import FusedOptimizer, check_number
 from fastnn.tensor import Tensor
 
 
-class SGD(Optimizer):
+class SGD(FusedOptimizer):
     """Stochastic gradient descent; the update is in csrc/cpu/optim.h.
 
     State per parameter: 'momentum_buffer' (only when momentum != 0), set to the first step's
