@@ -9,6 +9,7 @@
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
+#include <new>
 #include <string>
 
 #include "bindings/host_array.h"
@@ -32,6 +33,7 @@ class DeviceCall {
   };
 
   DeviceCall() = default;
+  ~DeviceCall();
   DeviceCall(const DeviceCall&) = delete;
   DeviceCall& operator=(const DeviceCall&) = delete;
 
@@ -64,7 +66,11 @@ class DeviceCall {
   };
   ops::Array& add(py::handle obj, const char* name, bool output, Layout layout);
 
-  Entry entries_[kMaxArrays];
+  // Constructed on demand (placement new) and destroyed in ~DeviceCall: a call converts a few
+  // arrays, and constructing kMaxArrays entries per call would cost more than the checks.
+  Entry& entry(int i) { return *std::launder(reinterpret_cast<Entry*>(storage_ + i * sizeof(Entry))); }
+  const Entry& entry(int i) const { return *std::launder(reinterpret_cast<const Entry*>(storage_ + i * sizeof(Entry))); }
+  alignas(Entry) unsigned char storage_[kMaxArrays * sizeof(Entry)];
   ops::Argument args_[kMaxArrays];
   int count_ = 0;
   ops::InPlace in_place_[4];

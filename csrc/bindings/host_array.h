@@ -11,6 +11,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <new>
 #include <string>
 
 #include "ops/checks.h"
@@ -38,6 +39,7 @@ class HostCall {
   struct Stream {};
 
   HostCall() = default;
+  ~HostCall();
   HostCall(const HostCall&) = delete;
   HostCall& operator=(const HostCall&) = delete;
 
@@ -83,7 +85,11 @@ class HostCall {
   };
   ops::Array& add(py::object obj, const char* name, bool output);
 
-  Entry entries_[kMaxArrays];
+  // Constructed on demand (placement new) and destroyed in ~HostCall: a call converts a few
+  // arrays, and constructing kMaxArrays entries per call would cost more than the checks.
+  Entry& entry(int i) { return *std::launder(reinterpret_cast<Entry*>(storage_ + i * sizeof(Entry))); }
+  const Entry& entry(int i) const { return *std::launder(reinterpret_cast<const Entry*>(storage_ + i * sizeof(Entry))); }
+  alignas(Entry) unsigned char storage_[kMaxArrays * sizeof(Entry)];
   ops::Argument args_[kMaxArrays];
   int count_ = 0;
   ops::InPlace in_place_[4];
