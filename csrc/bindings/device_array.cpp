@@ -126,9 +126,7 @@ ops::Array describe_device(py::handle obj, const char* name, std::string& storag
 }
 
 ops::Array& DeviceCall::add(py::handle obj, const char* name, bool output, Layout layout) {
-  if (count_ == kMaxArrays) throw std::logic_error("DeviceCall: more than kMaxArrays arrays in one call");
-  Entry& e = *new (storage_ + count_ * sizeof(Entry)) Entry;  // default-initialised: no 1 KiB memset
-  const int index = count_++;  // counted at once: the destructor releases it if a check throws
+  Entry& e = new_entry(name, output);
   uintptr_t stream = 0;
   e.array = describe_device(obj, name, e.type_name, &stream);
   e.obj = py::reinterpret_borrow<py::object>(obj);
@@ -137,7 +135,6 @@ ops::Array& DeviceCall::add(py::handle obj, const char* name, bool output, Layou
                      ops::shape_string(e.array) + " with other strides");
   if (output && !e.array.writeable) ops::value_error(std::string(name) + " must be writeable, got a read-only array");
   if (stream && !has_stream_) stream_.handle = stream, has_stream_ = true;
-  args_[index] = {&e.array, name, output};
   return e.array;
 }
 
@@ -193,22 +190,5 @@ ops::Array& DeviceCall::allocate(const char* name, ops::DType dtype, const ops::
   return add(made, name, true, Layout::contiguous);
 }
 
-DeviceCall::~DeviceCall() {
-  for (int i = 0; i < count_; ++i) entry(i).~Entry();
-}
-
-void DeviceCall::allow_in_place(const char* output, const char* input) {
-  if (in_place_count_ == 4) throw std::logic_error("DeviceCall: more than 4 in-place pairs");
-  in_place_[in_place_count_++] = {output, input};
-}
-
-void DeviceCall::check_aliasing() const { ops::check_aliasing(args_, count_, in_place_, in_place_count_); }
-
-py::object DeviceCall::object(const ops::Array* a) const {
-  if (!a) return py::none();
-  for (int i = 0; i < count_; ++i)
-    if (&entry(i).array == a) return entry(i).obj;
-  throw std::logic_error("DeviceCall::object: the array is not one of this call's");
-}
 
 }  // namespace fastnn::bindings

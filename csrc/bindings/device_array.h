@@ -13,6 +13,7 @@
 #include <string>
 
 #include "bindings/host_array.h"
+#include "bindings/array_registry.h"
 #include "ops/checks.h"
 
 namespace fastnn::bindings {
@@ -24,18 +25,13 @@ void set_device_allocator(py::object allocator);
 // interface's own rules); `storage` holds the dtype name for dtypes without an ops::DType.
 ops::Array describe_device(py::handle obj, const char* name, std::string& storage, uintptr_t* stream);
 
-class DeviceCall {
+class DeviceCall : public ArrayRegistry {
  public:
   // The CUDA stream the kernels run on: the first stream an argument names (0: the default
   // stream; 1 and 2 are CUDA's legacy and per-thread default handles, usable as they are).
   struct Stream {
     uintptr_t handle = 0;
   };
-
-  DeviceCall() = default;
-  ~DeviceCall();
-  DeviceCall(const DeviceCall&) = delete;
-  DeviceCall& operator=(const DeviceCall&) = delete;
 
   const ops::Array& input(py::handle obj, const char* name, Layout layout = Layout::contiguous);
   const ops::Array* optional_input(py::handle obj, const char* name, Layout layout = Layout::contiguous);
@@ -50,31 +46,10 @@ class DeviceCall {
   ops::Array* optional_in_out(py::handle obj, const char* name);
   ops::Array& allocate(const char* name, ops::DType dtype, const ops::Shape& shape);
 
-  void allow_in_place(const char* output, const char* input);
-  void check_aliasing() const;
-  py::object object(const ops::Array* a) const;
-  py::object object(const ops::Array& a) const { return object(&a); }
   Stream stream() const { return stream_; }
 
-  static constexpr int kMaxArrays = 24;
-
  private:
-  struct Entry {
-    py::object obj;
-    ops::Array array;
-    std::string type_name;
-  };
   ops::Array& add(py::handle obj, const char* name, bool output, Layout layout);
-
-  // Constructed on demand (placement new) and destroyed in ~DeviceCall: a call converts a few
-  // arrays, and constructing kMaxArrays entries per call would cost more than the checks.
-  Entry& entry(int i) { return *std::launder(reinterpret_cast<Entry*>(storage_ + i * sizeof(Entry))); }
-  const Entry& entry(int i) const { return *std::launder(reinterpret_cast<const Entry*>(storage_ + i * sizeof(Entry))); }
-  alignas(Entry) unsigned char storage_[kMaxArrays * sizeof(Entry)];
-  ops::Argument args_[kMaxArrays];
-  int count_ = 0;
-  ops::InPlace in_place_[4];
-  int in_place_count_ = 0;
   Stream stream_;
   bool has_stream_ = false;
 };

@@ -94,12 +94,9 @@ ops::Array describe(const py::array& a, std::string& storage) {
 }
 
 ops::Array& HostCall::add(py::object obj, const char* name, bool output) {
-  if (count_ == kMaxArrays) throw std::logic_error("HostCall: more than kMaxArrays arrays in one call");
-  Entry& e = *new (storage_ + count_ * sizeof(Entry)) Entry;  // default-initialised: no 1 KiB memset
-  const int index = count_++;  // counted at once: the destructor releases it if a check throws
+  Entry& e = new_entry(name, output);
   e.obj = std::move(obj);
   e.array = describe(py::reinterpret_borrow<py::array>(e.obj), e.type_name);
-  args_[index] = {&e.array, name, output};
   return e.array;
 }
 
@@ -143,8 +140,8 @@ const ops::Array& HostCall::index_input(py::handle obj, const char* name) {
                          std::to_string(i) + ", which is out of range of any index (above 2**63 - 1)");
   }
   // The converted copy replaces the raw entry: the kernel reads only the int64 one.
-  py::array converted = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(entry(count_ - 1).obj);
-  entry(--count_).~Entry();
+  py::array converted = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(last().obj);
+  drop_last();
   return add(std::move(converted), name, false);
 }
 
@@ -192,22 +189,5 @@ ops::Array& HostCall::allocate(const char* name, ops::DType dtype, const ops::Sh
   return add(py::array(numpy_dtype(dtype), dims), name, true);
 }
 
-HostCall::~HostCall() {
-  for (int i = 0; i < count_; ++i) entry(i).~Entry();
-}
-
-void HostCall::allow_in_place(const char* output, const char* input) {
-  if (in_place_count_ == 4) throw std::logic_error("HostCall: more than 4 in-place pairs");
-  in_place_[in_place_count_++] = {output, input};
-}
-
-void HostCall::check_aliasing() const { ops::check_aliasing(args_, count_, in_place_, in_place_count_); }
-
-py::object HostCall::object(const ops::Array* a) const {
-  if (!a) return py::none();
-  for (int i = 0; i < count_; ++i)
-    if (&entry(i).array == a) return entry(i).obj;
-  throw std::logic_error("HostCall::object: the array is not one of this call's");
-}
 
 }  // namespace fastnn::bindings

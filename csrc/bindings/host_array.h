@@ -14,6 +14,7 @@
 #include <new>
 #include <string>
 
+#include "bindings/array_registry.h"
 #include "ops/checks.h"
 
 namespace fastnn::bindings {
@@ -33,15 +34,10 @@ std::string expected_dtype(ops::DType dtype, const char* source);
 // when the dtype has no ops::DType.
 ops::Array describe(const py::array& a, std::string& storage);
 
-class HostCall {
+class HostCall : public ArrayRegistry {
  public:
   // No CUDA stream on the host; the kernels of a host backend take none.
   struct Stream {};
-
-  HostCall() = default;
-  ~HostCall();
-  HostCall(const HostCall&) = delete;
-  HostCall& operator=(const HostCall&) = delete;
 
   // An input array of any dtype (the op description checks it).
   const ops::Array& input(py::handle obj, const char* name, Layout layout = Layout::contiguous);
@@ -65,35 +61,10 @@ class HostCall {
   // A new C-contiguous array (a result the kernel fills; nothing to check).
   ops::Array& allocate(const char* name, ops::DType dtype, const ops::Shape& shape);
 
-  // `output` may be the very same view as `input` (elementwise in place).
-  void allow_in_place(const char* output, const char* input);
-  // The aliasing rule over every array of the call (ops::check_aliasing).
-  void check_aliasing() const;
-
-  // The Python array behind a descriptor this call returned; None for null.
-  py::object object(const ops::Array* a) const;
-  py::object object(const ops::Array& a) const { return object(&a); }
   Stream stream() const { return {}; }
 
-  static constexpr int kMaxArrays = 24;
-
  private:
-  struct Entry {
-    py::object obj;
-    ops::Array array;
-    std::string type_name;
-  };
   ops::Array& add(py::object obj, const char* name, bool output);
-
-  // Constructed on demand (placement new) and destroyed in ~HostCall: a call converts a few
-  // arrays, and constructing kMaxArrays entries per call would cost more than the checks.
-  Entry& entry(int i) { return *std::launder(reinterpret_cast<Entry*>(storage_ + i * sizeof(Entry))); }
-  const Entry& entry(int i) const { return *std::launder(reinterpret_cast<const Entry*>(storage_ + i * sizeof(Entry))); }
-  alignas(Entry) unsigned char storage_[kMaxArrays * sizeof(Entry)];
-  ops::Argument args_[kMaxArrays];
-  int count_ = 0;
-  ops::InPlace in_place_[4];
-  int in_place_count_ = 0;
 };
 
 }  // namespace fastnn::bindings
