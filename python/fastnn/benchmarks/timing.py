@@ -238,6 +238,13 @@ def measure_row(impls, n_threads, repetitions, block_seconds, child_specs=None, 
             where[name] = "child"
         except (RuntimeError, OSError, ValueError) as error:
             refused[name] = str(error)
+    return checked_row(seconds, threads_ran, where, refused, n_threads, load_before)
+
+
+def checked_row(seconds, threads_ran, where, refused, n_threads, load_before):
+    """measure_row's result from what was measured: each implementation whose library reported
+    another thread count than `n_threads` loses its figure (moved to `refused`, with the reason);
+    the load before and now, and whether either exceeded the core count."""
     for name, count in list(threads_ran.items()):
         if name == "fastnn" and count != n_threads:
             raise RuntimeError(f"fastnn reported {count} threads after set_num_threads({n_threads})")
