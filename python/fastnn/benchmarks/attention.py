@@ -38,31 +38,35 @@ def _impls(b, h, t, d, is_causal, rng):
     return impls
 
 
-def run(quick=False):
+def run(quick=False, thread_counts=THREADS, log=print):
     rng = np.random.default_rng(0)
     repetitions, block = (3, 0.1) if quick else (9, 0.3)
+    env = timing.environment(thread_counts)
     rows = []
-    for n_threads in THREADS:
-        with timing.threads(n_threads):
-            for b, h, t, d in CASES:
-                for is_causal in (False, True):
-                    seconds = timing.measure(_impls(b, h, t, d, is_causal, rng), repetitions, block,
-                                             timing.POOL_SETTLE_SECONDS if n_threads > 1 else 0.0)
-                    flops = 6 * 2 * b * h * t * t * d
-                    row = {"threads": n_threads, "case": f"B{b} H{h} T{t} D{d}" + (" causal" if is_causal else ""),
-                           "ms": {k: round(v * 1e3, 3) for k, v in seconds.items()},
-                           "gflops": {k: round(flops / v / 1e9, 1) for k, v in seconds.items()}}
-                    if "torch" in seconds:
-                        row["speedup_vs_torch"] = round(seconds["torch"] / seconds["fastnn"], 2)
-                    print(row, flush=True)
-                    rows.append(row)
-    return {"environment": timing.environment(THREADS), "rows": rows}
+    for n_threads in thread_counts:
+        for b, h, t, d in CASES:
+            for is_causal in (False, True):
+                measured = timing.measure_row(_impls(b, h, t, d, is_causal, rng), n_threads, repetitions, block)
+                seconds = measured["seconds"]
+                flops = 6 * 2 * b * h * t * t * d
+                row = {"threads": n_threads, "case": f"B{b} H{h} T{t} D{d}" + (" causal" if is_causal else ""),
+                       **measured, "ms": {k: round(v * 1e3, 3) for k, v in seconds.items()},
+                       "gflops": {k: round(flops / v / 1e9, 1) for k, v in seconds.items()}}
+                if "torch" in seconds:
+                    row["speedup_vs_torch"] = round(seconds["torch"] / seconds["fastnn"], 2)
+                if log:
+                    log(f"  {row['case']:<24} {n_threads} thr  " + "  ".join(
+                        f"{k} {v:8.3f} ms ({row['gflops'][k]:6.1f} GFLOP/s)" for k, v in row["ms"].items()), flush=True)
+                rows.append(row)
+    return {"environment": timing.finish(env), "rows": rows}
 
 
 def markdown(result):
-    lines = ["| threads | case | fastnn ms | torch ms | fastnn GFLOP/s | torch GFLOP/s | fastnn / torch |",
-             "|---|---|---|---|---|---|---|"]
+    lines = timing.header(result["environment"]) + [
+        "", "| threads | case | fastnn ms | torch ms | fastnn GFLOP/s | torch GFLOP/s | fastnn / torch | notes |",
+        "|---|---|---|---|---|---|---|---|"]
     for r in result["rows"]:
         lines.append(f"| {r['threads']} | {r['case']} | {r['ms']['fastnn']} | {r['ms'].get('torch', '-')} | "
-                     f"{r['gflops']['fastnn']} | {r['gflops'].get('torch', '-')} | {r.get('speedup_vs_torch', '-')}x |")
+                     f"{r['gflops']['fastnn']} | {r['gflops'].get('torch', '-')} | {r.get('speedup_vs_torch', '-')}x | "
+                     f"{timing.row_notes(r)} |")
     return "\n".join(lines)

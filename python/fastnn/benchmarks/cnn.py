@@ -11,7 +11,6 @@ memory_format=torch.channels_last, oneDNN's preferred layout).
 Both on 1 thread and on the default thread count. GFLOP/s count 2 flops per multiply-add of the
 convolutions and linear layers in forward and backward (no input gradient for the first conv).
 """
-import os
 import statistics
 import time
 
@@ -93,12 +92,12 @@ def run_steps(quick=False, thread_counts=None, log=print):
     rows = []
     for t in thread_counts:
         peak = timing.peak_gflops(t)
-        with timing.threads(t):
-            seconds = timing.measure(impls, repetitions, block_seconds, timing.POOL_SETTLE_SECONDS if t > 1 else 0.0)
+        measured = timing.measure_row(impls, t, repetitions, block_seconds)
+        seconds = measured["seconds"]
         gflops = {name: step_flops() / s * 1e-9 for name, s in seconds.items()}
-        rows.append({"threads": t, "seconds": seconds, "gflops": gflops, "peak_gflops": peak,
+        rows.append({"threads": t, **measured, "gflops": gflops, "peak_gflops": peak,
                      "pct_peak": {name: 100.0 * g / peak for name, g in gflops.items()},
-                     "ratio": _ratios(seconds), "first_loss": first_loss, "load": os.getloadavg()[0]})
+                     "ratio": _ratios(seconds), "first_loss": first_loss})
         if log:
             log(f"  step batch {BATCH}, {t} thr  " + "  ".join(f"{name} {s * 1e3:7.2f} ms" for name, s in seconds.items()),
                 flush=True)
@@ -117,13 +116,15 @@ def run_epochs(epochs=3, threads=1, log=print):
     models = _models()
     steps = {name: _train_step(model, _optimizers(model, "adam"), _loss(model)) for name, (model, _) in models.items()}
     rng = np.random.default_rng(0)
-    samples = {name: [] for name in models}
+    samples, threads_ran = {name: [] for name in models}, {}
+    load_before = timing.load_average()
     for epoch in range(epochs):
         order = rng.permutation(len(x_train))
         for name, (_, wrap) in models.items():
-            with timing.threads(threads):
+            with timing.threads(threads) as ran:
                 time.sleep(timing.POOL_SETTLE_SECONDS if threads > 1 else 0.0)
                 samples[name].append(_epoch(steps[name], wrap, x_train, y_train, order, BATCH))
+            threads_ran[name] = ran.get(name.split()[0])
         if log:
             log(f"  epoch {epoch + 1}, {threads} thr  " + "  ".join(f"{name} {s[-1]:.2f} s" for name, s in samples.items()),
                 flush=True)
@@ -133,15 +134,15 @@ def run_epochs(epochs=3, threads=1, log=print):
         with (fastnn.no_grad() if name == "fastnn" else timing.optional_module("torch").no_grad()):
             accuracy[name] = _accuracy(lambda images: model(wrap(images)).numpy(), x_test, y_test)
     seconds = {name: statistics.median(values) for name, values in samples.items()}
+    measured = timing.checked_row(seconds, threads_ran, dict.fromkeys(models, "process"), {}, threads, load_before)
     flops = step_flops() * len(x_train) / BATCH
-    return {"epochs": epochs, "threads": threads, "seconds": seconds, "all_seconds": samples,
+    return {"epochs": epochs, "threads": threads, **measured, "all_seconds": samples,
             "gflops": {name: flops / s * 1e-9 for name, s in seconds.items()},
-            "ratio": _ratios(seconds), "test_accuracy": accuracy, "load": os.getloadavg()[0]}
+            "ratio": _ratios(seconds), "test_accuracy": accuracy}
 
 
 def run(quick=False, epochs=None, log=print):
     env = timing.environment([1])
-    env["load_before"] = os.getloadavg()
     thread_counts = sorted({1, fastnn.get_num_threads()})
     if log:
         log(f"CNN train step, batch {BATCH}", flush=True)
@@ -149,7 +150,7 @@ def run(quick=False, epochs=None, log=print):
     if epochs is None:
         epochs = 1 if quick else 3
     result["epochs"] = [run_epochs(epochs, t, log) for t in thread_counts] if epochs > 0 else []
-    env["load_after"] = os.getloadavg()
+    timing.finish(env)
     result["summary"] = summarize(result)
     return result
 
@@ -173,35 +174,32 @@ def _cell(value, fmt):
 def markdown(result):
     env = result["environment"]
     names = ("fastnn", "torch NCHW", "torch channels-last")
-    lines = [
-        f"Machine: {env['machine']}; measured fp32 FMA peak {env['peak_gflops']['1']} GFLOP/s on 1 thread. "
-        f"fastnn {env['fastnn']}, PyTorch {env['torch']}. {env['date']}. Load average (1 min) "
-        f"{env['load_before'][0]:.1f} before, {env['load_after'][0]:.1f} after.",
+    lines = timing.header(env) + [
         "",
         "Medians of alternating repetitions; ratio = PyTorch time / fastnn time (above 1: fastnn faster); "
         f"GFLOP/s count the convolutions and linear layers ({step_flops() * 1e-9:.2f} GFLOP per step of 64).",
         "",
         f"| CNN train step, batch {BATCH}, SGD momentum | thr | " + " | ".join(f"{n} ms (GFLOP/s, % peak)" for n in names)
-        + " | vs NCHW | vs channels-last | load |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        + " | vs NCHW | vs channels-last | notes |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in result["steps"]:
         s, g, pct, r = row["seconds"], row["gflops"], row["pct_peak"], row["ratio"]
         cells = [f"{s[n] * 1e3:.2f} ({g[n]:.0f}, {pct[n]:.0f}%)" if n in s else "-" for n in names]
         lines.append(f"| two-block CNN | {row['threads']} | " + " | ".join(cells) + f" | "
                      f"{_cell(r.get('torch NCHW'), '.2f')}x | {_cell(r.get('torch channels-last'), '.2f')}x | "
-                     f"{row['load']:.1f} |")
+                     f"{timing.row_notes(row)} |")
     if result["epochs"]:
         lines += ["", f"| Fashion-MNIST epoch, Adam, batch {BATCH} | thr | epochs | "
                   + " | ".join(f"{n} s (GFLOP/s)" for n in names) + " | vs NCHW | vs channels-last | test acc "
-                  + "(fastnn / NCHW / CL) | load |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  + "(fastnn / NCHW / CL) | notes |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for row in result["epochs"]:
         s, g, r, acc = row["seconds"], row["gflops"], row["ratio"], row["test_accuracy"]
         cells = [f"{s[n]:.2f} ({g[n]:.0f})" if n in s else "-" for n in names]
         lines.append(f"| median epoch | {row['threads']} | {row['epochs']} | " + " | ".join(cells) + " | "
                      f"{_cell(r.get('torch NCHW'), '.2f')}x | {_cell(r.get('torch channels-last'), '.2f')}x | "
-                     + " / ".join(f"{acc[n]:.4f}" for n in names if n in acc) + f" | {row['load']:.1f} |")
+                     + " / ".join(f"{acc[n]:.4f}" for n in names if n in acc) + f" | {timing.row_notes(row)} |")
     lines += ["", "| target | measured | goal |", "|---|---:|---:|"]
     for s in result["summary"]:
         verdict = "" if s["met"] is None else (" ok" if s["met"] else " MISSED")

@@ -95,7 +95,6 @@ def run(quick=False, thread_counts=THREADS, log=print, algorithm="auto", clock="
     env = timing.environment(thread_counts)
     if clock == "cpu":
         env["peak_gflops"] = {"1": round(cpu_clock_peak_gflops(), 1)}
-    env["loadavg"] = _loadavg()
     rng = np.random.default_rng(0)
     rows = []
     for label, batch, cin, cout, size, kernel, stride, padding in CASES:
@@ -103,50 +102,37 @@ def run(quick=False, thread_counts=THREADS, log=print, algorithm="auto", clock="
         out = _output_size(size, kernel, stride, padding)
         flops = 3 * 2.0 * batch * cout * out * out * cin * kernel * kernel
         for t in thread_counts:
-            with timing.threads(t):
-                settle = timing.POOL_SETTLE_SECONDS if t > 1 else 0.0
-                seconds = (measure_cpu_time(impls, repetitions) if clock == "cpu"
-                           else timing.measure(impls, repetitions, block_seconds, settle))
+            timer = (lambda impls: measure_cpu_time(impls, repetitions)) if clock == "cpu" else None
+            measured = timing.measure_row(impls, t, repetitions, block_seconds, timer=timer)
+            seconds = measured["seconds"]
             peak = env["peak_gflops"][str(t)]
             gflops = {name: flops / s * 1e-9 for name, s in seconds.items()}
-            rows.append({"case": label, "threads": t, "seconds": seconds, "gflops": gflops,
+            rows.append({"case": label, "threads": t, **measured, "gflops": gflops,
                          "pct_peak": {name: 100.0 * g / peak for name, g in gflops.items()},
                          "ratio": {name: gflops["fastnn"] / g for name, g in gflops.items() if name != "fastnn"}})
             if log:
                 log(f"  {label:<26} {t} thr  " + "  ".join(f"{n} {g:7.1f}" for n, g in gflops.items()), flush=True)
-    env["loadavg_after"] = _loadavg()
+    timing.finish(env)
     env["clock"] = clock
     return {"environment": env, "rows": rows}
 
 
-def _loadavg():
-    try:
-        with open("/proc/loadavg") as f:
-            return f.read().split()[0]
-    except OSError:
-        return None
-
-
 def markdown(result):
     env = result["environment"]
-    lines = [
-        f"Machine: {env['machine']}; measured fp32 FMA peak "
-        + ", ".join(f"{v} GFLOP/s ({k} thr)" for k, v in env["peak_gflops"].items())
-        + f"; load average {env['loadavg']} before, {env['loadavg_after']} after.",
-        f"fastnn {env['fastnn']}, PyTorch {env['torch']}. {env['date']}.",
+    lines = timing.header(env) + [
         "",
         f"Forward + backward (input, weight, bias); {env['clock']} clock. GFLOP/s are medians of alternating "
         "repetitions; "
         "% = share of the measured peak; ratio = fastnn / PyTorch (above 1: fastnn faster).",
         "",
-        "| case | thr | fastnn GFLOP/s (% peak) | torch GFLOP/s (% peak) | vs torch |",
-        "|---|---:|---:|---:|---:|",
+        "| case | thr | fastnn GFLOP/s (% peak) | torch GFLOP/s (% peak) | vs torch | notes |",
+        "|---|---:|---:|---:|---:|---|",
     ]
     for r in result["rows"]:
         g, pct = r["gflops"], r["pct_peak"]
         torch_cell = f"{g['torch']:.1f} ({pct['torch']:.0f}%)" if "torch" in g else "-"
         ratio = f"{r['ratio']['torch']:.2f}x" if "torch" in r["ratio"] else "-"
-        lines.append(f"| {r['case']} | {r['threads']} | {g['fastnn']:.1f} ({pct['fastnn']:.0f}%) | {torch_cell} | {ratio} |")
+        lines.append(f"| {r['case']} | {r['threads']} | {g['fastnn']:.1f} ({pct['fastnn']:.0f}%) | {torch_cell} | {ratio} | {timing.row_notes(r)} |")
     return "\n".join(lines)
 
 

@@ -66,23 +66,24 @@ def run(quick=False, thread_counts=THREADS, log=print):
     rows = []
     for group, label, (m, k, n), make_impls in cases():
         impls = make_impls(m, k, n, rng)
+        child_specs = {"numpy": (__name__, make_impls.__name__, (m, k, n))}
         flops = 2.0 * m * n * k
         for t in thread_counts:
-            with timing.threads(t):
-                settle = timing.POOL_SETTLE_SECONDS if t > 1 else 0.0
-                seconds = timing.measure(impls, repetitions, block_seconds, settle)
+            measured = timing.measure_row(impls, t, repetitions, block_seconds, child_specs)
+            seconds = measured["seconds"]
             peak = env["peak_gflops"][str(t)]
             gflops = {name: flops / s * 1e-9 for name, s in seconds.items()}
             row = {
-                "group": group, "case": label, "m": m, "k": k, "n": n, "threads": t,
-                "seconds": seconds, "gflops": gflops,
+                "group": group, "case": label, "m": m, "k": k, "n": n, "threads": t, **measured,
+                "gflops": gflops,
                 "pct_peak": {name: 100.0 * g / peak for name, g in gflops.items()},
                 "ratio": {name: gflops["fastnn"] / g for name, g in gflops.items() if name != "fastnn"},
             }
             rows.append(row)
             if log:
-                log(f"  {label:<28} {t} thr  " + "  ".join(f"{name} {g:7.1f}" for name, g in gflops.items()),
-                    flush=True)
+                log(f"  {label:<28} {t} thr  " + "  ".join(f"{name} {g:7.1f}" for name, g in gflops.items())
+                    + ("" if timing.row_notes(row) == "-" else f"  [{timing.row_notes(row)}]"), flush=True)
+    timing.finish(env)
     return {"environment": env, "rows": rows, "summary": summarize(rows, thread_counts)}
 
 
@@ -109,27 +110,23 @@ def summarize(rows, thread_counts):
 
 def markdown(result):
     env = result["environment"]
-    peers = [p for p in ("numpy", "torch") if any(p in r["gflops"] for r in result["rows"])]
-    blas = env["blas"]
-    lines = [
-        f"Machine: {env['machine']}; measured fp32 FMA peak "
-        + ", ".join(f"{v} GFLOP/s ({k} thr)" for k, v in env["peak_gflops"].items()) + ".",
-        f"fastnn {env['fastnn']}, NumPy {env['numpy']} (BLAS: {blas.get('internal_api', '?')} "
-        f"{blas.get('version', '')}, kernel {blas.get('architecture', '?')}), PyTorch {env['torch']}. "
-        f"{env['date']}.",
+    peers = [p for p in ("numpy", "torch") if any(p in r["gflops"] or p in r.get("refused", {})
+                                                  for r in result["rows"])]
+    lines = timing.header(env) + [
         "",
         "GFLOP/s are medians of alternating repetitions; % = share of the measured peak; "
-        "ratio = fastnn / peer (above 1: fastnn faster).",
+        "ratio = fastnn / peer (above 1: fastnn faster); thr = the threads each library reported inside the block.",
         "",
         "| case | thr | fastnn GFLOP/s (% peak) | " + " | ".join(f"{p} GFLOP/s" for p in peers) + " | "
-        + " | ".join(f"vs {p}" for p in peers) + " |",
-        "|---|---:|---:|" + "---:|" * (2 * len(peers)),
+        + " | ".join(f"vs {p}" for p in peers) + " | notes |",
+        "|---|---:|---:|" + "---:|" * (2 * len(peers)) + "---|",
     ]
     for r in result["rows"]:
         g, pct = r["gflops"], r["pct_peak"]
         cells = [r["case"], str(r["threads"]), f"{g['fastnn']:.1f} ({pct['fastnn']:.0f}%)"]
         cells += [f"{g[p]:.1f}" if p in g else "-" for p in peers]
         cells += [f"{r['ratio'][p]:.2f}x" if p in r["ratio"] else "-" for p in peers]
+        cells.append(timing.row_notes(r))
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "| target | thr | measured | goal |", "|---|---:|---:|---:|"]
     for s in result["summary"]:

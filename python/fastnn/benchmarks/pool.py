@@ -93,34 +93,32 @@ def run(quick=False, thread_counts=THREADS, log=print):
             impls, moved = make_impls(shape, rng)
             label = f"{name} {'x'.join(map(str, shape))}"
             for t in thread_counts:
-                with timing.threads(t):
-                    settle = timing.POOL_SETTLE_SECONDS if t > 1 else 0.0
-                    seconds = timing.measure(impls, repetitions, block_seconds, settle)
+                measured = timing.measure_row(impls, t, repetitions, block_seconds)
+                seconds = measured["seconds"]
                 gbps = {impl: moved / s * 1e-9 for impl, s in seconds.items()}
-                row = {"case": label, "threads": t, "bytes": moved, "seconds": seconds, "gbps": gbps,
+                row = {"case": label, "threads": t, "bytes": moved, **measured, "gbps": gbps,
                        "ratio": {impl: seconds[impl] / seconds["fastnn"] for impl in seconds if impl != "fastnn"}}
                 rows.append(row)
                 if log:
                     log(f"  {label:<36} {t} thr  " + "  ".join(f"{i} {g:6.2f} GB/s" for i, g in gbps.items()),
                         flush=True)
-    return {"environment": env, "rows": rows}
+    return {"environment": timing.finish(env), "rows": rows}
 
 
 def markdown(result):
     env = result["environment"]
-    lines = [
-        f"Machine: {env['machine']}. fastnn {env['fastnn']}, PyTorch {env['torch']}. {env['date']}.",
+    lines = timing.header(env) + [
         "",
         "Forward + backward per step, float32 NCHW; GB/s = the bytes the pair must move / median "
         "time of alternating repetitions; ratio = PyTorch time / fastnn time (above 1: fastnn faster).",
         "",
-        "| case | thr | fastnn ms | fastnn GB/s | torch ms | torch GB/s | vs torch |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| case | thr | fastnn ms | fastnn GB/s | torch ms | torch GB/s | vs torch | notes |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in result["rows"]:
         s, g = r["seconds"], r["gbps"]
         torch_cells = ([f"{s['torch'] * 1e3:.3f}", f"{g['torch']:.2f}", f"{r['ratio']['torch']:.2f}x"]
                        if "torch" in s else ["-", "-", "-"])
         lines.append("| " + " | ".join([r["case"], str(r["threads"]), f"{s['fastnn'] * 1e3:.3f}", f"{g['fastnn']:.2f}"]
-                                       + torch_cells) + " |")
+                                       + torch_cells + [timing.row_notes(r)]) + " |")
     return "\n".join(lines)

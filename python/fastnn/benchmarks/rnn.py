@@ -60,12 +60,11 @@ def run(quick=False, thread_counts=THREADS, log=print):
             impls = _impls(kind, size, rng)
             flops = gate_flops(kind, size)
             for t in thread_counts:
-                with timing.threads(t):
-                    settle = timing.POOL_SETTLE_SECONDS if t > 1 else 0.0
-                    seconds = timing.measure(impls, repetitions, block_seconds, settle)
+                measured = timing.measure_row(impls, t, repetitions, block_seconds)
+                seconds = measured["seconds"]
                 gflops = {name: flops / s * 1e-9 for name, s in seconds.items()}
                 row = {"case": f"{kind} T={size[0]} B={size[1]} I={size[2]} H={size[3]}", "kind": kind,
-                       "size": size, "threads": t, "seconds": seconds, "gflops": gflops,
+                       "size": size, "threads": t, **measured, "gflops": gflops,
                        "ratio": {n: seconds[n] / seconds["fastnn"] for n in seconds if n != "fastnn"}}
                 rows.append(row)
                 if log:
@@ -76,22 +75,22 @@ def run(quick=False, thread_counts=THREADS, log=print):
         ratios = [r["ratio"].get("torch") for r in rows if r["threads"] == t]
         summary.append({"target": "LSTM+GRU fwd+bwd vs PyTorch (geomean)", "threads": t, "goal": 1.3,
                         "value": timing.geometric_mean(ratios) if any(ratios) else None})
-    return {"environment": env, "rows": rows, "summary": summary}
+    return {"environment": timing.finish(env), "rows": rows, "summary": summary}
 
 
 def markdown(result):
     env = result["environment"]
-    lines = [f"Machine: {env['machine']}; fastnn {env['fastnn']}, PyTorch {env['torch']}. {env['date']}.", "",
+    lines = timing.header(env) + ["",
              "Forward + backward, medians of alternating repetitions; GFLOP/s of the gate matmuls; "
              "ratio = PyTorch time / fastnn time (above 1: fastnn faster).", "",
-             "| case | thr | fastnn ms | fastnn GFLOP/s | torch ms | torch GFLOP/s | vs torch |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+             "| case | thr | fastnn ms | fastnn GFLOP/s | torch ms | torch GFLOP/s | vs torch | notes |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
     for r in result["rows"]:
         s, g = r["seconds"], r["gflops"]
         torch_cells = [f"{s['torch'] * 1e3:.2f}", f"{g['torch']:.1f}", f"{r['ratio']['torch']:.2f}x"] \
             if "torch" in s else ["-", "-", "-"]
         lines.append("| " + " | ".join([r["case"], str(r["threads"]), f"{s['fastnn'] * 1e3:.2f}",
-                                        f"{g['fastnn']:.1f}"] + torch_cells) + " |")
+                                        f"{g['fastnn']:.1f}"] + torch_cells + [timing.row_notes(r)]) + " |")
     lines += ["", "| target | thr | measured | goal |", "|---|---:|---:|---:|"]
     for s in result["summary"]:
         value = "-" if s["value"] is None else f"{s['value']:.2f}x"

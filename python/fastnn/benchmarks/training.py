@@ -102,12 +102,10 @@ def run_steps(quick=False, thread_counts=None, log=print):
     for batch in STEP_BATCHES:
         impls, first_loss = _step_impls(batch)
         for t in thread_counts:
-            with timing.threads(t):
-                settle = timing.POOL_SETTLE_SECONDS if t > 1 else 0.0
-                seconds = timing.measure(impls, repetitions, block_seconds, settle)
+            measured = timing.measure_row(impls, t, repetitions, block_seconds)
+            seconds = measured["seconds"]
             ratio = seconds["torch"] / seconds["fastnn"] if "torch" in seconds else None
-            rows.append({"batch": batch, "threads": t, "seconds": seconds, "ratio": ratio,
-                         "first_loss": first_loss, "load": os.getloadavg()[0]})
+            rows.append({"batch": batch, "threads": t, **measured, "ratio": ratio, "first_loss": first_loss})
             if log:
                 log(f"  step batch {batch:<3} {t} thr  " + "  ".join(f"{name} {s * 1e6:8.1f} us"
                                                                       for name, s in seconds.items()), flush=True)
@@ -175,13 +173,15 @@ def run_epochs(epochs=5, threads=1, log=print):
         runs["torch"] = (_train_step(torch_model, torch.optim.Adam(torch_model.parameters(), lr=ADAM_LR),
                                      torch.nn.CrossEntropyLoss()), torch.from_numpy)
     rng = np.random.default_rng(0)
-    samples = {name: [] for name in runs}
+    samples, threads_ran = {name: [] for name in runs}, {}
+    load_before = timing.load_average()
     for epoch in range(epochs):
         order = rng.permutation(len(x_train))
         for name, (step, wrap) in runs.items():
-            with timing.threads(threads):
+            with timing.threads(threads) as ran:
                 time.sleep(timing.POOL_SETTLE_SECONDS if threads > 1 else 0.0)
                 samples[name].append(_epoch(step, wrap, x_train, y_train, order))
+            threads_ran[name] = ran.get(name)
         if log:
             log(f"  epoch {epoch + 1}, {threads} thr  " + "  ".join(f"{name} {s[-1]:.3f} s" for name, s in samples.items()),
                 flush=True)
@@ -195,15 +195,14 @@ def run_epochs(epochs=5, threads=1, log=print):
         with torch.no_grad():
             accuracy["torch"] = _accuracy(lambda images: torch_model(torch.from_numpy(images)).numpy(), x_test, y_test)
     seconds = {name: statistics.median(values) for name, values in samples.items()}
-    return {"epochs": epochs, "seconds": seconds, "all_seconds": samples, "test_accuracy": accuracy,
-            "ratio": seconds["torch"] / seconds["fastnn"] if "torch" in seconds else None,
-            "threads": threads, "load": os.getloadavg()[0]}
+    measured = timing.checked_row(seconds, threads_ran, dict.fromkeys(runs, "process"), {}, threads, load_before)
+    return {"epochs": epochs, **measured, "all_seconds": samples, "test_accuracy": accuracy,
+            "ratio": seconds["torch"] / seconds["fastnn"] if "torch" in seconds else None, "threads": threads}
 
 
 # ------------------------------------------------------------------------------ the report
 def run(quick=False, import_path=None, epochs=None, log=print):
     env = timing.environment([1])
-    env["load_before"] = os.getloadavg()
     result = {"environment": env}
     if log:
         log("per-step overhead", flush=True)
@@ -215,7 +214,7 @@ def run(quick=False, import_path=None, epochs=None, log=print):
     if epochs is None:
         epochs = 2 if quick else 5
     result["epochs"] = [run_epochs(epochs, t, log) for t in thread_counts] if epochs > 0 else []
-    env["load_after"] = os.getloadavg()
+    timing.finish(env)
     result["summary"] = summarize(result)
     return result
 
@@ -248,39 +247,36 @@ def _format(value, unit):
 
 def markdown(result):
     env = result["environment"]
-    lines = [
-        f"Machine: {env['machine']}. fastnn {env['fastnn']}, NumPy {env['numpy']}, PyTorch {env['torch']}. "
-        f"{env['date']}. Load average (1 min) {env['load_before'][0]:.1f} before, "
-        f"{env['load_after'][0]:.1f} after.",
+    lines = timing.header(env) + [
         "",
         "Medians of alternating repetitions; ratio = PyTorch time / fastnn time (above 1: fastnn faster).",
         "",
-        "| train step | thr | fastnn us | PyTorch us | ratio | load |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| train step | thr | fastnn us | PyTorch us | ratio | notes |",
+        "|---|---:|---:|---:|---:|---|",
     ]
     for row in result["steps"]:
         s = row["seconds"]
         torch_us = f"{s['torch'] * 1e6:.1f}" if "torch" in s else "-"
         lines.append(f"| 784-128-64-10 batch {row['batch']} | {row['threads']} | {s['fastnn'] * 1e6:.1f} | "
-                     f"{torch_us} | {_format(row['ratio'], 'x')} | {row['load']:.1f} |")
+                     f"{torch_us} | {_format(row['ratio'], 'x')} | {timing.row_notes(row)} |")
     lines += ["", "| import (fresh process, median) | python -c pass | numpy | fastnn | PyTorch | load |",
               "|---|---:|---:|---:|---:|---:|"]
     for m in result["import"]:
         how = "current install" if m["pythonpath"] is None else f"regular install at {m['pythonpath']}, python -S"
         s = m["seconds"]
         lines.append(f"| {how} ({m['runs']} runs) | {s['python']:.3f} s | {s['numpy']:.3f} s | {s['fastnn']:.3f} s | "
-                     f"{_format(s.get('torch'), 's')} | {m['load']:.1f} |")
+                     f"{_format(s.get('torch'), 's')} | {m['load']:.1f}{' LOADED' if timing.overloaded(m['load']) else ''} |")
     if result["epochs"]:
         lines += ["", f"| Fashion-MNIST 784-256-128-10, Adam, batch {EPOCH_BATCH} | thr | epochs | "
-                      "fastnn s/epoch | PyTorch s/epoch | ratio | fastnn test acc | PyTorch test acc | load |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                      "fastnn s/epoch | PyTorch s/epoch | ratio | fastnn test acc | PyTorch test acc | notes |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for epoch in result["epochs"]:
         s, acc = epoch["seconds"], epoch["test_accuracy"]
         torch_acc = f"{acc['torch']:.4f}" if "torch" in acc else "-"
         torch_seconds = f"{s['torch']:.3f}" if "torch" in s else "-"
         lines.append(f"| median epoch | {epoch['threads']} | {epoch['epochs']} | {s['fastnn']:.3f} | "
                      f"{torch_seconds} | {_format(epoch['ratio'], 'x')} | {acc['fastnn']:.4f} | "
-                     f"{torch_acc} | {epoch['load']:.1f} |")
+                     f"{torch_acc} | {timing.row_notes(epoch)} |")
     lines += ["", "| target | measured | goal |", "|---|---:|---:|"]
     for s in result["summary"]:
         verdict = "" if s["met"] is None else (" ok" if s["met"] else " MISSED")
