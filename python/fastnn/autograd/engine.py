@@ -269,6 +269,16 @@ def _check_saved_versions(node):
                 "Use an out-of-place op, or clone() the tensor before modifying it.")
 
 
+def accept_own_write(node, counter, written):
+    """After an in-place op bumped `counter`, its own node's saved values that share the counter
+    but not the written memory (h[2] in h[1].mul_(h[2])) are still valid: note the new version."""
+    if node is None or not node.saved_versions:
+        return
+    node.saved_versions = tuple(
+        (index, c, c.value if c is counter and not np.may_share_memory(node.saved[index], written) else version)
+        for index, c, version in node.saved_versions)
+
+
 def privatize_saved(node, array):
     """Replaces `array` among node's saved values by a private copy (an in-place op is about to
     overwrite `array` with node's own output) and stops watching its version."""

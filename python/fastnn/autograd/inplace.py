@@ -17,7 +17,7 @@ import numpy as np
 
 from fastnn._backend import xp_for
 from fastnn.autograd.arithmetic import sum_to_shape
-from fastnn.autograd.engine import Function, is_grad_enabled, privatize_saved
+from fastnn.autograd.engine import Function, accept_own_write, is_grad_enabled, privatize_saved
 
 _LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 _VIEW_OF_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
@@ -111,12 +111,14 @@ def apply_inplace(tensor, name, compute, others=()):
         old_root = _snapshot(root)
         _write(tensor, result._data, name)
         tensor._counter().bump(name)
+        accept_own_write(result.grad_fn, tensor._counter(), tensor._data)
         new_root = CopySlices.apply(old_root, result, chain)
         _rebase(root, new_root)
         _rebase(tensor, AsView.apply(root, chain))
         return tensor
     _write(tensor, result._data, name)
     tensor._counter().bump(name)
+    accept_own_write(result.grad_fn, tensor._counter(), tensor._data)
     if result.requires_grad:
         _rebase(tensor, result)
     return tensor
