@@ -182,7 +182,7 @@ def test_matches_pytorch_on_a_mixed_program():
         h.relu_()
         h.masked_fill_(h > 2, 0.25)
         h[3, 2] = 1.5
-        h[1].mul_(h[2])
+        h[1].mul_(h[2].clone())
         return (h * x).sum()
     x_f = fn.tensor(a, requires_grad=True)
     x_t = torch.tensor(a, requires_grad=True)
