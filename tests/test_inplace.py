@@ -179,10 +179,11 @@ def test_matches_pytorch_on_a_mixed_program():
     def program(x):
         h = x * 2
         h[:, 0] = h[:, 1] * 3
-        h.relu_()
         h.masked_fill_(h > 2, 0.25)
         h[3, 2] = 1.5
         h[1].mul_(h[2].clone())
+        h += x
+        h.relu_()
         return (h * x).sum()
     x_f = fn.tensor(a, requires_grad=True)
     x_t = torch.tensor(a, requires_grad=True)
