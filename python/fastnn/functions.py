@@ -218,7 +218,8 @@ def logsumexp(x, dim, keepdim=False):
     axes = reduction.normalize_dims(dim, x.ndim)
     peak = x._data.max(axis=axes, keepdims=True) if x.numel() else np.zeros((1,) * x.ndim, x.dtype)
     peak = Tensor._wrap(np.where(np.isinf(peak), 0, peak).astype(x.dtype))
-    out = (x - peak).exp().sum(axes, keepdim=True).log() + peak
+    with np.errstate(divide="ignore"):  # an all -inf slice: log(0) = -inf is the answer
+        out = (x - peak).exp().sum(axes, keepdim=True).log() + peak
     return out if keepdim else out.squeeze(axes)
 
 

@@ -84,8 +84,8 @@ class TensorMethods:
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         """A copy of data (never sharing memory), with this tensor's dtype and device by default."""
-        return self._new(np.array(_backend.to_device(getattr(data, "_data", data), "cpu"), copy=True), dtype, device,
-                         requires_grad)
+        array = _backend.to_device(data._data, "cpu") if hasattr(data, "_data") else data
+        return self._new(np.array(array, copy=True), dtype, device, requires_grad)
 
     # ---------------------------------------------------------------------------------- views
     def narrow(self, dim, start, length):

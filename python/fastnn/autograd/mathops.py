@@ -2,7 +2,7 @@
 cumsum, prod, and the vector norm."""
 from fastnn._backend import xp_for
 from fastnn.autograd.engine import Function
-from fastnn.autograd.reduction import expand_reduced, normalize_dims
+from fastnn.autograd.reduction import normalize_dims
 
 
 class Sin(Function):
@@ -164,8 +164,7 @@ class VectorNorm(Function):
         x, norm = ctx.saved_tensors
         xp = xp_for(x)
         p = ctx.p
-        g = expand_reduced(grad, norm.shape, ctx.axes, True) if not ctx.keepdim else grad
-        g = g.reshape(norm.shape)
+        g = grad.reshape(norm.shape)  # norm keeps the reduced dims
         sign = xp.sign(x)
         if p == 0:
             return xp.zeros_like(x), None, None, None
