@@ -49,41 +49,19 @@ class _TypedTensor(metaclass=_TypedTensorMeta):
         return creation.tensor(args[0], dtype=cls.dtype)
 
 
-class FloatTensor(_TypedTensor):
-    dtype = float32
+def _typed_tensor(name, dtype):
+    return _TypedTensorMeta(name, (_TypedTensor,), {"dtype": dtype, "__module__": "fastnn"})
 
 
-class DoubleTensor(_TypedTensor):
-    dtype = float64
-
-
-class HalfTensor(_TypedTensor):
-    dtype = float16
-
-
-class LongTensor(_TypedTensor):
-    dtype = int64
-
-
-class IntTensor(_TypedTensor):
-    dtype = int32
-
-
-class ShortTensor(_TypedTensor):
-    dtype = int16
-
-
-class CharTensor(_TypedTensor):
-    dtype = int8
-
-
-class ByteTensor(_TypedTensor):
-    dtype = uint8
-
-
-class BoolTensor(_TypedTensor):
-    dtype = bool_
-
+FloatTensor = _typed_tensor("FloatTensor", float32)
+DoubleTensor = _typed_tensor("DoubleTensor", float64)
+HalfTensor = _typed_tensor("HalfTensor", float16)
+LongTensor = _typed_tensor("LongTensor", int64)
+IntTensor = _typed_tensor("IntTensor", int32)
+ShortTensor = _typed_tensor("ShortTensor", int16)
+CharTensor = _typed_tensor("CharTensor", int8)
+ByteTensor = _typed_tensor("ByteTensor", uint8)
+BoolTensor = _typed_tensor("BoolTensor", bool_)
 
 TYPED_TENSORS = (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor,
                  BoolTensor)

@@ -169,19 +169,20 @@ class InplaceMethods:
             value = value.item()
         return self._overwrite_("fill_", value)
 
+    def _random_fill_(self, name, draw, generator):
+        values = draw(generator_or_default(generator).numpy).astype(self.dtype)
+        return self._overwrite_(name, _backend.to_device(values, self.device.type))
+
     def uniform_(self, a=0.0, b=1.0, generator=None):
         """Fills with numbers drawn uniformly from [a, b)."""
-        rng = generator_or_default(generator).numpy
-        values = rng.uniform(float(a), float(b), size=self.shape)
-        return self._overwrite_("uniform_", _backend.to_device(values.astype(self.dtype), self.device.type))
+        return self._random_fill_("uniform_", lambda rng: rng.uniform(float(a), float(b), size=self.shape), generator)
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         """Fills with numbers drawn from the normal distribution N(mean, std**2)."""
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-        rng = generator_or_default(generator).numpy
-        values = rng.normal(float(mean), float(std), size=self.shape)
-        return self._overwrite_("normal_", _backend.to_device(values.astype(self.dtype), self.device.type))
+        return self._random_fill_("normal_", lambda rng: rng.normal(float(mean), float(std), size=self.shape),
+                                  generator)
 
     def copy_(self, src, non_blocking=False):
         if not hasattr(src, "_data"):

@@ -5,66 +5,68 @@ from fastnn.autograd.engine import Function
 from fastnn.autograd.reduction import normalize_dims
 
 
-class Sin(Function):
+class _Elementwise(Function):
+    """y = f(x) elementwise; dx = dy * derivative(x, y). Subclasses name f (a NumPy/CuPy ufunc)
+    and the derivative; only the array the derivative reads is saved."""
+
+    ufunc = None
+    from_output = False  # True: the derivative needs only y
+
+    @staticmethod
+    def derivative(xp, x, y):
+        raise NotImplementedError
+
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return xp_for(x).sin(x)
+        y = getattr(xp_for(x), ctx.ufunc)(x)
+        ctx.save_for_backward(y if ctx.from_output else x)
+        return y
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * xp_for(x).cos(x)
+        (saved,) = ctx.saved_tensors
+        x, y = (None, saved) if ctx.from_output else (saved, None)
+        return grad * ctx.derivative(xp_for(saved), x, y)
 
 
-class Cos(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return xp_for(x).cos(x)
+class Sin(_Elementwise):
+    ufunc = "sin"
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return -grad * xp_for(x).sin(x)
+    def derivative(xp, x, y):
+        return xp.cos(x)
 
 
-class Tan(Function):
-    @staticmethod
-    def forward(ctx, x):
-        out = xp_for(x).tan(x)
-        ctx.save_for_backward(out)
-        return out
+class Cos(_Elementwise):
+    ufunc = "cos"
 
     @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad * (1 + out * out)
+    def derivative(xp, x, y):
+        return -xp.sin(x)
 
 
-class Log1p(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return xp_for(x).log1p(x)
+class Tan(_Elementwise):
+    ufunc, from_output = "tan", True
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad / (1 + x)
+    def derivative(xp, x, y):
+        return 1 + y * y
 
 
-class Expm1(Function):
-    @staticmethod
-    def forward(ctx, x):
-        out = xp_for(x).expm1(x)
-        ctx.save_for_backward(out)
-        return out
+class Log1p(_Elementwise):
+    ufunc = "log1p"
 
     @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad * (out + 1)
+    def derivative(xp, x, y):
+        return 1 / (1 + x)
+
+
+class Expm1(_Elementwise):
+    ufunc, from_output = "expm1", True
+
+    @staticmethod
+    def derivative(xp, x, y):
+        return y + 1
 
 
 class Sign(Function):
