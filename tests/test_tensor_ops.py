@@ -221,3 +221,39 @@ def test_parity_with_pytorch():
         of.sum().backward()
         ot.sum().backward()
         np.testing.assert_allclose(xf.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12, err_msg=str(i))
+
+
+@pytest.mark.parametrize("shape, dim, k", [((1,), 0, 1), ((3, 7), 1, 5), ((5, 3, 67), 1, 9), ((17, 33), 0, 40)])
+def test_gather_scatter_add_kernels_match_the_reference_for_any_thread_count(shape, dim, k, dtype, threads):
+    rng = np.random.default_rng(4)
+    x = random_array(shape, dtype)
+    index_shape = tuple(k if d == dim else n for d, n in enumerate(shape))
+    index = rng.integers(0, shape[dim], index_shape)
+    src = random_array(index_shape, dtype, 5)
+    results = []
+    for n in (1, 2):
+        fn.set_num_threads(n)
+        out = np.full(index_shape, np.nan, dtype)
+        fn.kernels.gather_forward(x, index, dim, out)
+        summed = x.copy()
+        fn.kernels.scatter_add_forward(summed, src, index, dim)
+        results.append((out, summed))
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(results[0][0], ref.gather(x, dim, index), rtol=tol)
+    np.testing.assert_allclose(results[0][1], ref.scatter_add(x, dim, index, src), rtol=tol, atol=tol)
+    for a, b in zip(results[0], results[1]):
+        assert a.tobytes() == b.tobytes()
+
+
+def test_gather_kernel_rejects_bad_arguments():
+    x = np.zeros((3, 4), np.float32)
+    with pytest.raises(ValueError, match="out of bounds"):
+        fn.kernels.gather_forward(x, np.array([[4]] * 3), 1)
+    with pytest.raises(ValueError, match="number of dimensions"):
+        fn.kernels.gather_forward(x, np.array([0]), 1)
+    with pytest.raises(ValueError, match="size 3 at dimension 0"):
+        fn.kernels.gather_forward(x, np.array([[0]] * 2), 1)
+    with pytest.raises(TypeError, match="integers"):
+        fn.kernels.gather_forward(x, np.array([[0.5]] * 3), 1)
+    with pytest.raises(TypeError):
+        fn.kernels.scatter_add_forward(x.astype(np.float64), x, np.zeros((3, 4), np.int64), 0)

@@ -16,5 +16,6 @@ void bind_rnn(pybind11::module_& m);
 void bind_conv(pybind11::module_& m);
 void bind_pool(pybind11::module_& m);
 void bind_norm(pybind11::module_& m);
+void bind_gather(pybind11::module_& m);
 
 }  // namespace fastnn::bindings

@@ -15,4 +15,5 @@ PYBIND11_MODULE(_C, m) {
   fastnn::bindings::bind_conv(m);
   fastnn::bindings::bind_pool(m);
   fastnn::bindings::bind_norm(m);
+  fastnn::bindings::bind_gather(m);
 }

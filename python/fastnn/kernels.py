@@ -221,6 +221,18 @@ def embedding_backward(grad_out, indices, num_embeddings, padding_idx=-1, out=No
     return _C.embedding_backward(grad_out, indices, num_embeddings, padding_idx, out)
 
 
+def gather_forward(x, index, dim, out=None):
+    """out[o, k, i] = x[o, index[o, k, i], i] with x seen as [O, N, I] around `dim`; index: int64 of
+    x's shape except at dim, each in [0, N). out: None or index.shape, x's dtype."""
+    return _C.gather_forward(x, index, dim, out)
+
+
+def scatter_add_forward(out, src, index, dim):
+    """out[o, index[o, k, i], i] += src[o, k, i] in place (in the order of k, for any thread count);
+    src and index of one shape, out's shape except at dim. Returns out."""
+    return _C.scatter_add_forward(out, src, index, dim)
+
+
 # ------------------------------------------------------------------------------- attention
 def attention_forward(query, key, value, attn_mask=None, is_causal=False, scale=1.0, out=None):
     """out = softmax(scale * q k^T + mask) v per block: query [N, Tq, E], key [N, Tk, E], value

@@ -1,4 +1,5 @@
-"""Index-driven ops (NumPy glue): gather, scatter, scatter_add, index_select, masked_fill.
+"""Index-driven ops: gather, scatter, scatter_add (float32/float64 on the CPU: the kernels of
+cpu/gather.cpp), index_select, masked_fill (NumPy glue).
 
 For gather/scatter, `index` has the input's number of dimensions and may be smaller than it in
 every dimension; element (i, j, k) of index says where along `dim` element (i, j, k) is read from
@@ -7,7 +8,7 @@ and write (assignment, add.at for sums with repeated indices) exactly those elem
 """
 import numpy as np
 
-from fastnn._backend import xp_for
+from fastnn._backend import kernels_for, xp_for
 from fastnn.autograd.arithmetic import sum_to_shape
 from fastnn.autograd.engine import Function
 
@@ -37,16 +38,35 @@ def _padded(part, shape):
     return out
 
 
+def _kernel_ready(array, index_shape, dim):
+    """True when the C++ gather/scatter-add kernels apply: a float NumPy array that index covers
+    in every dim but `dim`."""
+    return isinstance(array, np.ndarray) and array.dtype in (np.float32, np.float64) and array.ndim > 0 and \
+        all(n == array.shape[d] for d, n in enumerate(index_shape) if d != dim)
+
+
+def _scatter_add_into(out, dim, index, values):
+    """out[where(index)] += values, repeated indices adding up (in order)."""
+    if _kernel_ready(out, index.shape, dim):
+        values = np.broadcast_to(np.asarray(values, dtype=out.dtype), index.shape)
+        kernels_for(out).scatter_add_forward(out, values, index, dim)
+    else:
+        xp_for(out).add.at(out, along(index, dim), values)
+
+
 class Gather(Function):
     @staticmethod
     def forward(ctx, x, dim, index):
-        ctx.shape, ctx.where = x.shape, along(index, dim)
-        return x[ctx.where]
+        ctx.shape, ctx.dim, ctx.index = x.shape, dim, index
+        part = x[tuple(slice(0, n) if d != dim else slice(None) for d, n in enumerate(index.shape))]
+        if _kernel_ready(part, index.shape, dim):
+            return kernels_for(x).gather_forward(part, index, dim)
+        return part[along(index, dim)]
 
     @staticmethod
     def backward(ctx, grad):
         out = xp_for(grad).zeros(ctx.shape, dtype=grad.dtype)
-        xp_for(grad).add.at(out, ctx.where, grad)
+        _scatter_add_into(out, ctx.dim, ctx.index, grad)
         return out, None, None
 
 
@@ -61,7 +81,7 @@ class Scatter(Function):
         part = _leading(src, index.shape) if np.ndim(src) else src
         out = x.copy()
         if add:
-            xp_for(x).add.at(out, ctx.where, part)
+            _scatter_add_into(out, dim, index, part)
         else:
             out[ctx.where] = part
         return out
