@@ -1102,3 +1102,81 @@ def pixel_shuffle(x, r):
             for j in range(r):
                 out[:, ch, i::r, j::r] = flat[:, ch * r * r + i * r + j]
     return out.reshape(tuple(lead) + out.shape[1:])
+
+
+# ----------------------------------------------- indexing, sorting and scans (loops, for clarity)
+def gather(x, dim, index):
+    """out[i, j, k] = x[..., index[i, j, k] at dim, ...]."""
+    x, out = f64(x), np.empty(index.shape)
+    for pos in np.ndindex(*index.shape):
+        src = list(pos)
+        src[dim] = index[pos]
+        out[pos] = x[tuple(src)]
+    return out
+
+
+def scatter_add(x, dim, index, src):
+    """x with x[..., index[i, j, k] at dim, ...] += src[i, j, k] for every element of index."""
+    out = f64(x).copy()
+    for pos in np.ndindex(*index.shape):
+        dst = list(pos)
+        dst[dim] = index[pos]
+        out[tuple(dst)] += src[pos]
+    return out
+
+
+def sort_rows(x, descending=False):
+    """(values, indices) of the last dim sorted, ties in their original order (insertion sort)."""
+    x = f64(x)
+    values, indices = np.empty_like(x), np.empty(x.shape, dtype=np.int64)
+    for lead in np.ndindex(*x.shape[:-1]):
+        order = []
+        for i in range(x.shape[-1]):
+            at = len(order)
+            while at > 0 and ((x[lead][order[at - 1]] < x[lead][i]) if descending else (x[lead][order[at - 1]] > x[lead][i])):
+                at -= 1
+            order.insert(at, i)
+        indices[lead] = order
+        values[lead] = x[lead][order]
+    return values, indices
+
+
+def cumsum_last(x):
+    x = f64(x)
+    out = np.empty_like(x)
+    for lead in np.ndindex(*x.shape[:-1]):
+        total = 0.0
+        for i in range(x.shape[-1]):
+            total += x[lead][i]
+            out[lead + (i,)] = total
+    return out
+
+
+def prod_last_backward(grad_out, x):
+    """d(prod over the last dim)/dx: the product of the other elements of the row, times grad."""
+    x = f64(x)
+    out = np.empty_like(x)
+    for lead in np.ndindex(*x.shape[:-1]):
+        for i in range(x.shape[-1]):
+            others = 1.0
+            for j in range(x.shape[-1]):
+                if j != i:
+                    others *= x[lead][j]
+            out[lead + (i,)] = others * grad_out[lead]
+    return out
+
+
+def p_norm(x, p, axis):
+    x = np.abs(f64(x))
+    if p == np.inf:
+        return x.max(axis=axis)
+    return (x ** p).sum(axis=axis) ** (1.0 / p)
+
+
+def cdist(x1, x2, p):
+    x1, x2 = f64(x1), f64(x2)
+    out = np.empty((x1.shape[0], x2.shape[0]))
+    for i in range(x1.shape[0]):
+        for j in range(x2.shape[0]):
+            out[i, j] = p_norm(x1[i] - x2[j], p, None)
+    return out

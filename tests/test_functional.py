@@ -155,9 +155,16 @@ def test_dropout_module_follows_train_and_eval():
     assert layer(x) is x
 
 
-def test_inplace_writes_into_the_input_only_without_a_graph():
+def test_inplace_activations_write_into_the_input_as_pytorch():
     x = fn.tensor([-1.0, 2.0])
     assert F.relu(x, inplace=True) is x and x.tolist() == [0.0, 2.0]
     leaf = fn.tensor([-1.0, 2.0], requires_grad=True)
-    y = F.relu(leaf, inplace=True)
-    assert y is not leaf and leaf.tolist() == [-1.0, 2.0]
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        F.relu(leaf, inplace=True)
+    # on a graph tensor: the same memory, recorded for backward (before: a silent copy)
+    for layer, slope in ((fn.nn.ReLU(inplace=True), 0.0), (fn.nn.LeakyReLU(0.1, inplace=True), 0.1)):
+        w = fn.tensor([-1.0, 2.0], dtype=fn.float64, requires_grad=True)
+        h = w * 3
+        assert layer(h) is h and h.tolist() == [-3.0 * slope, 6.0]
+        h.sum().backward()
+        assert w.grad.tolist() == [3.0 * slope, 3.0]

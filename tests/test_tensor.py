@@ -106,7 +106,7 @@ def test_reductions():
 
 def test_in_place_ops_need_no_grad_on_tensors_that_require_grad():
     w = fn.ones(3, requires_grad=True)
-    with pytest.raises(RuntimeError, match="in-place operation on a leaf Tensor that requires grad"):
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place operation"):
         w -= 1.0
     with fn.no_grad():
         w -= 0.5

@@ -26,9 +26,6 @@ void bind_padding(pybind11::module_& m);
 void bind_interpolate(pybind11::module_& m);
 void bind_group_norm(pybind11::module_& m);
 void bind_pixel_shuffle(pybind11::module_& m);
-void bind_padding(pybind11::module_& m);
-void bind_interpolate(pybind11::module_& m);
-void bind_group_norm(pybind11::module_& m);
-void bind_pixel_shuffle(pybind11::module_& m);
+void bind_gather(pybind11::module_& m);
 
 }  // namespace fastnn::bindings

@@ -26,5 +26,6 @@ PYBIND11_MODULE(_C, m) {
   b::bind_interpolate(m);
   b::bind_group_norm(m);
   b::bind_pixel_shuffle(m);
+  b::bind_gather(m);
   b::set_kernel_names(m, before);
 }

@@ -5,6 +5,8 @@ CUDA kernels when that module is built. Nothing else imports _C, _cuda or CuPy: 
 call is `kernels_for(array).<kernel name>(...)`, and the module returned has the same function
 names, defaults and docstrings for every backend (they come from one binding template).
 """
+import os
+
 import numpy as np
 
 from fastnn._openmp import import_with_passive_wait_policy
@@ -66,5 +68,54 @@ def to_device(array, device):
     if device == "cpu":
         return array if isinstance(array, np.ndarray) else cupy().asnumpy(array)
     if device == "cuda":
+        require_cuda()
         return cupy().asarray(array)
     raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
+
+
+# ------------------------------------------------------------------------------ CUDA status
+def cuda_kernel_module():
+    """fastnn._cuda (the CUDA kernels, built when nvcc was found) or None when this build has none."""
+    try:
+        from fastnn import _cuda
+    except ImportError:
+        return None
+    return _cuda
+
+
+def cuda_device_count():
+    """How many CUDA devices can run fastnn's kernels: 0 without the CUDA build, CuPy or a GPU."""
+    if cuda_kernel_module() is None:
+        return 0
+    try:
+        return int(cupy().cuda.runtime.getDeviceCount())
+    except Exception:  # CuPy missing, or no driver / no device: CUDA is simply not there
+        return 0
+
+
+def cuda_emulated():
+    """True when FASTNN_CUDA_EMULATE=1 and the emulated CUDA kernel module (fastnn._cuda_emu) is built."""
+    if os.environ.get("FASTNN_CUDA_EMULATE") != "1":
+        return False
+    try:
+        from fastnn import _cuda_emu  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def require_cuda():
+    """Raises a RuntimeError that says why, where no CUDA device can run fastnn's kernels."""
+    if cuda_kernel_module() is None:
+        raise RuntimeError("fastnn has no CUDA device here: this build has no CUDA kernels (fastnn._cuda is built "
+                           "only when nvcc is found at build time); use device='cpu'")
+    if cuda_device_count() == 0:
+        raise RuntimeError("fastnn has no CUDA device here: no GPU (or CuPy) was found; use device='cpu'")
+
+
+def cuda_current_device():
+    return int(cupy().cuda.runtime.getDevice())
+
+
+def cuda_synchronize():
+    cupy().cuda.runtime.deviceSynchronize()

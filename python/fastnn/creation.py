@@ -2,21 +2,16 @@
 import numpy as np
 
 from fastnn import _backend
+from fastnn.devices import as_device
 from fastnn.random import generator_or_default
 from fastnn.tensor import Tensor
 
-float32 = np.dtype(np.float32)
-float64 = np.dtype(np.float64)
-float16 = np.dtype(np.float16)
-int64 = np.dtype(np.int64)
-int32 = np.dtype(np.int32)
-uint8 = np.dtype(np.uint8)
-bool_ = np.dtype(np.bool_)
+from fastnn.dtypes import bool_, float16, float32, float64, int8, int16, int32, int64, uint8  # noqa: F401
 
 
 def _finish(array, device, requires_grad):
-    if device not in (None, "cpu"):
-        array = _backend.to_device(array, str(device).split(":")[0])
+    if device is not None and device != "cpu":
+        array = _backend.to_device(array, as_device(device).type)
     t = Tensor._wrap(array)
     if requires_grad:
         t.requires_grad_(True)
@@ -101,20 +96,20 @@ def _like(t, dtype):
     return t.dtype if dtype is None else np.dtype(dtype)
 
 
-def zeros_like(t, dtype=None, requires_grad=False):
-    return _finish(np.zeros(t.shape, _like(t, dtype)), t.device, requires_grad)
+def zeros_like(t, dtype=None, device=None, requires_grad=False):
+    return _finish(np.zeros(t.shape, _like(t, dtype)), t.device if device is None else device, requires_grad)
 
 
-def ones_like(t, dtype=None, requires_grad=False):
-    return _finish(np.ones(t.shape, _like(t, dtype)), t.device, requires_grad)
+def ones_like(t, dtype=None, device=None, requires_grad=False):
+    return _finish(np.ones(t.shape, _like(t, dtype)), t.device if device is None else device, requires_grad)
 
 
-def full_like(t, fill_value, dtype=None, requires_grad=False):
-    return _finish(np.full(t.shape, fill_value, _like(t, dtype)), t.device, requires_grad)
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+    return _finish(np.full(t.shape, fill_value, _like(t, dtype)), t.device if device is None else device, requires_grad)
 
 
-def empty_like(t, dtype=None, requires_grad=False):
-    return _finish(np.empty(t.shape, _like(t, dtype)), t.device, requires_grad)
+def empty_like(t, dtype=None, device=None, requires_grad=False):
+    return _finish(np.empty(t.shape, _like(t, dtype)), t.device if device is None else device, requires_grad)
 
 
 def rand(*size, dtype=None, device="cpu", requires_grad=False, generator=None):
@@ -159,3 +154,19 @@ def linspace(start, end, steps, dtype=None, device="cpu", requires_grad=False):
 
 def eye(n, m=None, dtype=None, device="cpu", requires_grad=False):
     return _finish(np.eye(n, m, dtype=_dtype(dtype)), device, requires_grad)
+
+
+def rand_like(t, dtype=None, device=None, requires_grad=False, generator=None):
+    return rand(*t.shape, dtype=_like(t, dtype), device=t.device if device is None else device,
+                requires_grad=requires_grad, generator=generator)
+
+
+def randn_like(t, dtype=None, device=None, requires_grad=False, generator=None):
+    return randn(*t.shape, dtype=_like(t, dtype), device=t.device if device is None else device,
+                 requires_grad=requires_grad, generator=generator)
+
+
+def randint_like(t, low, high=None, dtype=None, device=None, generator=None):
+    """Integers uniform on [low, high) (randint_like(t, high) means low = 0), with t's shape and dtype."""
+    return randint(low, high, t.shape, dtype=_like(t, dtype), device=t.device if device is None else device,
+                   generator=generator)

@@ -3,12 +3,15 @@
 The array lives in `_data`; every differentiable method goes through one Function class
 (fastnn.autograd.*), which works on raw arrays and records the graph when needed.
 """
+import weakref
+
 import numpy as np
 
-from fastnn import _backend
+from fastnn import _backend, devices, dtypes
 from fastnn.autograd import activation, arithmetic, engine, pointwise, reduction, shape
-from fastnn.autograd.engine import is_grad_enabled
 from fastnn.promotion import result_type
+from fastnn.tensor_inplace import InplaceMethods
+from fastnn.tensor_methods import TensorMethods
 
 _FLOATING = "fc"
 
@@ -24,8 +27,9 @@ def _normalize_shape(args):
     return tuple(int(a) for a in args)
 
 
-class Tensor:
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_output_nr", "__weakref__")
+class Tensor(InplaceMethods, TensorMethods):
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_output_nr", "_version_counter", "_view_source",
+                 "__weakref__")
     __array_priority__ = 1000  # numpy_array * tensor -> Tensor.__rmul__
 
     def __init__(self, data, requires_grad=False):
@@ -34,6 +38,8 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self._output_nr = 0
+        self._version_counter = None  # created on first use (engine.VersionCounter)
+        self._view_source = None      # engine.ViewSource when this tensor is a view made by an op
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -46,6 +52,8 @@ class Tensor:
         t.grad = None
         t.grad_fn = grad_fn
         t._output_nr = output_nr
+        t._version_counter = None
+        t._view_source = None
         t.requires_grad = grad_fn is not None if requires_grad is None else requires_grad
         return t
 
@@ -60,7 +68,11 @@ class Tensor:
 
     @property
     def device(self):
-        return _backend.device_of(self._data)
+        return devices.CPU if isinstance(self._data, np.ndarray) else devices.device(_backend.device_of(self._data))
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
 
     @property
     def ndim(self):
@@ -159,26 +171,35 @@ class Tensor:
     __hash__ = object.__hash__
 
     def to(self, *args, **kwargs):
-        """to(device), to(dtype) or to(device, dtype); returns self when nothing changes."""
+        """to(device), to(dtype), to(device, dtype), to(other_tensor), each with non_blocking= and
+        copy=; returns self when nothing changes (and copy is False)."""
         device = kwargs.pop("device", None)
         dtype = kwargs.pop("dtype", None)
+        kwargs.pop("non_blocking", None)  # transfers are synchronous: the flag changes nothing
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("memory_format", None)
         if kwargs:
             raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+        if len(args) > 3 or (len(args) == 3 and not isinstance(args[2], bool)):
+            raise TypeError(f"to() takes a device, a dtype, a tensor and non_blocking, got {args}")
         for arg in args:
-            if isinstance(arg, str) or getattr(arg, "type", None) in ("cpu", "cuda"):
-                device = str(arg)
-            elif isinstance(arg, Tensor):
+            if isinstance(arg, bool):  # positional non_blocking
+                continue
+            if isinstance(arg, Tensor):
                 device, dtype = arg.device, arg.dtype
+            elif isinstance(arg, (str, devices.device)) and (not isinstance(arg, str) or arg.split(":")[0] in
+                                                             ("cpu", "cuda")):
+                device = arg
             else:
                 dtype = arg
         out = self
-        if dtype is not None and np.dtype(dtype) != self.dtype:
-            out = Cast.apply(out, np.dtype(dtype))
+        if dtype is not None and dtypes.as_dtype(dtype) != self.dtype:
+            out = Cast.apply(out, dtypes.as_dtype(dtype))
         if device is not None:
-            device = device.split(":")[0]
-            if device != out.device:
-                out = ToDevice.apply(out, device)
-        return out
+            target = devices.as_device(device).type
+            if target != out.device.type:
+                out = ToDevice.apply(out, target)
+        return out.clone() if copy and out is self else out
 
     def cpu(self):
         return self.to("cpu")
@@ -198,11 +219,24 @@ class Tensor:
     def int(self):
         return self.to(np.int32)
 
+    def short(self):
+        return self.to(np.int16)
+
+    def byte(self):
+        return self.to(np.uint8)
+
     def bool(self):
         return self.to(np.bool_)
 
-    def type(self, dtype=None):
-        return str(self.dtype) if dtype is None else self.to(dtype)
+    def half(self):
+        return self.to(np.float16)
+
+    def type(self, dtype=None, non_blocking=False):
+        """type() names the tensor type ('fastnn.FloatTensor'); type(dtype or typed-tensor class) casts."""
+        return dtypes.typed_tensor_name(self.dtype) if dtype is None else self.to(dtypes.as_dtype(dtype))
+
+    def type_as(self, other):
+        return self.to(other.dtype)
 
     # ------------------------------------------------------------------------------- autograd
     def backward(self, gradient=None, retain_graph=None):
@@ -220,7 +254,10 @@ class Tensor:
         engine.backward([self], [gradient], retain_graph=bool(retain_graph))
 
     def detach(self):
-        return Tensor._wrap(self._data)
+        """The same memory, out of the graph; shares the version counter, as in PyTorch."""
+        out = Tensor._wrap(self._data)
+        out._version_counter = self._counter()
+        return out
 
     def detach_(self):
         self.grad_fn = None
@@ -236,67 +273,20 @@ class Tensor:
         return self
 
     def retain_grad(self):
-        raise NotImplementedError("retain_grad() is not supported; read the gradient of a leaf instead")
+        """Makes backward() fill .grad of this non-leaf tensor too (a no-op on leaves)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None:
+            return
+        node = self.grad_fn
+        if node.retained is None:
+            node.retained = {}
+        node.retained[self._output_nr] = weakref.ref(self)
 
-    # ------------------------------------------------------------------------------ in place
-    def _check_inplace(self):
-        if self.requires_grad and is_grad_enabled():
-            kind = "a leaf Tensor that requires grad" if self.grad_fn is None else "a Tensor that is part of a graph"
-            raise RuntimeError(f"in-place operation on {kind}: wrap it in fn.no_grad() or use an out-of-place op")
-
-    def _inplace(self, ufunc, other):
-        self._check_inplace()
-        other = _data_of(other)
-        ufunc(self._data, other, out=self._data, casting="same_kind")
-        return self
-
-    def __iadd__(self, other):
-        return self._inplace(np.add, other)
-
-    def __isub__(self, other):
-        return self._inplace(np.subtract, other)
-
-    def __imul__(self, other):
-        return self._inplace(np.multiply, other)
-
-    def __itruediv__(self, other):
-        return self._inplace(np.divide, other)
-
-    def add_(self, other, alpha=1):
-        return self._inplace(np.add, _data_of(other) * alpha if alpha != 1 else other)
-
-    def sub_(self, other, alpha=1):
-        return self._inplace(np.subtract, _data_of(other) * alpha if alpha != 1 else other)
-
-    def mul_(self, other):
-        return self._inplace(np.multiply, other)
-
-    def div_(self, other):
-        return self._inplace(np.divide, other)
-
-    def zero_(self):
-        self._check_inplace()
-        self._data[...] = 0
-        return self
-
-    def fill_(self, value):
-        self._check_inplace()
-        self._data[...] = value
-        return self
-
-    def copy_(self, source):
-        self._check_inplace()
-        self._data[...] = _backend.to_device(_data_of(source), self.device)
-        return self
-
-    def clamp_(self, min=None, max=None):
-        self._check_inplace()
-        _backend.xp_for(self._data).clip(self._data, min, max, out=self._data)
-        return self
-
-    def __setitem__(self, index, value):
-        self._check_inplace()
-        self._data[_index_of(index)] = _data_of(value)
+    @property
+    def retains_grad(self):
+        node = self.grad_fn
+        return bool(node is not None and node.retained and node.retained.get(self._output_nr, lambda: None)() is self)
 
     # ----------------------------------------------------------------------------- arithmetic
     def __add__(self, other):
@@ -431,7 +421,17 @@ class Tensor:
         return shape_op_reshape(self, _normalize_shape(shape))
 
     def view(self, *shape):
-        return shape_op_reshape(self, _normalize_shape(shape))
+        """A view with another shape; raises where the memory layout needs a copy (use reshape)."""
+        new_shape = _normalize_shape(shape)
+        if isinstance(self._data, np.ndarray) and not self._data.flags.c_contiguous and \
+                _valid_shape(new_shape, self.numel()):
+            try:
+                np.reshape(self._data, new_shape, copy=False)
+            except ValueError:
+                raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
+                                   "dimension spans across two contiguous subspaces). Use .reshape(...) "
+                                   "instead.") from None
+        return shape_op_reshape(self, new_shape)
 
     def view_as(self, other):
         return self.reshape(other.shape)
@@ -579,7 +579,7 @@ class Tensor:
         extras = []
         if data.dtype not in (np.float32, np.int64, np.bool_):
             extras.append(f"dtype=fastnn.{data.dtype}")
-        if self.device != "cpu":
+        if self.device.type != "cpu":
             extras.append(f"device='{self.device}'")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
@@ -627,6 +627,11 @@ def _index_of(index):
     if isinstance(index, list):
         return np.asarray([_data_of(i) for i in index])
     return _data_of(index)
+
+
+def _valid_shape(shape, numel):
+    known = int(np.prod([n for n in shape if n != -1]))
+    return (known == numel) if -1 not in shape else (known != 0 and numel % known == 0)
 
 
 def shape_op_reshape(tensor, new_shape):

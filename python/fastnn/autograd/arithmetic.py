@@ -45,14 +45,17 @@ class Sub(Function):
 class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        # only what backward reads (a for b's gradient, b for a's), so that an in-place change of an
+        # operand whose value is not needed does not count as modifying a saved tensor
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
+        ctx.shapes = (_shape(a), _shape(b))
         return a * b
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        grad_a = sum_to_shape(grad * b, _shape(a)) if ctx.needs_input_grad[0] else None
-        grad_b = sum_to_shape(grad * a, _shape(b)) if ctx.needs_input_grad[1] else None
+        grad_a = sum_to_shape(grad * b, ctx.shapes[0]) if ctx.needs_input_grad[0] else None
+        grad_b = sum_to_shape(grad * a, ctx.shapes[1]) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 

@@ -106,6 +106,8 @@ class Function:
     saved = ()
     freed = False
     outputs_meta = None
+    saved_versions = ()  # (index in saved, VersionCounter, version when saved): see _record_saved_versions
+    retained = None      # {output_nr: weakref of the non-leaf Tensor whose retain_grad() was called}
     module = None  # the module whose forward created the node (anomaly mode only)
 
     def save_for_backward(self, *values):
@@ -135,11 +137,13 @@ class Function:
     def apply(cls, *args, **options):
         Tensor = _Tensor
         arrays = []
-        parents = []  # the input Tensors that require grad, None for the other arguments
-        for arg in args:
+        tensors = []  # (position, Tensor) of every Tensor argument
+        parents = []  # per argument: the edge its gradient goes to (see _edge), None where none is needed
+        for i, arg in enumerate(args):
             if isinstance(arg, Tensor):
                 arrays.append(arg._data)
-                parents.append(arg if arg.requires_grad else None)
+                tensors.append((i, arg))
+                parents.append(_edge(arg) if arg.requires_grad else None)
             else:
                 arrays.append(arg)
                 parents.append(None)
@@ -159,15 +163,130 @@ class Function:
             if _Anomaly.enabled:
                 _check_anomaly(cls, result, "forward", ctx.module)
             if not needs_grad:
-                return tuple(Tensor._wrap(r) for r in result)
-            ctx.outputs_meta = tuple((r.shape, r.dtype) for r in result)
-            return tuple(Tensor._wrap(r, grad_fn=ctx if _differentiable(r) else None, output_nr=i)
-                         for i, r in enumerate(result))
-        if isinstance(result, np.generic):  # NumPy turns 0-d results into scalars
-            result = np.asarray(result)
-        if _Anomaly.enabled:
-            _check_anomaly(cls, result, "forward", ctx.module)
-        return Tensor._wrap(result, grad_fn=ctx if needs_grad else None)
+                outputs = tuple(Tensor._wrap(r) for r in result)
+            else:
+                ctx.outputs_meta = tuple((r.shape, r.dtype) for r in result)
+                outputs = tuple(Tensor._wrap(r, grad_fn=ctx if _differentiable(r) else None, output_nr=i)
+                                for i, r in enumerate(result))
+            for nr, out in enumerate(outputs):
+                _link_view(out, tensors, cls, arrays, options, nr)
+        else:
+            if isinstance(result, np.generic):  # NumPy turns 0-d results into scalars
+                result = np.asarray(result)
+            if _Anomaly.enabled:
+                _check_anomaly(cls, result, "forward", ctx.module)
+            outputs = Tensor._wrap(result, grad_fn=ctx if needs_grad else None)
+            _link_view(outputs, tensors, cls, arrays, options, None)
+        if needs_grad and ctx.saved:
+            _record_saved_versions(ctx, tensors, outputs)
+        return outputs
+
+
+def _edge(tensor):
+    """Where a gradient for `tensor` goes: the leaf itself, or (grad_fn, output_nr) of the node that
+    made it, taken now, so that an in-place op that later gives `tensor` a new grad_fn does not
+    change the history of the nodes recorded before it."""
+    return tensor if tensor.grad_fn is None else (tensor.grad_fn, tensor._output_nr)
+
+
+# ------------------------------------------------------------------- views and version counters
+class VersionCounter:
+    """How often a tensor's memory was modified in place; a view shares the counter of its base."""
+
+    __slots__ = ("value", "last_op")
+
+    def __init__(self):
+        self.value = 0
+        self.last_op = None
+
+    def bump(self, op):
+        self.value += 1
+        self.last_op = op
+
+
+def _shares_memory(a, b):
+    if a is b:
+        return True
+    return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.base is not None and \
+        np.may_share_memory(a, b)
+
+
+def _link_view(out, tensors, cls, arrays, options, output_nr):
+    """When the op returned a view of an input, the output shares the input's version counter and
+    remembers how it was made from it (ViewSource), for in-place ops on the view."""
+    data = out._data
+    if not isinstance(data, np.ndarray) or (data.base is None and not any(data is a for a in arrays)):
+        return
+    for position, tensor in tensors:
+        if _shares_memory(data, tensor._data):
+            out._version_counter = tensor._counter()
+            out._view_source = ViewSource(tensor, cls, arrays, options, position, output_nr)
+            return
+
+
+class ViewSource:
+    """A view's recipe: `cls.forward` applied to the source's memory at `position` of `arrays`
+    (output `output_nr` of a multi-output op) made it; replay() makes the same view of another
+    array of the source's shape (a gradient, a zero buffer)."""
+
+    __slots__ = ("source", "cls", "arrays", "options", "position", "output_nr")
+
+    def __init__(self, source, cls, arrays, options, position, output_nr):
+        self.source, self.cls, self.arrays, self.options = source, cls, arrays, options
+        self.position, self.output_nr = position, output_nr
+
+    def replay(self, array):
+        arrays = list(self.arrays)
+        arrays[self.position] = array
+        out = self.cls.forward(self.cls.__new__(self.cls), *arrays, **self.options)
+        return out if self.output_nr is None else out[self.output_nr]
+
+
+def _record_saved_versions(ctx, tensors, outputs):
+    """Notes, for every saved array that is (a view of) an input's or an output's memory, the
+    version of that memory now; backward raises if it changed meanwhile."""
+    candidates = [t for _, t in tensors] + list(outputs if isinstance(outputs, tuple) else (outputs,))
+    records = []
+    for index, value in enumerate(ctx.saved):
+        if getattr(value, "dtype", None) is None:
+            continue
+        for tensor in candidates:
+            if _shares_memory(value, tensor._data):
+                counter = tensor._counter()
+                records.append((index, counter, counter.value))
+                break
+    ctx.saved_versions = tuple(records)
+
+
+def _check_saved_versions(node):
+    for index, counter, version in node.saved_versions:
+        if counter.value != version:
+            value = node.saved[index]
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an inplace operation: "
+                f"the {value.dtype} tensor of shape {list(value.shape)} saved by {node.name()} is at version "
+                f"{counter.value}; expected version {version} instead. It was last modified by {counter.last_op}. "
+                "Use an out-of-place op, or clone() the tensor before modifying it.")
+
+
+def accept_own_write(node, counter, written):
+    """After an in-place op bumped `counter`, its own node's saved values that share the counter
+    but not the written memory (h[2] in h[1].mul_(h[2])) are still valid: note the new version."""
+    if node is None or not node.saved_versions:
+        return
+    node.saved_versions = tuple(
+        (index, c, c.value if c is counter and not np.may_share_memory(node.saved[index], written) else version)
+        for index, c, version in node.saved_versions)
+
+
+def privatize_saved(node, array):
+    """Replaces `array` among node's saved values by a private copy (an in-place op is about to
+    overwrite `array` with node's own output) and stops watching its version."""
+    if node is None or not any(value is array for value in node.saved):
+        return
+    copy = array.copy()
+    node.saved = tuple(copy if value is array else value for value in node.saved)
+    node.saved_versions = tuple(r for r in node.saved_versions if node.saved[r[0]] is not copy)
 
 
 _Tensor = None  # fastnn.tensor.Tensor, bound by tensor.py (it imports this module first)
@@ -242,7 +361,7 @@ def _topological_order(roots):
             node, parents = stack[-1]
             advanced = False
             for parent in parents:
-                child = parent.grad_fn if parent is not None else None
+                child = parent[0] if type(parent) is tuple else None
                 if child is not None and id(child) not in visited:
                     visited.add(id(child))
                     stack.append((child, iter(child.parents)))
@@ -261,20 +380,20 @@ def backward(tensors, grads, retain_graph=False):
     leaf_grads = {}      # id(leaf) -> (leaf, gradient)
     handed_out = set()   # ids of arrays that reached the caller (must not become a leaf's .grad)
 
-    def send(tensor, grad):
-        if tensor.grad_fn is None:
-            entry = leaf_grads.get(id(tensor))
-            leaf_grads[id(tensor)] = (tensor, grad if entry is None else entry[1] + grad)
+    def send(edge, grad):
+        if type(edge) is not tuple:  # a leaf Tensor
+            entry = leaf_grads.get(id(edge))
+            leaf_grads[id(edge)] = (edge, grad if entry is None else entry[1] + grad)
             return
-        slots = node_grads.get(id(tensor.grad_fn))
+        node, nr = edge
+        slots = node_grads.get(id(node))
         if slots is None:
-            slots = node_grads[id(tensor.grad_fn)] = [None] * _num_outputs(tensor.grad_fn)
-        nr = tensor._output_nr
+            slots = node_grads[id(node)] = [None] * _num_outputs(node)
         slots[nr] = grad if slots[nr] is None else slots[nr] + grad
 
     for tensor, grad in zip(tensors, grads):
         handed_out.add(id(grad))
-        send(tensor, grad)
+        send(_edge(tensor), grad)
 
     for node in _topological_order([t.grad_fn for t in tensors]):
         slots = node_grads.pop(id(node), None)
@@ -282,6 +401,10 @@ def backward(tensors, grads, retain_graph=False):
             continue
         if node.freed:
             raise RuntimeError(_FREED_MESSAGE)
+        if node.saved_versions:
+            _check_saved_versions(node)
+        if node.retained:
+            _fill_retained_grads(node, slots, handed_out)
         if node.outputs_meta is not None:
             xp = _xp(next(g for g in slots if g is not None))
             slots = [g if g is not None else xp.zeros(shape, dtype) for g, (shape, dtype) in
@@ -300,6 +423,14 @@ def backward(tensors, grads, retain_graph=False):
 
     for leaf, grad in leaf_grads.values():
         _accumulate_leaf(leaf, grad, handed_out)
+
+
+def _fill_retained_grads(node, slots, handed_out):
+    for nr, ref in node.retained.items():
+        tensor, grad = ref(), slots[nr]
+        if tensor is not None and grad is not None:
+            handed_out.add(id(grad))
+            tensor.grad = _Tensor._wrap(grad.copy()) if tensor.grad is None else _Tensor._wrap(tensor.grad._data + grad)
 
 
 def _num_outputs(node):

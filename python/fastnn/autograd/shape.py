@@ -71,7 +71,12 @@ class Index(Function):
     def forward(ctx, x, index):
         ctx.shape, ctx.dtype, ctx.index = x.shape, x.dtype, index
         ctx.advanced = _has_advanced_index(index)
-        return x[index]
+        out = x[index]
+        if not ctx.advanced and isinstance(out, np.generic):  # NumPy copies single elements out: keep a view
+            items = index if isinstance(index, tuple) else (index,)
+            if not any(i is Ellipsis for i in items):
+                out = x[items + (Ellipsis,)]
+        return out
 
     @staticmethod
     def backward(ctx, grad):

@@ -29,6 +29,7 @@ from fastnn.autograd import unpool as _unpool
 from fastnn.autograd import vector_norm as _vector_norm
 from fastnn._backend import kernels_for, xp_for
 from fastnn.autograd.engine import is_grad_enabled, no_grad
+from fastnn.autograd.inplace import apply_inplace
 from fastnn.nn._reduction import check_reduction, legacy_reduction
 from fastnn.random import default_generator
 from fastnn.tensor import Tensor
@@ -198,25 +199,24 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
 
 # ------------------------------------------------------------------------------- activations
-def _maybe_inplace(input, result, inplace):
-    """inplace=True writes the result into input's storage when no graph needs the old values
-    (input does not require grad, or grad mode is off); otherwise it behaves as inplace=False."""
-    if inplace and not (input.requires_grad and is_grad_enabled()):
-        input._data[...] = result._data
-        return input
-    return result
+def _maybe_inplace(input, name, compute, inplace):
+    """compute(input), or with inplace=True written into input's memory as an in-place op
+    (recorded in the graph, with PyTorch's errors on leaves that require grad)."""
+    if inplace:
+        return apply_inplace(input, name, compute)
+    return compute(input)
 
 
 def relu(input, inplace=False):
-    return _maybe_inplace(input, _act.ReLU.apply(input), inplace)
+    return _maybe_inplace(input, "relu_", _act.ReLU.apply, inplace)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return _maybe_inplace(input, _act.LeakyReLU.apply(input, float(negative_slope)), inplace)
+    return _maybe_inplace(input, "leaky_relu_", lambda x: _act.LeakyReLU.apply(x, float(negative_slope)), inplace)
 
 
 def elu(input, alpha=1.0, inplace=False):
-    return _maybe_inplace(input, _act.ELU.apply(input, float(alpha)), inplace)
+    return _maybe_inplace(input, "elu_", lambda x: _act.ELU.apply(x, float(alpha)), inplace)
 
 
 def sigmoid(input):
@@ -228,7 +228,7 @@ def tanh(input):
 
 
 def silu(input, inplace=False):
-    return _maybe_inplace(input, _act.SiLU.apply(input), inplace)
+    return _maybe_inplace(input, "silu_", _act.SiLU.apply, inplace)
 
 
 def gelu(input, approximate="none"):
@@ -269,8 +269,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
-    result = _dropout.Dropout.apply(input, float(p), default_generator.next_seed())
-    return _maybe_inplace(input, result, inplace)
+    seed = default_generator.next_seed()
+    return _maybe_inplace(input, "dropout_", lambda x: _dropout.Dropout.apply(x, float(p), seed), inplace)
 
 
 def _check_dropout_p(p):

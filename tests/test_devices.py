@@ -1,0 +1,70 @@
+"""fn.device, fn.cuda, fn.accelerator and the dtype aliases, as in PyTorch."""
+import pickle
+
+import numpy as np
+import pytest
+
+import fastnn as fn
+
+
+def test_device_type_index_equality_hash_and_repr():
+    d = fn.device("cuda:1")
+    assert (d.type, d.index, str(d), repr(d)) == ("cuda", 1, "cuda:1", "device(type='cuda', index=1)")
+    assert repr(fn.device("cpu")) == "device(type='cpu')" and fn.device("cpu").index is None
+    assert fn.device("cuda", 0) == fn.device("cuda:0") != fn.device("cuda")
+    assert fn.device("cuda:0") == "cuda:0" and fn.device("cpu") == "cpu" and fn.device("cpu") != "cuda"
+    assert fn.device(fn.device("cuda:2")) == "cuda:2"
+    assert len({fn.device("cpu"), fn.device("cpu"), fn.device("cuda")}) == 2
+    assert pickle.loads(pickle.dumps(d)) == d
+
+
+@pytest.mark.parametrize("bad, error", [("tpu", RuntimeError), ("cuda:x", RuntimeError), (3, TypeError)])
+def test_bad_devices_raise(bad, error):
+    with pytest.raises(error):
+        fn.device(bad)
+    with pytest.raises(RuntimeError, match="must not be negative"):
+        fn.device("cuda", -1)
+
+
+def test_tensor_device_and_to():
+    x = fn.tensor([1.5, 2.5])
+    assert isinstance(x.device, fn.device) and x.device == "cpu" and x.device.type == "cpu" and not x.is_cuda
+    assert x.to("cpu") is x and x.to(fn.device("cpu")) is x
+    y = x.to("cpu", fn.float64, non_blocking=True)
+    assert y.dtype == fn.float64 and x.to(x.device, fn.double, copy=True) is not x
+    assert x.to(fn.zeros(1, dtype=fn.float64)).dtype == fn.float64
+    assert fn.zeros(2, device=fn.device("cpu")).device == "cpu"
+
+
+def test_cuda_and_accelerator_tell_the_truth_without_a_cuda_build():
+    if fn._backend.cuda_kernel_module() is not None:
+        pytest.skip("this build has CUDA kernels")
+    assert fn.cuda.is_available() is False and fn.cuda.device_count() == 0 and fn.cuda.is_emulated() is False
+    assert fn.accelerator.is_available() is False and fn.accelerator.current_accelerator() is None
+    assert fn.accelerator.device_count() == 0
+    fn.cuda.manual_seed(0)
+    fn.cuda.manual_seed_all(0)
+    for call in (fn.cuda.current_device, fn.cuda.synchronize, lambda: fn.tensor([1.0]).to("cuda"),
+                 lambda: fn.zeros(2, device="cuda"), lambda: fn.tensor([1.0]).cuda()):
+        with pytest.raises(RuntimeError, match="no CUDA device"):
+            call()
+    device = fn.device("cuda" if fn.cuda.is_available() else "cpu")  # the first line of most scripts
+    assert device == "cpu"
+
+
+def test_dtype_aliases_and_casts():
+    assert (fn.float, fn.double, fn.half, fn.long, fn.int, fn.short, fn.bool) == (
+        np.float32, np.float64, np.float16, np.int64, np.int32, np.int16, np.bool_)
+    x = fn.tensor([1.7, -2.2])
+    assert x.float().dtype == fn.float32 and x.double().dtype == fn.float64 and x.half().dtype == fn.float16
+    assert x.long().tolist() == [1, -2] and x.int().dtype == fn.int32 and x.bool().tolist() == [True, True]
+    assert fn.zeros(2, dtype=fn.long).dtype == np.int64
+
+
+def test_typed_tensor_constructors():
+    assert fn.LongTensor([1, 2]).dtype == fn.int64 and fn.FloatTensor([1, 2]).dtype == fn.float32
+    assert fn.FloatTensor(2, 3).shape == (2, 3) and fn.FloatTensor().shape == (0,)
+    x = fn.tensor([1.0])
+    assert isinstance(x, fn.FloatTensor) and not isinstance(x, fn.LongTensor) and not isinstance(3, fn.FloatTensor)
+    assert x.type() == "fastnn.FloatTensor" and x.type(fn.DoubleTensor).dtype == fn.float64
+    assert x.type(fn.long).dtype == fn.int64 and x.type("torch.LongTensor").dtype == fn.int64
