@@ -350,3 +350,10 @@ def test_lstm_proj_size_matches_torch(bidirectional):
         np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-10, atol=1e-12)
     for p, q in zip(ours.parameters(), theirs.parameters()):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_dropout2d_of_a_2d_input_warns_and_drops_elements_as_pytorch():
+    x = fastnn.ones(64, 32)
+    with pytest.warns(UserWarning, match="Received a 2-D input to dropout2d"):
+        y = F.dropout2d(x, 0.5, training=True).numpy()
+    assert set(np.unique(y)) <= {0.0, 2.0} and 0.3 < (y == 0).mean() < 0.7

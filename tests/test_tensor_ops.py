@@ -257,3 +257,11 @@ def test_gather_kernel_rejects_bad_arguments():
         fn.kernels.gather_forward(x, np.array([[0.5]] * 3), 1)
     with pytest.raises(TypeError):
         fn.kernels.scatter_add_forward(x.astype(np.float64), x, np.zeros((3, 4), np.int64), 0)
+
+
+def test_floor_division_and_remainder_follow_python_and_record_no_graph():
+    x = fn.tensor([7, -7, 5], dtype=fn.int64)
+    assert (x // 2).tolist() == [3, -4, 2] and (x % 3).tolist() == [1, 2, 2]
+    assert (10 // fn.tensor([3, 4])).tolist() == [3, 2] and (10 % fn.tensor([3, 4])).tolist() == [1, 2]
+    y = fn.tensor([1.5, -2.5], requires_grad=True)
+    assert (y // 1).tolist() == [1.0, -3.0] and not (y // 1).requires_grad

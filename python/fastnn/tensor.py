@@ -362,6 +362,20 @@ class Tensor(InplaceMethods, TensorMethods):
     def _compare(self, ufunc, other):
         return Tensor._wrap(ufunc(self._data, _data_of(other)))
 
+    # Floor division and remainder are piecewise constant in the divisor's direction that
+    # matters for training code (index arithmetic): like comparisons, they record no graph.
+    def __floordiv__(self, other):
+        return self._compare(np.floor_divide, other)
+
+    def __rfloordiv__(self, other):
+        return Tensor._wrap(np.floor_divide(_data_of(other), self._data))
+
+    def __mod__(self, other):
+        return self._compare(np.remainder, other)
+
+    def __rmod__(self, other):
+        return Tensor._wrap(np.remainder(_data_of(other), self._data))
+
     def __eq__(self, other):
         return self._compare(np.equal, other)
 

@@ -299,9 +299,9 @@ def _feature_dropout(input, p, training, inplace, batched_ndim, function):
     channels = input.shape[:2] if input.ndim == batched_ndim else input.shape[:1]
     shape = tuple(channels) + (1,) * (input.ndim - len(channels))
     if p == 1.0:
-        return _maybe_inplace(input, input * 0.0, inplace)
-    noise = _keep_mask(input, shape, p) / input.dtype.type(1.0 - p)
-    return _maybe_inplace(input, input * Tensor._wrap(noise), inplace)
+        return _maybe_inplace(input, f"{function}_", lambda x: x * 0.0, inplace)
+    noise = Tensor._wrap(_keep_mask(input, shape, p) / input.dtype.type(1.0 - p))
+    return _maybe_inplace(input, f"{function}_", lambda x: x * noise, inplace)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
@@ -319,6 +319,13 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
                       "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
                       "dropout1d instead.", stacklevel=2)
         return _feature_dropout(input, p, training, inplace, 3, "dropout2d")
+    if isinstance(input, Tensor) and input.ndim not in (3, 4) and input.ndim >= 2:
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will result "
+                      "in an error in a future release. To retain the behavior and silence this warning, please use "
+                      "dropout instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D "
+                      "inputs).", stacklevel=2)
+        return _feature_dropout(input, p, training, inplace, input.ndim, "dropout2d")  # dims 0, 1: batch, channel
     return _feature_dropout(input, p, training, inplace, 4, "dropout2d")
 
 
@@ -332,12 +339,12 @@ def _alpha_dropout(input, p, training, inplace, shape, function):
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        return _maybe_inplace(input, input * 0.0, inplace)
+        return _maybe_inplace(input, f"{function}_", lambda x: x * 0.0, inplace)
     keep = _keep_mask(input, shape, p)
     a = 1.0 / math.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
     scale = Tensor._wrap(keep * input.dtype.type(a))
     shift = Tensor._wrap(((keep - 1) * _ALPHA_PRIME * a + _ALPHA_PRIME * a * p).astype(input.dtype))
-    return _maybe_inplace(input, input * scale + shift, inplace)
+    return _maybe_inplace(input, f"{function}_", lambda x: x * scale + shift, inplace)
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
