@@ -2,7 +2,7 @@
 #include "bindings/bindings.h"
 
 PYBIND11_MODULE(_C, m) {
-  m.doc() = "fastnn CPU kernels (C++, OpenMP, SIMD)";
+  m.doc() = "fastnn CPU kernels (C++, own thread pool, SIMD)";
   fastnn::bindings::bind_config(m);
   fastnn::bindings::bind_gemm(m);
   fastnn::bindings::bind_activation(m);

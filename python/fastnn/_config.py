@@ -16,6 +16,12 @@ def get_num_threads():
     return _C.num_threads()
 
 
+def _thread_pool_policy():
+    pool = _C.thread_pool_info()
+    sleep = "at once" if pool["spin_us"] == 0 else f"after spinning {pool['spin_us']} us"
+    return f"fastnn's own; idle threads sleep ({pool['sleep']}) {sleep} (FASTNN_SPIN_US)"
+
+
 def _cuda_status():
     try:
         from fastnn import _cuda  # noqa: F401  (built only when nvcc was found)
@@ -35,7 +41,8 @@ def show_config(file=None):
         "best_simd_level": _C.best_simd_level(),
         "FASTNN_SIMD": os.environ.get("FASTNN_SIMD", ""),
         "num_threads": _C.num_threads(),
-        "openmp_wait_policy": _C.openmp_wait_policy,
+        "thread_pool": _thread_pool_policy(),
+        "thread_pool_spin_us": _C.spin_us(),
         "cuda": _cuda_status(),
         **info,
     }
