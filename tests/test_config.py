@@ -1,4 +1,4 @@
-"""show_config, threads, the FASTNN_SIMD override and the OpenMP wait policy."""
+"""show_config, threads, the FASTNN_SIMD override, the thread pool's spin time and OMP_NUM_THREADS."""
 import os
 import subprocess
 import sys
@@ -9,7 +9,7 @@ import fastnn
 
 
 def run_python(code, **env):
-    environment = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "FASTNN_SIMD")}
+    environment = {k: v for k, v in os.environ.items() if k not in ("FASTNN_SPIN_US", "FASTNN_SIMD", "OMP_NUM_THREADS")}
     environment.update(env)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -18,7 +18,7 @@ def run_python(code, **env):
 
 def test_show_config_reports_the_essentials(capsys):
     config = fastnn.show_config()
-    for key in ("version", "simd_level", "num_threads", "openmp_wait_policy", "cuda", "l1d_bytes"):
+    for key in ("version", "simd_level", "num_threads", "thread_pool", "thread_pool_spin_us", "cuda", "l1d_bytes"):
         assert key in config
     assert "simd_level" in capsys.readouterr().out
 
@@ -41,7 +41,24 @@ def test_unknown_simd_level_is_refused():
         fastnn._C.set_simd_level("sse9")
 
 
-def test_openmp_waits_passively_by_default_without_leaking_the_setting():
-    code = "import os, fastnn; print(fastnn._C.openmp_wait_policy, os.environ.get('OMP_WAIT_POLICY'))"
-    assert run_python(code) == "PASSIVE (fastnn's default) None"
-    assert run_python(code, OMP_WAIT_POLICY="active") == "active active"
+def test_thread_pool_spin_time_comes_from_fastnn_spin_us():
+    code = "import fastnn; c = fastnn.show_config(); print(c['thread_pool_spin_us'], c['thread_pool'])"
+    assert run_python(code).startswith("50 fastnn's own; idle threads sleep (futex) after spinning 50 us")
+    assert run_python(code, FASTNN_SPIN_US="0").startswith("0 fastnn's own; idle threads sleep (futex) at once")
+    assert run_python(code, FASTNN_SPIN_US="250").startswith("250 ")
+    for unusable in ("fast", "-3", "12us", "2000000"):  # ignored, as FASTNN_SIMD's unknown values are
+        assert run_python(code, FASTNN_SPIN_US=unusable).startswith("50 ")
+
+
+def test_omp_num_threads_is_the_default_thread_count():
+    code = "import fastnn; print(fastnn.get_num_threads())"
+    assert run_python(code, OMP_NUM_THREADS="3") == "3"
+    assert run_python(code, OMP_NUM_THREADS="1,2") == "1"
+    cores = str(len(os.sched_getaffinity(0)))
+    assert run_python(code) == cores
+    assert run_python(code, OMP_NUM_THREADS="many") == cores
+
+
+def test_no_openmp_runtime_is_linked():
+    with open(fastnn._C.__file__, "rb") as module:
+        assert b"libgomp" not in module.read()

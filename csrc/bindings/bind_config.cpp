@@ -1,13 +1,15 @@
 // Build and run-time configuration: SIMD level, threads, caches, compiler.
-#include <omp.h>
+#include <pybind11/stl.h>
 
 #include <atomic>
 #include <chrono>
 #include <stdexcept>
+#include <vector>
 
 #include "bindings/binding.h"
 #include "bindings/bindings.h"
 #include "core/cpu_features.h"
+#include "core/futex.h"
 #include "core/parallel.h"
 #include "cpu/simd/gemm_microkernels.h"
 
@@ -37,6 +39,47 @@ double fma_peak_gflops(int threads, double seconds) {
   }
 }
 
+// Test probes of the thread pool's guarantees (tests/test_thread_pool.py).
+
+// Every worker writes the round number, meets the others at a barrier, checks that all wrote
+// it, and meets them again before the next round. Returns (workers the region ran on, checks that
+// saw another round's value).
+std::pair<int, int64_t> region_barrier_check(int nworkers, int rounds) {
+  std::vector<std::atomic<int>> slots(static_cast<size_t>(nworkers));
+  std::atomic<int> ran_on{0};
+  std::atomic<int64_t> wrong{0};
+  parallel_region(nworkers, [&](int tid, int n) {
+    if (tid == 0) ran_on = n;
+    for (int r = 0; r < rounds; ++r) {
+      slots[tid].store(r, std::memory_order_relaxed);
+      barrier();
+      for (int t = 0; t < n; ++t) wrong += slots[t].load(std::memory_order_relaxed) != r;
+      barrier();
+    }
+  });
+  return {ran_on.load(), wrong.load()};
+}
+
+// Worker `thrower` raises while the others wait at a barrier (it never arrives there).
+void region_raise(int nworkers, int thrower) {
+  parallel_region(nworkers, [&](int tid, int) {
+    if (tid == thrower) throw std::runtime_error("worker " + std::to_string(tid) + " failed");
+    barrier();
+  });
+}
+
+// The worker count a region started inside each worker of an outer region gets.
+std::vector<int> region_nested(int nworkers) {
+  std::vector<int> inner(static_cast<size_t>(nworkers), 0);
+  parallel_region(nworkers, [&](int tid, int) {
+    parallel_region(nworkers, [&](int, int n) {
+      barrier();  // an inline region's barrier must not wait for the outer region's workers
+      inner[tid] = n;
+    });
+  });
+  return inner;
+}
+
 }  // namespace
 
 void bind_config(py::module_& m) {
@@ -60,6 +103,33 @@ void bind_config(py::module_& m) {
                            std::to_string(n));
         set_num_threads(static_cast<int>(n));
       }, py::arg("n"));
+  m.def("spin_us", &spin_us, "Microseconds idle pool threads spin before they sleep.");
+  m.def("set_spin_us", [](int us) {
+        try {
+          set_spin_us(us);
+        } catch (const std::invalid_argument& e) {
+          throw py::value_error(e.what());
+        }
+      }, py::arg("us"));
+  m.def("thread_pool_info", [] {
+    py::dict info;
+    info["workers"] = thread_pool_workers();
+    info["spin_us"] = spin_us();
+    info["sleep"] = futex_kind();
+    return info;
+  }, "The thread pool now: workers started, spin time, what idle workers sleep on.");
+  m.def("_region_barrier_check", [](int nworkers, int rounds) {
+        py::gil_scoped_release no_gil;
+        return region_barrier_check(nworkers, rounds);
+      }, py::arg("nworkers"), py::arg("rounds"));
+  m.def("_region_raise", [](int nworkers, int thrower) {
+        py::gil_scoped_release no_gil;
+        region_raise(nworkers, thrower);
+      }, py::arg("nworkers"), py::arg("thrower"));
+  m.def("_region_nested", [](int nworkers) {
+        py::gil_scoped_release no_gil;
+        return region_nested(nworkers);
+      }, py::arg("nworkers"));
   m.def("fma_peak_gflops", [](py::handle threads_obj, py::handle seconds_obj) {
         const int64_t threads = int_arg(threads_obj, "threads");
         const double seconds = float_arg(seconds_obj, "seconds");
@@ -77,7 +147,6 @@ void bind_config(py::module_& m) {
     info["version"] = FASTNN_VERSION;
     info["build_type"] = FASTNN_BUILD_TYPE;
     info["compiler"] = std::string("gcc ") + __VERSION__;
-    info["openmp"] = _OPENMP;
     info["x86_simd_kernels"] =
 #if defined(FASTNN_HAVE_X86_SIMD)
         true;

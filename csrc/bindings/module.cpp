@@ -5,7 +5,7 @@
 
 PYBIND11_MODULE(_C, m) {
   namespace b = fastnn::bindings;
-  m.doc() = "fastnn CPU kernels (C++, OpenMP, SIMD)";
+  m.doc() = "fastnn CPU kernels (C++, own thread pool, SIMD)";
   b::register_errors(m);
   b::bind_config(m);
   b::bind_device_introspection(m);

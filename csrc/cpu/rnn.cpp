@@ -32,7 +32,7 @@ const RnnGateKernels<T>& gate_kernels() {
 }
 
 // Below this many state elements per thread a time step's pointwise pass stays on one thread
-// (an OpenMP wake-up costs about as much as a few thousand sigmoids).
+// (waking a pool thread costs about as much as a few thousand sigmoids).
 constexpr int64_t kMinElementsPerThread = 4096;
 
 // body(row_begin, row_end) over the batch rows of one step, split over threads.

@@ -1,8 +1,4 @@
 """fastnn: a small, fast deep-learning library with hand-written C++/SIMD kernels."""
-from fastnn._openmp import load_kernel_module
-
-load_kernel_module()  # first, so that OpenMP starts with fastnn's wait policy
-
 from fastnn import accelerator, cuda, data, datasets, kernels, nn, optim, testing, utils
 from fastnn._config import get_num_threads, set_num_threads, show_config
 from fastnn.autograd.engine import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,

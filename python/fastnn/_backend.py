@@ -9,9 +9,7 @@ import os
 
 import numpy as np
 
-from fastnn._openmp import import_with_passive_wait_policy
-
-cpu = import_with_passive_wait_policy("fastnn._C")  # the CPU kernel module, loaded once
+from fastnn import _C as cpu  # the CPU kernel module
 
 _cupy = None
 

@@ -16,6 +16,12 @@ def get_num_threads():
     return _backend.cpu.num_threads()
 
 
+def _thread_pool_policy():
+    pool = _backend.cpu.thread_pool_info()
+    sleep = "at once" if pool["spin_us"] == 0 else f"after spinning {pool['spin_us']} us"
+    return f"fastnn's own; idle threads sleep ({pool['sleep']}) {sleep} (FASTNN_SPIN_US)"
+
+
 def show_config(file=None):
     """Prints and returns the configuration: version, SIMD level, threads, caches, CUDA, build."""
     from fastnn import __version__
@@ -27,7 +33,8 @@ def show_config(file=None):
         "best_simd_level": _backend.cpu.best_simd_level(),
         "FASTNN_SIMD": os.environ.get("FASTNN_SIMD", ""),
         "num_threads": _backend.cpu.num_threads(),
-        "openmp_wait_policy": _backend.cpu.openmp_wait_policy,
+        "thread_pool": _thread_pool_policy(),
+        "thread_pool_spin_us": _backend.cpu.spin_us(),
         "cuda": _backend.cuda_status(),
         **info,
     }
