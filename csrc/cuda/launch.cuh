@@ -4,6 +4,7 @@
 //   FASTNN_SHARED(float, tile, [32][33]);      static shared memory (__shared__ float tile[32][33])
 //   FASTNN_DYNAMIC_SHARED(float, buffer);      dynamic shared memory, as a float*
 //   FASTNN_LAUNCH(kernel<T, 64>)(grid, block, smem_bytes, stream, args...);
+//   FASTNN_UNROLL for (...)                    #pragma unroll on the device, nothing on the host
 //
 // FASTNN_LAUNCH is kernel<<<grid, block, smem, stream>>>(args...) followed by a check of
 // cudaGetLastError that throws fastnn::cuda::Error naming the kernel and the launch site (and,
@@ -15,12 +16,14 @@
 
 #if defined(__CUDACC__)
 #include <cuda_runtime.h>
+#define FASTNN_UNROLL _Pragma("unroll")
 #define FASTNN_SHARED(type, name, ...) __shared__ __align__(16) type name __VA_ARGS__
 #define FASTNN_DYNAMIC_SHARED(type, name)                                 \
   extern __shared__ __align__(16) unsigned char fastnn_dynamic_shared_[]; \
   type* name = reinterpret_cast<type*>(fastnn_dynamic_shared_)
 #else
 #include "cuda/emu/emu.h"
+#define FASTNN_UNROLL
 #endif
 
 namespace fastnn::cuda {

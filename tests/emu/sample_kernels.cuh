@@ -5,6 +5,7 @@
 #include "cuda/launch.cuh"
 
 namespace samples {
+namespace {  // each test program gets its own copy
 
 constexpr int kTile = 16;
 
@@ -55,4 +56,5 @@ __global__ void block_sum(const float* x, float* out, int n) {
   }
 }
 
+}  // namespace
 }  // namespace samples

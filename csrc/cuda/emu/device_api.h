@@ -28,9 +28,11 @@ inline WarpRequest& warp_wait(WarpOp op, unsigned mask, uint64_t value, int arg,
   Fiber& f = *w.current;
   f.file = file;
   f.line = line;
-  if (width < 1 || width > 32 || (width & (width - 1)) != 0)
-    fail_current(std::string(warp_op_name(op)) + " at " + file + ":" + std::to_string(line) +
-                 ": width must be a power of two in [1, 32], got " + std::to_string(width));
+  if (width < 1 || width > 32 || (width & (width - 1)) != 0) {
+    record_failure(std::string(warp_op_name(op)) + " at " + file + ":" + std::to_string(line) +
+                   ": width must be a power of two in [1, 32], got " + std::to_string(width));
+    abandon_current();
+  }
   f.warp = WarpRequest{op, mask, value, arg, width, 0, 0};
   wait_current(w, FiberState::warp_op);
   return f.warp;
@@ -103,4 +105,7 @@ inline int __all_sync(unsigned mask, int predicate, const char* file = __builtin
   return static_cast<unsigned>(r.result) == r.group;
 }
 
-[[noreturn]] inline void __trap() { ::fastnn::emu::detail::fail_current("__trap() called"); }
+[[noreturn]] inline void __trap() {
+  ::fastnn::emu::detail::record_failure("__trap() called");
+  ::fastnn::emu::detail::abandon_current();
+}

@@ -15,7 +15,11 @@ T& block_shared(const void* key) {
   Worker& w = current_worker("FASTNN_SHARED");
   std::string error;
   void* p = w.shared.get_static(key, sizeof(T), alignof(T), &error);
-  if (!p) fail_current(error);
+  if (!p) {
+    record_failure(error);
+    std::string().swap(error);
+    abandon_current();
+  }
   return *static_cast<T*>(p);
 }
 

@@ -157,11 +157,17 @@ inline void wait_current(Worker& w, FiberState why) {
   leave_fiber(w, f, &f.asan_fake_stack);
 }
 
-// Records an error of the running fiber and abandons its block; never returns.
-[[noreturn]] inline void fail_current(const std::string& what) {
-  Worker& w = current_worker("fail");
+// A failure of the running fiber: record_failure notes it for the launch, then
+// abandon_current leaves the fiber for good (its block is abandoned). They are separate calls
+// so that no temporary of the message is alive in the abandoned frame (it would leak).
+inline void record_failure(const std::string& what) {
+  Worker& w = current_worker("a failing kernel");
+  w.launch->fail(block_context(w) + "thread " + format_index(w.current->index) + ": " + what);
+}
+
+[[noreturn]] inline void abandon_current() {
+  Worker& w = current_worker("a failing kernel");
   Fiber& f = *w.current;
-  w.launch->fail(block_context(w) + "thread " + format_index(f.index) + ": " + what);
   f.state = FiberState::done;
   w.current = nullptr;
   asan_start_switch(nullptr, w.scheduler_stack, w.scheduler_stack_size);
