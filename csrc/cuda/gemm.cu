@@ -15,8 +15,10 @@
 //      (transposed) so that the inner loop reads both tiles along m and n.
 // Every version sums each element of C in one thread, k ascending: deterministic.
 //
-// Benchmark: tests/emu/gemm_check.cpp (`gemm_check --bench M N K` times every version; built
-// with nvcc it runs on a GPU, with the host compiler on the emulator).
+// Checking and benchmarking: tests/emu/gemm_check.cpp checks every version against the float64
+// reference (through the emulator in tests/test_emulator.py); it uses only the CUDA runtime API,
+// so that `nvcc -x cu` can build it for a GPU (not yet tried on one). Timings mean something only on a GPU: bench/gpu_check.py (issue 8, section 7) is
+// to sweep the versions there; the ptxas report of a CMake build is <build>/ptxas_report.txt.
 //
 // Sections: reference (float64, host), kernels, launcher.
 #include "cuda/gemm.h"
@@ -214,16 +216,22 @@ __device__ __forceinline__ void load_tile(T (&tile)[BK][R + 16 / sizeof(T)], con
   }
 }
 
-template <class T, int N>
-__device__ __forceinline__ void load_fragment(T (&out)[N], const T* row) {
+// A lane's register fragment of one k row of a shared tile: I sub-tiles of F consecutive
+// elements, sub-tile i starting at row[i * L * F + position * F] (L lanes along the row), each
+// read as 16-byte vectors.
+template <class T, int I, int F, int L>
+__device__ __forceinline__ void load_fragments(T (&out)[I * F], const T* row, int position) {
   using Vec = typename WarpTiled<T>::Vec;
   constexpr int W = 16 / sizeof(T);
   FASTNN_UNROLL
-  for (int v = 0; v < N / W; ++v) {
-    const Vec vec = reinterpret_cast<const Vec*>(row)[v];
-    const T* ve = reinterpret_cast<const T*>(&vec);
+  for (int i = 0; i < I; ++i) {
     FASTNN_UNROLL
-    for (int w = 0; w < W; ++w) out[v * W + w] = ve[w];
+    for (int v = 0; v < F / W; ++v) {
+      const Vec vec = reinterpret_cast<const Vec*>(row + i * L * F + position * F)[v];
+      const T* ve = reinterpret_cast<const T*>(&vec);
+      FASTNN_UNROLL
+      for (int w = 0; w < W; ++w) out[i * F + v * W + w] = ve[w];
+    }
   }
 }
 
@@ -254,20 +262,8 @@ gemm_warp_tiled(cpu::GemmProblem<T> p, int a_mode, int b_mode) {
     FASTNN_UNROLL
     for (int q = 0; q < BK; ++q) {
       T a[MI * TM], b[NI * TN];
-      FASTNN_UNROLL
-      for (int mi = 0; mi < MI; ++mi) {
-        T frag[TM];
-        load_fragment(frag, &As[q][wm0 + mi * LM * TM + lm * TM]);
-        FASTNN_UNROLL
-        for (int t = 0; t < TM; ++t) a[mi * TM + t] = frag[t];
-      }
-      FASTNN_UNROLL
-      for (int ni = 0; ni < NI; ++ni) {
-        T frag[TN];
-        load_fragment(frag, &Bs[q][wn0 + ni * LN * TN + ln * TN]);
-        FASTNN_UNROLL
-        for (int t = 0; t < TN; ++t) b[ni * TN + t] = frag[t];
-      }
+      load_fragments<T, MI, TM, LM>(a, &As[q][wm0], lm);
+      load_fragments<T, NI, TN, LN>(b, &Bs[q][wn0], ln);
       FASTNN_UNROLL
       for (int r = 0; r < MI * TM; ++r)
         FASTNN_UNROLL

@@ -61,6 +61,10 @@ inline void prepare_fibers(Worker& w, const LaunchState& launch) {
     f->stack = std::make_unique<Stack>(w.stack_bytes);
     w.fibers.push_back(std::move(f));
   }
+  if (w.stacks_dirty) {  // the fibers of a failed block may have left frames at any depth
+    for (auto& f : w.fibers) asan_forget_stack(f->stack->lo(), f->stack->size());
+    w.stacks_dirty = false;
+  }
   const dim3 b = launch.block;
   for (unsigned i = 0; i < n; ++i) {
     Fiber& f = *w.fibers[i];
@@ -70,7 +74,9 @@ inline void prepare_fibers(Worker& w, const LaunchState& launch) {
     f.file = "";
     f.line = 0;
     f.asan_fake_stack = nullptr;
-    asan_forget_stack(f.stack->lo(), f.stack->size());
+    // A fiber that finished left poisoned only the few frames at the top of its stack.
+    const size_t top = std::min<size_t>(f.stack->size(), 32 * 1024);
+    asan_forget_stack(f.stack->lo() + f.stack->size() - top, top);
     // Stack tops staggered by a cache line per fiber: equal offsets in every stack would put
     // the hot top frames of all fibers into the same few cache sets.
     const size_t colour = (i % 64) * 64;
@@ -173,12 +179,16 @@ inline bool run_block(Worker& w, uint64_t linear) {
       w.cursor = 1;
       enter_fiber(w, w.scheduler, &w.scheduler_fake_stack, *w.pass[0]);
       w.current = nullptr;
-      if (launch.failed.load(std::memory_order_relaxed)) return false;
+      if (launch.failed.load(std::memory_order_relaxed)) {
+        w.stacks_dirty = true;
+        return false;
+      }
     }
     std::string error;
     if (!release(w, &error)) {
       if (error.empty()) return true;
       launch.fail(block_context(w) + error);
+      w.stacks_dirty = true;
       return false;
     }
   }

@@ -87,6 +87,7 @@ struct LaunchState {
 struct Worker {
   std::vector<std::unique_ptr<Fiber>> fibers;
   size_t stack_bytes = 0;
+  bool stacks_dirty = false;  // a block failed: its fibers' stacks hold abandoned frames
   Context scheduler;
   const void* scheduler_stack = nullptr;
   size_t scheduler_stack_size = 0;
