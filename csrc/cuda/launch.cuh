@@ -1,0 +1,72 @@
+// The one header a .cu file includes. It makes the same kernel and launcher source build
+// under nvcc (real CUDA) and under the host compiler (the SIMT emulator in emu/):
+//
+//   FASTNN_SHARED(float, tile, [32][33]);      static shared memory (__shared__ float tile[32][33])
+//   FASTNN_DYNAMIC_SHARED(float, buffer);      dynamic shared memory, as a float*
+//   FASTNN_LAUNCH(kernel<T, 64>)(grid, block, smem_bytes, stream, args...);
+//   FASTNN_UNROLL for (...)                    #pragma unroll on the device, nothing on the host
+//
+// FASTNN_LAUNCH is kernel<<<grid, block, smem, stream>>>(args...) followed by a check of
+// cudaGetLastError that throws fastnn::cuda::Error naming the kernel and the launch site (and,
+// under the emulator, the block, thread and source line that failed).
+#pragma once
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#if defined(__CUDACC__)
+#include <cuda_runtime.h>
+#define FASTNN_UNROLL _Pragma("unroll")
+#define FASTNN_SHARED(type, name, ...) __shared__ __align__(16) type name __VA_ARGS__
+#define FASTNN_DYNAMIC_SHARED(type, name)                                 \
+  extern __shared__ __align__(16) unsigned char fastnn_dynamic_shared_[]; \
+  type* name = reinterpret_cast<type*>(fastnn_dynamic_shared_)
+#else
+#include "cuda/emu/emu.h"
+#define FASTNN_UNROLL
+#endif
+
+namespace fastnn::cuda {
+
+struct Error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+inline void check_launch(const char* kernel, const char* file, int line) {
+  cudaError_t e = cudaGetLastError();
+  if (e == cudaSuccess) return;
+  std::string message = std::string("CUDA kernel ") + kernel + " launched at " + file + ":" + std::to_string(line) +
+                        " failed: " + cudaGetErrorName(e) + " (" + cudaGetErrorString(e) + ")";
+#if !defined(__CUDACC__)
+  if (!fastnn::emu::last_error_detail().empty()) message += ": " + fastnn::emu::last_error_detail();
+#endif
+  throw Error(message);
+}
+
+template <class... P>
+struct Launcher {
+  void (*kernel)(P...);
+  const char* name;
+  const char* file;
+  int line;
+
+  template <class... A>
+  void operator()(dim3 grid, dim3 block, size_t smem, cudaStream_t stream, A&&... args) const {
+#if defined(__CUDACC__)
+    kernel<<<grid, block, smem, stream>>>(std::forward<A>(args)...);
+#else
+    ::fastnn::emu::launch(name, kernel, grid, block, smem, stream, std::forward<A>(args)...);
+#endif
+    check_launch(name, file, line);
+  }
+};
+
+template <class... P>
+Launcher<P...> make_launcher(void (*kernel)(P...), const char* name, const char* file, int line) {
+  return {kernel, name, file, line};
+}
+
+}  // namespace fastnn::cuda
+
+// Variadic so that a template kernel's commas need no parentheses.
+#define FASTNN_LAUNCH(...) ::fastnn::cuda::make_launcher(__VA_ARGS__, #__VA_ARGS__, __FILE__, __LINE__)
