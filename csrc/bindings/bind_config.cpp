@@ -1,38 +1,16 @@
 // Build and run-time configuration: SIMD level, threads, caches, compiler.
 #include <omp.h>
 
-#include <atomic>
-#include <chrono>
 #include <stdexcept>
 
 #include "bindings/bindings.h"
 #include "core/cpu_features.h"
 #include "core/parallel.h"
-#include "cpu/simd/gemm_microkernels.h"
+#include "cpu/fma_peak.h"
 
 namespace fastnn::bindings {
 
 namespace py = pybind11;
-
-namespace {
-
-// Float32 FMA throughput of the micro-kernel's instructions at the current SIMD level, on
-// `threads` threads at once (so a shared clock or power limit shows), over about `seconds`.
-double fma_peak_gflops(int threads, double seconds) {
-  const auto probe = cpu::gemm_microkernels_f32(simd_level()).fma_probe;
-  using clock = std::chrono::steady_clock;
-  int64_t steps = 1 << 16;
-  for (;;) {
-    std::atomic<int64_t> flops{0};
-    const auto start = clock::now();
-    parallel_region(threads, [&](int, int) { flops += probe(steps); });
-    const double elapsed = std::chrono::duration<double>(clock::now() - start).count();
-    if (elapsed >= seconds) return static_cast<double>(flops) / elapsed * 1e-9;
-    steps *= 2;  // too short to time well: double until it is not
-  }
-}
-
-}  // namespace
 
 void bind_config(py::module_& m) {
   m.def("simd_level", [] { return std::string(simd_level_name(simd_level())); },
@@ -52,9 +30,8 @@ void bind_config(py::module_& m) {
         set_num_threads(n);
       }, py::arg("n"));
   m.def("fma_peak_gflops", [](int threads, double seconds) {
-        if (threads < 1) throw py::value_error("threads must be >= 1, got " + std::to_string(threads));
         py::gil_scoped_release no_gil;
-        return fma_peak_gflops(threads, seconds);
+        return cpu::fma_peak_gflops(threads, seconds);
       }, py::arg("threads") = 1, py::arg("seconds") = 0.05,
       "Measured float32 FMA peak in GFLOP/s of the SIMD level in use, on `threads` threads.");
   m.def("build_info", [] {
