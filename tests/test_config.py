@@ -45,3 +45,17 @@ def test_openmp_waits_passively_by_default_without_leaking_the_setting():
     code = "import os, fastnn; print(fastnn._C.openmp_wait_policy, os.environ.get('OMP_WAIT_POLICY'))"
     assert run_python(code) == "PASSIVE (fastnn's default) None"
     assert run_python(code, OMP_WAIT_POLICY="active") == "active active"
+
+
+@pytest.mark.parametrize("threads,seconds,match", [
+    (1, float("nan"), "seconds"), (1, float("inf"), "seconds"), (1, -1.0, "seconds"), (1, 1e300, "seconds"),
+    (0, 0.01, "threads"), (100_000, 0.01, "threads"),
+])
+def test_fma_peak_refuses_arguments_it_could_not_finish_with(threads, seconds, match):
+    # seconds = NaN made the timing loop double its step count for ever.
+    with pytest.raises(ValueError, match=match):
+        fastnn._C.fma_peak_gflops(threads, seconds)
+
+
+def test_fma_peak_returns_for_zero_seconds():
+    assert fastnn._C.fma_peak_gflops(1, 0.0) > 0

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -16,9 +17,12 @@ double fma_peak_gflops(int threads, double seconds) {
   if (threads < 1 || threads > kMaxPeakThreads)
     throw std::invalid_argument("threads must be between 1 and " + std::to_string(kMaxPeakThreads) + ", got " +
                                 std::to_string(threads));
-  if (!(seconds >= 0 && seconds <= kMaxPeakSeconds))  // false for NaN too
-    throw std::invalid_argument("seconds must be a number between 0 and " + std::to_string(kMaxPeakSeconds) +
-                                ", got " + std::to_string(seconds));
+  if (!(seconds >= 0 && seconds <= kMaxPeakSeconds)) {  // false for NaN too
+    char message[96];
+    std::snprintf(message, sizeof message, "seconds must be a number between 0 and %g, got %g", kMaxPeakSeconds,
+                  seconds);
+    throw std::invalid_argument(message);
+  }
   const auto probe = gemm_microkernels_f32(simd_level()).fma_probe;
   using clock = std::chrono::steady_clock;
   int64_t steps = 1 << 16;
