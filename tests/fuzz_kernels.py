@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reference as ref
+from helpers import fuzz_report
 from fastnn import kernels as K
 
 CLEAR_ERRORS = (ValueError, TypeError, IndexError)
@@ -223,10 +224,7 @@ def run(mutation, examples):
             check(mutation, spec, *mutated, failures)
 
     example()
-    for failure in sorted(failures):
-        print("FAIL", failure, failures[failure], flush=True)
-    print(f"fuzz {mutation}: {ran[0]} calls, {len(failures)} distinct failures", flush=True)
-    return not failures
+    return fuzz_report(failures, f"fuzz {mutation}: {ran[0]} calls")
 
 
 if __name__ == "__main__":

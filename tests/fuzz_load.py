@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fastnn as fn
+from helpers import fuzz_report
 
 JUNK = st.one_of(st.none(), st.booleans(), st.integers(-2 ** 70, 2 ** 70), st.floats(allow_nan=True),
                  st.text(max_size=5), st.lists(st.integers(-3, 2 ** 64), max_size=70),
@@ -111,10 +112,7 @@ def run(directory, examples):
                 failures.setdefault(f"{kind}: tensor {name} does not hold the file's bytes", repr(content[:80]))
 
     example()
-    for failure in sorted(failures):
-        print("FAIL", failure, failures[failure], flush=True)
-    print(f"fuzz load: {sum(counts.values())} files ({counts}), {len(failures)} distinct failures", flush=True)
-    return not failures
+    return fuzz_report(failures, f"fuzz load: {sum(counts.values())} files ({counts})")
 
 
 if __name__ == "__main__":
