@@ -34,3 +34,11 @@ def tolerance(dtype, reduction_length=1):
     if np.dtype(dtype) == np.float64:
         return 1e-12 * max(1.0, np.sqrt(reduction_length))
     return 1e-6 * max(1.0, np.sqrt(reduction_length))
+
+
+def fuzz_report(failures, summary):
+    """Prints a fuzzer's failures ({kind: first example}) and its summary line; True when none."""
+    for failure in sorted(failures):
+        print("FAIL", failure, failures[failure], flush=True)
+    print(f"{summary}, {len(failures)} distinct failures", flush=True)
+    return not failures

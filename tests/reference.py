@@ -865,8 +865,12 @@ def nearest_source(dst, size, out, scale_factor=None):
         return dst
     if out == 2 * size:
         return dst // 2
-    scale = np.float32(1.0 / scale_factor) if scale_factor else np.float32(size) / np.float32(out)
-    return min(int(np.floor(np.float32(dst) * scale)), size - 1)
+    if dst == 0:  # floor(0 * scale) = 0, even where a tiny scale factor makes the scale infinite
+        return 0
+    with np.errstate(over="ignore"):
+        scale = np.float32(1.0 / scale_factor) if scale_factor else np.float32(size) / np.float32(out)
+        source = np.floor(np.float32(dst) * scale)
+    return size - 1 if source >= size - 1 else int(source)  # inf included
 
 
 def upsample_nearest2d(x, output_size, scale_factors=(None, None)):

@@ -62,3 +62,17 @@ def test_omp_num_threads_is_the_default_thread_count():
 def test_no_openmp_runtime_is_linked():
     with open(fastnn._C.__file__, "rb") as module:
         assert b"libgomp" not in module.read()
+
+
+@pytest.mark.parametrize("threads,seconds,match", [
+    (1, float("nan"), "seconds"), (1, float("inf"), "seconds"), (1, -1.0, "seconds"), (1, 1e300, "seconds"),
+    (0, 0.01, "threads"), (100_000, 0.01, "threads"),
+])
+def test_fma_peak_refuses_arguments_it_could_not_finish_with(threads, seconds, match):
+    # seconds = NaN made the timing loop double its step count for ever.
+    with pytest.raises(ValueError, match=match):
+        fastnn._C.fma_peak_gflops(threads, seconds)
+
+
+def test_fma_peak_returns_for_zero_seconds():
+    assert fastnn._C.fma_peak_gflops(1, 0.0) > 0

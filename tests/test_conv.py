@@ -295,3 +295,19 @@ def test_bad_arguments_raise_clear_errors(index):
 def test_functional_rejects_wrong_rank():
     with pytest.raises(ValueError, match="expected a 3-D .unbatched. or 4-D"):
         F.conv2d(fastnn.Tensor(random_array((4, 4))), fastnn.Tensor(random_array((1, 1, 1, 1))))
+
+
+def test_gradcheck_catches_a_planted_0_1_percent_bias_gradient_error(monkeypatch):
+    # The float64 defaults (rtol 1e-6, atol 1e-8) are tight enough to fail a conv-bias gradient
+    # that is 0.1% off; the old defaults (rtol 1e-3, atol 1e-5) let it through.
+    inputs = (_leaf((1, 4, 3, 3), 0), _leaf((4, 2, 2, 2), 1), _leaf((4,), 2))
+
+    def conv(x, w, b):
+        return F.conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2), groups=2)
+
+    assert gradcheck(conv, inputs)
+    exact = fastnn._C.conv_backward_bias
+    monkeypatch.setattr(fastnn._C, "conv_backward_bias", lambda *args: exact(*args) * 1.001)
+    assert gradcheck(conv, inputs, rtol=1e-3, atol=1e-5)
+    with pytest.raises(AssertionError, match="gradcheck failed for input 2"):
+        gradcheck(conv, inputs)

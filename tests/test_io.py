@@ -1,6 +1,9 @@
 """fn.save / fn.load: safetensors round trips, interop with the reference package, corrupt files."""
 import json
 import os
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -80,6 +83,69 @@ def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ["model.safetensors"]
 
 
+def test_a_killed_save_leaves_a_temporary_that_the_next_save_removes(tmp_path):
+    # A writer killed outright (SIGKILL) cannot clean up: its temporary, named after its host and
+    # pid, is removed by the next write of the same file once that pid no longer runs.
+    path = tmp_path / "model.safetensors"
+    fn.save({"a": np.ones(3)}, path)
+    ready = tmp_path / "ready"
+    child = subprocess.Popen([sys.executable, "-c", f"""
+import pathlib, time
+from fastnn._atomic import write_atomically
+def chunks():
+    yield b"partial"
+    pathlib.Path({str(ready)!r}).touch()
+    time.sleep(600)
+write_atomically({str(path)!r}, chunks())
+"""], env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert ready.exists(), "the writer did not start"
+    finally:
+        child.kill()
+        child.wait()
+    leftovers = [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
+    assert len(leftovers) == 1 and leftovers[0].startswith(".model.safetensors.")
+    assert f".{child.pid}." in leftovers[0]
+    np.testing.assert_array_equal(fn.load(path)["a"].numpy(), np.ones(3))  # the old file is intact
+    fn.save({"a": np.zeros(2)}, path)
+    assert sorted(os.listdir(tmp_path)) == ["model.safetensors", "ready"]
+    np.testing.assert_array_equal(fn.load(path)["a"].numpy(), np.zeros(2))
+
+
+def test_temporaries_of_running_processes_and_other_files_are_kept(tmp_path):
+    path = tmp_path / "model.safetensors"
+    from fastnn import _atomic
+    host = _atomic._host()
+    live = tmp_path / f".model.safetensors.{host}.{os.getpid()}.0123abcd.tmp"  # this process: still writing
+    other_host = tmp_path / f".model.safetensors.otherhost.999999999.0123abcd.tmp"
+    other_file = tmp_path / f".weights.safetensors.{host}.999999999.0123abcd.tmp"
+    for name in (live, other_host, other_file):
+        name.write_bytes(b"x")
+    fn.save({"a": np.ones(1)}, path)
+    assert sorted(os.listdir(tmp_path)) == sorted(p.name for p in (path, live, other_host, other_file))
+
+
+def test_save_through_a_symlink_writes_its_target(tmp_path):
+    target = tmp_path / "real" / "model.safetensors"
+    target.parent.mkdir()
+    fn.save({"a": np.ones(2)}, target)
+    target.chmod(0o640)
+    link = tmp_path / "link.safetensors"
+    link.symlink_to(target)
+    fn.save({"a": np.full(3, 2.0)}, link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    np.testing.assert_array_equal(fn.load(target)["a"].numpy(), np.full(3, 2.0))
+    assert target.stat().st_mode & 0o777 == 0o640  # an existing file keeps its permissions
+    assert sorted(os.listdir(target.parent)) == ["model.safetensors"]
+    dangling = tmp_path / "dangling.safetensors"
+    dangling.symlink_to(tmp_path / "real" / "new.safetensors")
+    fn.save({"b": np.ones(1)}, dangling)  # as open(..., "wb") does: the link's target is created
+    assert dangling.is_symlink() and (tmp_path / "real" / "new.safetensors").is_file()
+
+
 @pytest.mark.parametrize("state_dict,metadata,error", [
     ({"a": np.array(["x"])}, None, TypeError),
     ({"a": {("tuple", "key"): 1}}, None, TypeError),
@@ -149,6 +215,13 @@ CORRUPT = {
     "gap": ({"a": entry(), "b": entry(offsets=(12, 20))}, {"data": bytes(20)}),
     "trailing bytes": ({"a": entry()}, {"data": bytes(16)}),
     "bad metadata": ({"__metadata__": {"epoch": 3}, "a": entry()}, {"data": bytes(8)}),
+    "nested metadata": ({"__metadata__": {"a": [[[[["deep"]]]]]}, "a": entry()}, {"data": bytes(8)}),
+    "deeply nested": (b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", {}),
+    "deeply nested metadata": (b'{"__metadata__": {"a": ' + b"[" * 5000 + b"]" * 5000 + b"}}", {}),
+    "dtype is a list": ({"a": entry(dtype=["F32"])}, {"data": bytes(8)}),
+    "dtype is an object": ({"a": entry(dtype={"F32": 1})}, {"data": bytes(8)}),
+    "65 dimensions": ({"a": entry(shape=(1,) * 63 + (2, 1))}, {"data": bytes(8)}),
+    "huge shape": ({"a": entry(shape=(10 ** 4000, 10 ** 4000))}, {"data": bytes(8)}),
 }
 
 
@@ -160,8 +233,9 @@ def test_corrupt_files_raise_value_error(tmp_path, case):
         path.write_bytes(header)
     else:
         write_raw(path, header, **options)
-    with pytest.raises(ValueError, match="bad.safetensors"):
+    with pytest.raises(ValueError, match="bad.safetensors") as error:
         fn.load(path)
+    assert len(str(error.value)) < 1000  # the field values are cut short in the message
 
 
 def test_truncating_a_good_file_anywhere_raises_value_error(tmp_path):

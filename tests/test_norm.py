@@ -214,3 +214,46 @@ def test_layer_norm_layer():
     assert relative_error(ln(fastnn.tensor(x)).numpy(), ref.layer_norm(x, 2)) < 1e-6
     with pytest.raises(ValueError, match="normalized_shape"):
         ln(fastnn.tensor(np.ones((2, 4, 3), np.float32)))
+
+
+@pytest.mark.parametrize("momentum", [0.1, None], ids=["momentum", "cumulative"])
+def test_an_empty_batch_leaves_the_running_statistics_alone(momentum):
+    # PyTorch 2.13: an empty training batch returns an empty output, counts as a tracked batch,
+    # and leaves running_mean / running_var as they were (later eval outputs stay finite).
+    bn = nn.BatchNorm2d(3, momentum=momentum)
+    bn(fastnn.tensor(random_array((4, 3, 2, 2), np.float32, seed=70)))
+    mean, var = bn.running_mean.numpy().copy(), bn.running_var.numpy().copy()
+    x = fastnn.tensor(np.empty((0, 3, 2, 2), np.float32), requires_grad=True)
+    y = bn(x)
+    assert y.shape == (0, 3, 2, 2)
+    y.sum().backward()
+    assert x.grad.shape == (0, 3, 2, 2)
+    np.testing.assert_array_equal(bn.weight.grad.numpy(), np.zeros(3, np.float32))
+    np.testing.assert_array_equal(bn.bias.grad.numpy(), np.zeros(3, np.float32))
+    np.testing.assert_array_equal(bn.running_mean.numpy(), mean)
+    np.testing.assert_array_equal(bn.running_var.numpy(), var)
+    assert int(bn.num_batches_tracked.numpy()) == 2
+    out = bn.eval()(fastnn.tensor(random_array((2, 3, 2, 2), np.float32, seed=71))).numpy()
+    assert np.isfinite(out).all()
+
+
+def test_the_kernel_leaves_running_statistics_alone_for_an_empty_batch(dtype):
+    for shape in [(0, 3, 4), (2, 3, 0)]:
+        running_mean, running_var = np.arange(3, dtype=dtype), np.full(3, 2.0, dtype)
+        y, mean, invstd = K.batch_norm_forward(np.empty(shape, dtype), None, None, running_mean, running_var, True,
+                                               1.0, 1e-5)
+        assert y.shape == shape
+        np.testing.assert_array_equal(running_mean, np.arange(3, dtype=dtype))
+        np.testing.assert_array_equal(running_var, np.full(3, 2.0, dtype))
+        np.testing.assert_array_equal(mean, np.zeros(3, dtype))
+        np.testing.assert_array_equal(invstd, np.zeros(3, dtype))
+
+
+def test_one_value_per_channel_in_training_is_refused_by_the_kernel(dtype):
+    running_mean, running_var = np.zeros(2, dtype), np.ones(2, dtype)
+    for shape in [(1, 2), (1, 2, 1, 1)]:
+        with pytest.raises(ValueError, match="more than 1 value per channel"):
+            K.batch_norm_forward(np.ones(shape, dtype), None, None, running_mean, running_var, True, 0.1, 1e-5)
+    np.testing.assert_array_equal(running_var, np.ones(2, dtype))
+    y, _, _ = K.batch_norm_forward(np.full((1, 2), 3, dtype), None, None, running_mean, running_var, False, 0.1, 0.0)
+    np.testing.assert_array_equal(y, np.full((1, 2), 3, dtype))  # evaluation with one value is fine

@@ -267,3 +267,64 @@ def test_pooling_layers():
     assert up(x).shape == (2, 3, 18, 16)
     assert nn.Upsample(size=(4, 5))(x).shape == (2, 3, 4, 5)
     assert list(nn.MaxPool2d(2).state_dict()) == []
+
+
+# ----------------------------------------------------------------------- extreme window geometry
+HUGE = 2 ** 62
+
+
+def test_a_huge_window_costs_what_the_input_does(dtype):
+    # A 2^62 kernel with 2^61 padding is valid (padding <= kernel / 2) and covers the 3x5 input:
+    # the window loops are clipped to the input, so this returns at once.
+    x = random_array((2, 3, 3, 5), dtype, seed=90)
+    y, indices = K.max_pool2d_forward(x, HUGE, None, HUGE // 2)
+    planes = x.reshape(6, 15)
+    np.testing.assert_array_equal(y.reshape(6), planes.max(axis=1))
+    np.testing.assert_array_equal(indices.reshape(6), planes.argmax(axis=1))
+    dx = K.max_pool2d_backward(np.ones_like(y), indices, (3, 5))
+    np.testing.assert_array_equal(dx.reshape(6, 15), np.eye(15, dtype=dtype)[planes.argmax(axis=1)])
+    # count_include_pad: the window clipped to the padded input has 2^62 x 2^62 elements; the
+    # divisor 2^124 is finite in float32 (an int64 product would overflow).
+    sums = planes.astype(np.float64).sum(axis=1)
+    y = K.avg_pool2d_forward(x, HUGE, None, HUGE // 2)
+    assert np.isfinite(y).all() and (y != 0).all()
+    np.testing.assert_allclose(y.reshape(6), sums / 2.0 ** 124, rtol=tolerance(dtype))
+    np.testing.assert_allclose(K.avg_pool2d_forward(x, HUGE, None, HUGE // 2, count_include_pad=False).reshape(6),
+                               sums / 15, rtol=tolerance(dtype))
+    dx = K.avg_pool2d_backward(np.ones((2, 3, 1, 1), dtype), (3, 5), HUGE, None, HUGE // 2)
+    np.testing.assert_allclose(dx, np.full(x.shape, 2.0 ** -124), rtol=tolerance(dtype))
+
+
+def test_extreme_strides_and_dilations_stay_in_the_input(dtype):
+    x = random_array((1, 1, 3, 3), dtype, seed=91)
+    biggest = 2 ** 63 - 1
+    for kernel, stride, padding, dilation, ceil_mode in [((1, 1), (1, biggest), 0, (1, biggest), False),
+                                                         ((1, 1), 1, 0, (biggest, biggest), False),
+                                                         (3, biggest, 1, 1, True), ((2, 3), biggest, (1, 1), 1, True)]:
+        y, indices = K.max_pool2d_forward(x, kernel, stride, padding, dilation, ceil_mode)
+        k, st, pad, dil = (np.broadcast_to(v, 2) for v in (kernel, stride, padding, dilation))
+        oh, ow = (ref.pool_output_size(3, int(k[d]), int(pad[d]), int(st[d]), int(dil[d]), ceil_mode) for d in range(2))
+        assert y.shape == (1, 1, oh, ow)
+        for i in range(oh):  # the reference's loops, over the taps inside the input only
+            for j in range(ow):
+                taps = [(r, c) for r in range(i * int(st[0]) - int(pad[0]), 3) for c in range(j * int(st[1]) - int(pad[1]), 3)
+                        if r >= 0 and c >= 0 and (r - i * int(st[0]) + int(pad[0])) % int(dil[0]) == 0
+                        and (c - j * int(st[1]) + int(pad[1])) % int(dil[1]) == 0
+                        and (r - i * int(st[0]) + int(pad[0])) // int(dil[0]) < k[0]
+                        and (c - j * int(st[1]) + int(pad[1])) // int(dil[1]) < k[1]]
+                best = max(taps, key=lambda t: x[0, 0][t])
+                assert y[0, 0, i, j] == x[0, 0][best] and indices[0, 0, i, j] == best[0] * 3 + best[1]
+        if dilation == 1:
+            a = K.avg_pool2d_forward(x, kernel, stride, padding, ceil_mode)
+            assert a.shape == y.shape and np.isfinite(a).all()
+
+
+def test_a_tiny_upsample_scale_reads_inside_the_input(dtype):
+    # 1 / 1e-300 is infinite in float32: PyTorch's int64 cast of dst * inf gives INT64_MIN.
+    x = random_array((1, 2, 3, 4), dtype, seed=92)
+    for scales in [(1e-300, 1e-300), (1e-40, 0.5)]:
+        y = K.upsample_nearest2d_forward(x, (5, 2), scales)
+        np.testing.assert_array_equal(y, ref.upsample_nearest2d(x, (5, 2), scales).astype(dtype))
+        g = random_array((1, 2, 5, 2), dtype, seed=93)
+        dx = K.upsample_nearest2d_backward(g, (3, 4), scales)
+        np.testing.assert_allclose(dx, ref.upsample_nearest2d_backward(g, (3, 4), scales), rtol=tolerance(dtype))

@@ -153,7 +153,7 @@ def test_layer_function_gradcheck(kind, reverse):
         inputs[2] = fn.tensor(arrays[2])
     if kind == "gru":
         inputs[2] = fn.tensor(arrays[2])
-    assert gradcheck(func, tuple(inputs), atol=1e-6, rtol=1e-4)
+    assert gradcheck(func, tuple(inputs))
 
 
 @pytest.mark.parametrize("name", ["LSTM", "GRU", "RNN"])
@@ -166,9 +166,9 @@ def test_module_gradcheck_through_layers_and_states(name):
     if name == "LSTM":
         c0 = _tensor(rng.standard_normal((4, 2, 3)))
         func = lambda x, h0, c0: (lambda y, s: (y, s[0], s[1]))(*layer(x, (h0, c0)))  # noqa: E731
-        assert gradcheck(func, (x, h0, c0), atol=1e-6, rtol=1e-4)
+        assert gradcheck(func, (x, h0, c0))
     else:
-        assert gradcheck(lambda x, h0: layer(x, h0), (x, h0), atol=1e-6, rtol=1e-4)
+        assert gradcheck(lambda x, h0: layer(x, h0), (x, h0))
 
 
 @pytest.mark.parametrize("name", ["LSTMCell", "GRUCell", "RNNCell"])
@@ -179,9 +179,9 @@ def test_cell_module_gradcheck(name):
     x, h = _tensor(rng.standard_normal((2, 3))), _tensor(rng.standard_normal((2, 4)))
     if name == "LSTMCell":
         c = _tensor(rng.standard_normal((2, 4)))
-        assert gradcheck(lambda x, h, c: cell(x, (h, c)), (x, h, c), atol=1e-6, rtol=1e-4)
+        assert gradcheck(lambda x, h, c: cell(x, (h, c)), (x, h, c))
     else:
-        assert gradcheck(lambda x, h: cell(x, h), (x, h), atol=1e-6, rtol=1e-4)
+        assert gradcheck(lambda x, h: cell(x, h), (x, h))
 
 
 # -------------------------------------------------------------------------------------- layers

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Developer build without pip: configures once into build/dev, rebuilds what changed, and copies
 # the extension modules into python/fastnn/, so `PYTHONPATH=python python -m pytest tests` runs
-# this checkout. Extra arguments go to CMake's configure step (e.g. -DFASTNN_ASAN=ON).
+# this checkout. Extra arguments go to CMake's configure step (e.g. -DFASTNN_SANITIZE=address).
+# FASTNN_DEV_BUILD_DIR and FASTNN_DEV_MODULE_DIR choose other build and module directories
+# (tools/sanitize.sh builds a sanitized module beside the regular one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${FASTNN_DEV_BUILD_DIR:-build/dev}
@@ -12,5 +14,5 @@ if [ ! -f "$build/CMakeCache.txt" ] || [ $# -gt 0 ]; then
 fi
 cmake --build "$build" -j"${FASTNN_BUILD_JOBS:-2}"
 for module in "$build"/_*.so; do
-  cp "$module" python/fastnn/
+  cp "$module" "${FASTNN_DEV_MODULE_DIR:-python/fastnn}/"
 done

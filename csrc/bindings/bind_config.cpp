@@ -1,8 +1,6 @@
 // Build and run-time configuration: SIMD level, threads, caches, compiler.
 #include <pybind11/stl.h>
 
-#include <atomic>
-#include <chrono>
 #include <stdexcept>
 #include <vector>
 
@@ -11,7 +9,6 @@
 #include "core/cpu_features.h"
 #include "core/futex.h"
 #include "core/parallel.h"
-#include "cpu/simd/gemm_microkernels.h"
 
 namespace fastnn::bindings {
 

@@ -8,12 +8,12 @@ namespace fastnn::cpu {
 
 namespace {
 
-int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-
 // The output columns [lo, hi) whose input column ow*stride + offset lies inside [0, width).
+// lo = ceil(-offset / stride) and hi = floor((width - 1 - offset) / stride) + 1, written so that
+// no intermediate overflows for any padding and stride (-offset + stride - 1 could).
 void valid_columns(int64_t offset, int64_t stride, int64_t width, int64_t out_w, int64_t* lo, int64_t* hi) {
-  *lo = std::clamp<int64_t>(floor_div(-offset + stride - 1, stride), 0, out_w);
-  *hi = std::clamp<int64_t>(floor_div(width - 1 - offset, stride) + 1, *lo, out_w);
+  *lo = offset >= 0 ? 0 : std::min(out_w, (-(offset + 1)) / stride + 1);
+  *hi = offset >= width ? *lo : std::clamp<int64_t>((width - 1 - offset) / stride + 1, *lo, out_w);
 }
 
 }  // namespace

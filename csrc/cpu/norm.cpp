@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "core/parallel.h"
 
@@ -42,11 +43,17 @@ template <class T>
 void batch_norm_forward(T* y, T* mean, T* invstd, T* running_mean, T* running_var, const T* x, const T* weight,
                         const T* bias, int64_t n, int64_t c, int64_t s, bool training, double momentum, double eps) {
   const int64_t row = c * s, count = n * s;
+  if (training && count == 1)  // PyTorch's rule: the unbiased variance of one value is undefined
+    throw std::invalid_argument("batch_norm: expected more than 1 value per channel when training, got N * H * W = 1");
   parallel_for(c, items_per_chunk(count), [&](int64_t begin, int64_t end) {
     for (int64_t ch = begin; ch < end; ++ch) {
       const T* xc = x + ch * s;
       double m, inv;
-      if (training) {
+      if (training && count == 0) {
+        // An empty batch has no statistics: nothing to normalise, the running statistics stay
+        // as they are (PyTorch's behaviour), and mean = invstd = 0 make backward's sums zero.
+        m = inv = 0.0;
+      } else if (training) {
         Lanes sum;
         for (int64_t r = 0; r < n; ++r) accumulate(sum, s, [&](int64_t i) { return double(xc[r * row + i]); });
         m = sum.total() / double(count);

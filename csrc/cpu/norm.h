@@ -6,6 +6,8 @@
 //               running_mean = (1 - momentum) running_mean + momentum mean,
 //               running_var  = (1 - momentum) running_var  + momentum var M / (M - 1)  (unbiased),
 //               when running statistics are given (momentum = 1 / batches for a cumulative average).
+//               M = 0 (an empty batch) leaves the running statistics alone and writes mean =
+//               invstd = 0; M = 1 throws std::invalid_argument (PyTorch refuses it too).
 //   evaluation: mean = running_mean, invstd = 1 / sqrt(running_var + eps).
 //   y = (x - mean) invstd w + b  (w = 1, b = 0 without affine parameters). mean and invstd [C]
 //   are outputs in both modes: backward takes them.

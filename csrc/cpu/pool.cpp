@@ -2,7 +2,10 @@
 // to threads in contiguous chunks and each plane is computed start to end by one thread, so no
 // result depends on the thread count. Max-pool windows that lie wholly inside the input run
 // through branch-free row loops specialised for the common 2x2 and 3x3 kernels (see
-// max_pool_rows); the border and every other window shape take the general scan.
+// max_pool_rows); the border and every other window shape take the general scan. Window
+// geometry is computed in 128-bit integers and clipped to the input before any loop, so no
+// argument the bindings accept overflows, and the time a window takes is bounded by the input,
+// never by the kernel size or the padding (a 2^62 kernel costs what a kernel the input's size does).
 #include "cpu/pool.h"
 
 #include <algorithm>
@@ -22,8 +25,26 @@ constexpr int64_t kMinChunkElements = 16384;
 
 int64_t planes_per_chunk(int64_t plane_size) { return std::max<int64_t>(1, kMinChunkElements / std::max<int64_t>(1, plane_size)); }
 
+// Window arithmetic: products and sums of int64 sizes, strides and paddings fit in 128 bits.
+using Wide = __int128;
+
 // floor(a / b) for b > 0 and any sign of a.
-int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+Wide floor_div(Wide a, Wide b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+// v clamped into [lo, hi], as int64.
+int64_t clamp_to(Wide v, int64_t lo, int64_t hi) { return int64_t(std::min<Wide>(std::max<Wide>(v, lo), hi)); }
+
+// The taps o * stride - pad + dilation * i (i < kernel) of output o's window along one axis that
+// fall inside [0, in): first, first + dilation, ... below end (first >= end when none does).
+struct AxisTaps {
+  int64_t first, end;
+};
+AxisTaps axis_taps(int64_t o, int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation) {
+  const Wide start = Wide(o) * stride - pad;
+  Wide first = start;
+  if (first < 0) first += (-first + dilation - 1) / dilation * dilation;  // the first tap at or after 0
+  return {clamp_to(first, 0, in), clamp_to(start + Wide(dilation) * (kernel - 1) + 1, 0, in)};
+}
 
 // The running-maximum step of PyTorch's scan: v replaces m when it is greater or NaN.
 template <class T>
@@ -39,8 +60,11 @@ inline void max_window(T* y, int64_t* index, const T* plane, int64_t in_w, int64
                        int64_t iw0, int64_t iw1, int64_t dw) {
   T best = -std::numeric_limits<T>::infinity();
   int64_t at = ih0 * in_w + iw0;
-  for (int64_t ih = ih0; ih < ih1; ih += dh)
-    for (int64_t iw = iw0; iw < iw1; iw += dw) {
+  // Counted loops: ih += dh could overflow for a dilation near INT64_MAX.
+  const int64_t rows = ih0 < ih1 ? (ih1 - ih0 - 1) / dh + 1 : 0, cols = iw0 < iw1 ? (iw1 - iw0 - 1) / dw + 1 : 0;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) {
+      const int64_t ih = ih0 + i * dh, iw = iw0 + j * dw;
       const T v = plane[ih * in_w + iw];
       if (replaces(v, best)) {
         best = v;
@@ -175,72 +199,81 @@ MaxPoolRow<T> max_pool_row_for(const PoolWindow& w, int64_t in_w) {
 // [lo, hi): the outputs along one axis whose windows lie wholly inside an input of size `in`.
 void inside_range(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation, int64_t* lo,
                   int64_t* hi) {
-  const int64_t span = dilation * (kernel - 1);
-  *lo = std::min(out, (pad + stride - 1) / stride);
-  *hi = std::max(*lo, std::min(out, floor_div(in - 1 - span + pad, stride) + 1));
+  const Wide span = Wide(dilation) * (kernel - 1);
+  *lo = clamp_to((Wide(pad) + stride - 1) / stride, 0, out);
+  *hi = clamp_to(floor_div(Wide(in) - 1 - span + pad, stride) + 1, *lo, out);
 }
 
 template <class T>
 void max_pool_plane(T* y, int64_t* index, const T* plane, const PlaneShape& s, const PoolWindow& w, MaxPoolRow<T> row,
                     int64_t ow_lo, int64_t ow_hi, int64_t oh_lo, int64_t oh_hi) {
   for (int64_t oh = 0; oh < s.out_h; ++oh) {
-    int64_t ih0 = oh * w.stride_h - w.pad_h;
-    const int64_t ih1 = std::min(ih0 + (w.kernel_h - 1) * w.dilation_h + 1, s.in_h);
-    while (ih0 < 0) ih0 += w.dilation_h;
+    const AxisTaps rows = axis_taps(oh, s.in_h, w.kernel_h, w.stride_h, w.pad_h, w.dilation_h);
     T* y_row = y + oh * s.out_w;
     int64_t* index_row = index + oh * s.out_w;
     const bool fast_row = row != nullptr && oh >= oh_lo && oh < oh_hi;
     for (int64_t ow = 0; ow < s.out_w; ++ow) {
       if (fast_row && ow == ow_lo) {
-        row(y_row + ow_lo, index_row + ow_lo, plane, s.in_w, ih0, ow_lo * w.stride_w - w.pad_w, ow_hi - ow_lo);
+        row(y_row + ow_lo, index_row + ow_lo, plane, s.in_w, rows.first, ow_lo * w.stride_w - w.pad_w, ow_hi - ow_lo);
         ow = ow_hi - 1;
         continue;
       }
-      int64_t iw0 = ow * w.stride_w - w.pad_w;
-      const int64_t iw1 = std::min(iw0 + (w.kernel_w - 1) * w.dilation_w + 1, s.in_w);
-      while (iw0 < 0) iw0 += w.dilation_w;
-      max_window(y_row + ow, index_row + ow, plane, s.in_w, ih0, ih1, w.dilation_h, iw0, iw1, w.dilation_w);
+      const AxisTaps cols = axis_taps(ow, s.in_w, w.kernel_w, w.stride_w, w.pad_w, w.dilation_w);
+      max_window(y_row + ow, index_row + ow, plane, s.in_w, rows.first, rows.end, w.dilation_h, cols.first, cols.end,
+                 w.dilation_w);
     }
   }
 }
 
 // ------------------------------------------------------------------------------------ avg pool
-// The clipped window of output (oh, ow) and its divisor, PyTorch's avg_pool2d rules.
+// The clipped window of output (oh, ow) and its divisor, PyTorch's avg_pool2d rules. The
+// divisor is a double: the padded window of a huge kernel has up to ~2^126 elements, which no
+// int64 holds and float32 still does (PyTorch's int64 product overflows there).
 struct AvgWindow {
-  int64_t ih0, ih1, iw0, iw1, divisor;
+  int64_t ih0, ih1, iw0, iw1;
+  double divisor;
   bool empty() const { return ih0 >= ih1 || iw0 >= iw1; }
 };
 
+// Along one axis: the window [begin, end) clipped to the input, and its length clipped to the
+// padded input [-pad, in + pad).
+struct AvgAxis {
+  int64_t begin, end;
+  double padded_length;
+};
+AvgAxis avg_axis(int64_t o, int64_t in, int64_t kernel, int64_t stride, int64_t pad) {
+  const Wide start = Wide(o) * stride - pad;
+  const Wide padded_end = std::min<Wide>(start + kernel, Wide(in) + pad);
+  return {clamp_to(start, 0, in), clamp_to(padded_end, 0, in), double(padded_end - start)};
+}
+
 AvgWindow avg_window(const PlaneShape& s, const PoolWindow& w, int64_t oh, int64_t ow, bool count_include_pad,
                      int64_t divisor_override) {
-  AvgWindow a;
-  a.ih0 = oh * w.stride_h - w.pad_h;
-  a.iw0 = ow * w.stride_w - w.pad_w;
-  a.ih1 = std::min(a.ih0 + w.kernel_h, s.in_h + w.pad_h);
-  a.iw1 = std::min(a.iw0 + w.kernel_w, s.in_w + w.pad_w);
-  const int64_t padded_size = (a.ih1 - a.ih0) * (a.iw1 - a.iw0);
-  a.ih0 = std::max<int64_t>(a.ih0, 0);
-  a.iw0 = std::max<int64_t>(a.iw0, 0);
-  a.ih1 = std::min(a.ih1, s.in_h);
-  a.iw1 = std::min(a.iw1, s.in_w);
-  a.divisor = divisor_override != 0 ? divisor_override
-              : count_include_pad   ? padded_size
-                                    : (a.ih1 - a.ih0) * (a.iw1 - a.iw0);
+  const AvgAxis rows = avg_axis(oh, s.in_h, w.kernel_h, w.stride_h, w.pad_h);
+  const AvgAxis cols = avg_axis(ow, s.in_w, w.kernel_w, w.stride_w, w.pad_w);
+  AvgWindow a{rows.begin, rows.end, cols.begin, cols.end, 0.0};
+  a.divisor = divisor_override != 0 ? double(divisor_override)
+              : count_include_pad   ? rows.padded_length * cols.padded_length
+                                    : double(a.ih1 - a.ih0) * double(a.iw1 - a.iw0);
   return a;
 }
 
 // PyTorch's adaptive pooling bounds: [start, end) of output a of b over an input of size c.
-int64_t adaptive_start(int64_t a, int64_t b, int64_t c) { return (a / b) * c + ((a % b) * c) / b; }
-int64_t adaptive_end(int64_t a, int64_t b, int64_t c) { return 1 + ((a + 1) * c - 1) / b; }
+int64_t adaptive_start(int64_t a, int64_t b, int64_t c) { return int64_t(Wide(a) * c / b); }
+int64_t adaptive_end(int64_t a, int64_t b, int64_t c) { return int64_t(1 + ((Wide(a) + 1) * c - 1) / b); }
 
 // ----------------------------------------------------------------------------------- upsample
 // PyTorch's nearest source index (upsample_nearest2d): exact shortcuts for scale 1 and 2, else
-// floor(float(dst) * scale) in single precision, clipped to the input.
+// floor(float(dst) * scale) in single precision, clipped to the input. The clip happens in
+// float: a tiny scale factor makes 1 / scale infinite (dst * inf, or NaN for dst = 0), which
+// PyTorch's cast to int64 turns into INT64_MIN; here it is the last input element (0 for dst 0).
 int64_t nearest_source(int64_t dst, int64_t in, int64_t out, double scale_factor) {
-  if (out == in) return dst;
-  if (out == 2 * in) return dst >> 1;
+  if (out == in || dst == 0) return dst;
+  if (out - in == in) return dst >> 1;
   const float scale = scale_factor > 0 ? float(1.0 / scale_factor) : float(in) / float(out);
-  return std::min(static_cast<int64_t>(std::floor(float(dst) * scale)), in - 1);
+  const float source = std::floor(float(dst) * scale);
+  // A float below float(in - 1), the float nearest to in - 1, is at most in - 1.
+  return source < float(in - 1) ? std::min(static_cast<int64_t>(source), in - 1) : in - 1;
 }
 
 // The source column of every output column, in the calling thread's scratch workspace (read
@@ -254,10 +287,11 @@ const int64_t* nearest_columns(const PlaneShape& s, double scale_w) {
 }  // namespace
 
 int64_t pool_output_size(int64_t in, int64_t kernel, int64_t pad, int64_t stride, int64_t dilation, bool ceil_mode) {
-  int64_t out = floor_div(in + 2 * pad - dilation * (kernel - 1) - 1 + (ceil_mode ? stride - 1 : 0), stride) + 1;
+  Wide out = floor_div(Wide(in) + 2 * Wide(pad) - Wide(dilation) * (kernel - 1) - 1 + (ceil_mode ? stride - 1 : 0),
+                       stride) + 1;
   // The last window must start inside the input or its left padding.
-  if (ceil_mode && (out - 1) * stride >= in + pad) --out;
-  return out;
+  if (ceil_mode && (out - 1) * stride >= Wide(in) + pad) --out;
+  return clamp_to(out, INT64_MIN, INT64_MAX);
 }
 
 template <class T>

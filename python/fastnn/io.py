@@ -16,6 +16,7 @@ import io
 import json
 import math
 import os
+import reprlib
 
 import numpy as np
 
@@ -38,6 +39,11 @@ _METADATA_KEY = "__metadata__"
 _CHECKPOINT_KEY = "fastnn.checkpoint"
 _MAX_HEADER_DEPTH = 3  # {name: {"shape": [...]}}: anything deeper is not a safetensors header
 _TENSOR_FIELDS = {"dtype", "shape", "data_offsets"}
+_MAX_DIMS = 64  # NumPy's limit
+# Field values in error messages: a few levels and items of whatever the file holds, never the
+# whole (possibly huge or deeply nested) value.
+_BRIEF = reprlib.Repr()
+_BRIEF.maxlevel, _BRIEF.maxlist, _BRIEF.maxdict, _BRIEF.maxstring = 3, 8, 8, 60
 
 
 # ------------------------------------------------------------------------------------------- save
@@ -155,6 +161,9 @@ def _parse_header(raw, path):
         header = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except ValueError as error:
         raise ValueError(f"{path}: the safetensors header is not well-formed JSON: {error}") from None
+    except RecursionError:
+        raise ValueError(f"{path}: the safetensors header nests JSON values too deeply (a valid header nests "
+                         "3 levels)") from None
     if not isinstance(header, dict):
         raise ValueError(f"{path}: the safetensors header must be a JSON object, got {type(header).__name__}")
     return header
@@ -164,29 +173,36 @@ def _check_metadata_field(metadata, path):
     if metadata is None:
         return
     if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
-        raise ValueError(f"{path}: {_METADATA_KEY!r} must be an object of strings, got {metadata!r}")
+        raise ValueError(f"{path}: {_METADATA_KEY!r} must be an object of strings, got {_BRIEF.repr(metadata)}")
 
 
 def _check_entry(name, info, path):
     """(dtype, shape, begin, end) of one header entry, after checking each field."""
     where = f"{path}: tensor {name!r}"
     if not isinstance(info, dict) or set(info) != _TENSOR_FIELDS:
-        raise ValueError(f"{where}: expected an object with exactly the fields {sorted(_TENSOR_FIELDS)}, got {info!r}")
+        raise ValueError(f"{where}: expected an object with exactly the fields {sorted(_TENSOR_FIELDS)}, "
+                         f"got {_BRIEF.repr(info)}")
     code, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
+    if not isinstance(code, str):
+        raise ValueError(f"{where}: dtype must be a string such as 'F32', got {_BRIEF.repr(code)}")
     if code in _UNSUPPORTED_DTYPES:
         raise ValueError(f"{where}: dtype {code} has no NumPy equivalent, fastnn cannot load it")
     if code not in _NUMPY_DTYPES:
         raise ValueError(f"{where}: unknown dtype {code!r}; expected one of {sorted(_NUMPY_DTYPES)}")
     if not isinstance(shape, list) or not all(_is_int(d) and d >= 0 for d in shape):
-        raise ValueError(f"{where}: shape must be a list of non-negative ints, got {shape!r}")
+        raise ValueError(f"{where}: shape must be a list of non-negative ints, got {_BRIEF.repr(shape)}")
+    if len(shape) > _MAX_DIMS:
+        raise ValueError(f"{where}: shape has {len(shape)} dimensions; at most {_MAX_DIMS} are supported")
     if not (isinstance(offsets, list) and len(offsets) == 2 and all(_is_int(o) for o in offsets)
             and 0 <= offsets[0] <= offsets[1]):
-        raise ValueError(f"{where}: data_offsets must be [begin, end] with 0 <= begin <= end, got {offsets!r}")
+        raise ValueError(f"{where}: data_offsets must be [begin, end] with 0 <= begin <= end, "
+                         f"got {_BRIEF.repr(offsets)}")
     dtype = _NUMPY_DTYPES[code]
     expected = math.prod(shape) * dtype.itemsize
     if offsets[1] - offsets[0] != expected:
-        raise ValueError(f"{where}: data_offsets {offsets} span {offsets[1] - offsets[0]} bytes, but shape "
-                         f"{shape} of {code} needs {expected}")
+        needs = expected if expected < 2 ** 64 else "more than 2**64 bytes"  # str() of a huge int fails
+        raise ValueError(f"{where}: data_offsets {_BRIEF.repr(offsets)} span {_BRIEF.repr(offsets[1] - offsets[0])} "
+                         f"bytes, but shape {_BRIEF.repr(shape)} of {code} needs {needs}")
     return dtype, tuple(shape), offsets[0], offsets[1]
 
 

@@ -24,7 +24,7 @@ def numerical_jacobian_vector(func, inputs, index, direction_out, eps):
     return grad
 
 
-def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0):
+def gradcheck(func, inputs, eps=1e-6, atol=1e-8, rtol=1e-6, raise_exception=True, seed=0):
     """Compares the analytic gradient of a random projection of func(*inputs) with central
     finite differences, for every input that requires grad. Inputs should be float64.
 

@@ -1,0 +1,231 @@
+"""The kernel fuzzer that tests/test_fuzz_kernels.py runs in a subprocess (so that a crash fails
+the test instead of killing pytest): `python tests/fuzz_kernels.py MUTATION EXAMPLES`.
+
+Each example starts from a valid call of a public kernel (fastnn.kernels) on random data and
+changes one argument in one way (the MUTATION class: dtype, byte order, ndim, strides, read-only,
+aliasing of an output with an input, huge or negative integers, NaN). The kernel must either raise
+ValueError / TypeError / IndexError whose message names the changed argument, or return what
+tests/reference.py (plain NumPy float64, independent of fastnn) computes from the same logical
+values. Every example's call is printed before it runs (the last line names a crash); every
+broken promise is printed as `FAIL mutation kernel argument variant: what happened`, and the
+exit status is 1 when there is one.
+"""
+import re
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import reference as ref
+from helpers import fuzz_report
+from fastnn import kernels as K
+
+CLEAR_ERRORS = (ValueError, TypeError, IndexError)
+
+
+@dataclass(frozen=True)
+class Spec:
+    kernel: str
+    make: object  # (rng, dtype) -> dict of keyword arguments of a valid call
+    reference: object  # kwargs -> the expected first output (float64)
+    ints: tuple = ()  # integer arguments (their valid values are in make's dict)
+    out_like: str = None  # the input an `out` argument may alias (same shape and dtype)
+
+    def __repr__(self):
+        return self.kernel
+
+
+def _r(rng, shape, dtype):
+    return rng.uniform(-2, 2, shape).astype(dtype)
+
+
+def _first(result):
+    return result[0] if isinstance(result, tuple) else result
+
+
+SPECS = [
+    Spec("relu_forward", lambda g, t: {"x": _r(g, (3, 7), t)},
+         lambda a: ref.activation_forward("relu", a["x"]), out_like="x"),
+    Spec("sigmoid_forward", lambda g, t: {"x": _r(g, (2, 3, 5), t)},
+         lambda a: ref.activation_forward("sigmoid", a["x"]), out_like="x"),
+    Spec("tanh_forward", lambda g, t: {"x": _r(g, (17,), t)}, lambda a: ref.activation_forward("tanh", a["x"]),
+         out_like="x"),
+    Spec("relu_backward", lambda g, t: {"grad_out": _r(g, (4, 5), t), "x": _r(g, (4, 5), t)},
+         lambda a: ref.activation_backward("relu", a["grad_out"], a["x"]), out_like="grad_out"),
+    Spec("softmax_forward", lambda g, t: {"x": _r(g, (3, 6), t), "dim": 1},
+         lambda a: ref.softmax(a["x"], a["dim"]), ints=("dim",), out_like="x"),
+    Spec("log_softmax_forward", lambda g, t: {"x": _r(g, (2, 3, 4), t), "dim": -1},
+         lambda a: ref.log_softmax(a["x"], a["dim"]), ints=("dim",), out_like="x"),
+    Spec("gemm", lambda g, t: {"a": _r(g, (5, 3), t), "b": _r(g, (3, 4), t)}, lambda a: ref.gemm(a["a"], a["b"])),
+    Spec("conv2d_forward",
+         lambda g, t: {"input": _r(g, (2, 2, 5, 6), t), "weight": _r(g, (3, 2, 3, 2), t), "bias": _r(g, (3,), t),
+                       "stride": 2, "padding": 1, "dilation": 1},
+         lambda a: ref.conv2d_forward(a["input"], a["weight"], a["bias"], (a["stride"],) * 2, (a["padding"],) * 4,
+                                      (a["dilation"],) * 2),
+         ints=("stride", "padding", "dilation")),
+    Spec("max_pool2d_forward", lambda g, t: {"x": _r(g, (2, 3, 7, 6), t), "kernel_size": 3, "stride": 2, "padding": 1},
+         lambda a: ref.max_pool2d(a["x"], (a["kernel_size"],) * 2, (a["stride"],) * 2, (a["padding"],) * 2)[0],
+         ints=("kernel_size", "stride", "padding")),
+    Spec("avg_pool2d_forward", lambda g, t: {"x": _r(g, (1, 2, 6, 5), t), "kernel_size": 2, "stride": 1, "padding": 1},
+         lambda a: ref.avg_pool2d(a["x"], (a["kernel_size"],) * 2, (a["stride"],) * 2, (a["padding"],) * 2),
+         ints=("kernel_size", "stride", "padding")),
+    Spec("avg_pool2d_backward",
+         lambda g, t: {"grad_out": _r(g, (1, 2, 3, 2), t), "input_size": (6, 5), "kernel_size": 2},
+         lambda a: ref.avg_pool2d_backward(a["grad_out"], a["input_size"], (a["kernel_size"],) * 2,
+                                           (a["kernel_size"],) * 2, (0, 0)),
+         ints=("kernel_size",)),
+    Spec("adaptive_avg_pool2d_forward", lambda g, t: {"x": _r(g, (2, 7, 5), t), "output_size": 3},
+         lambda a: ref.adaptive_avg_pool2d(a["x"], (a["output_size"],) * 2), ints=("output_size",)),
+    Spec("upsample_nearest2d_forward", lambda g, t: {"x": _r(g, (1, 2, 3, 4), t), "output_size": (5, 7)},
+         lambda a: ref.upsample_nearest2d(a["x"], a["output_size"])),
+    Spec("upsample_nearest2d_backward", lambda g, t: {"grad_out": _r(g, (1, 2, 5, 7), t), "input_size": (3, 4)},
+         lambda a: ref.upsample_nearest2d_backward(a["grad_out"], a["input_size"])),
+    Spec("layer_norm_forward",
+         lambda g, t: {"x": _r(g, (3, 4, 5), t), "normalized_shape": 5, "weight": _r(g, (5,), t),
+                       "bias": _r(g, (5,), t)},
+         lambda a: ref.layer_norm(a["x"], 1, a["weight"], a["bias"]), ints=("normalized_shape",), out_like="x"),
+    Spec("batch_norm_forward",
+         lambda g, t: {"x": _r(g, (4, 3, 2, 2), t), "weight": _r(g, (3,), t), "bias": _r(g, (3,), t),
+                       "running_mean": _r(g, (3,), t), "running_var": g.uniform(0.5, 2, 3).astype(t),
+                       "training": False},
+         lambda a: ref.batch_norm(a["x"], a["weight"], a["bias"], a["running_mean"], a["running_var"], False, 0.1,
+                                  1e-5)[0], out_like="x"),
+    Spec("embedding_forward", lambda g, t: {"weight": _r(g, (6, 3), t), "indices": g.integers(0, 6, (2, 5))},
+         lambda a: ref.embedding_forward(a["weight"], a["indices"])),
+]
+
+MUTATIONS = ["dtype", "byteorder", "ndim", "strides", "readonly", "alias", "integers", "nan"]
+HUGE_INTS = [2 ** 63, 2 ** 64 - 100, 2 ** 100, -(2 ** 63) - 1, 2 ** 62, 2 ** 31, -(2 ** 31), -1, 0, -7]
+
+
+def _arrays(kwargs):
+    return [name for name, value in kwargs.items() if isinstance(value, np.ndarray)]
+
+
+def _strided(value, how):
+    """An array with value's values and other strides: every other element of a bigger array,
+    reversed memory, or (for a 1-element axis) a zero stride."""
+    if how == "negative":
+        return np.ascontiguousarray(value[..., ::-1])[..., ::-1]
+    if how == "zero":
+        if value.shape[-1] == 0:
+            return value
+        return np.broadcast_to(value[..., :1], value.shape)  # new values: the first column repeated
+    bigger = np.zeros(value.shape[:-1] + (2 * value.shape[-1],), value.dtype)
+    bigger[..., ::2] = value
+    return bigger[..., ::2]
+
+
+def mutate(mutation, spec, kwargs, data):
+    """(kwargs, argument, variant) with one argument changed, or None when the class does not apply."""
+    arrays = _arrays(kwargs)
+    if mutation == "integers":
+        if not spec.ints:
+            return None
+        name = data.draw(st.sampled_from(spec.ints))
+        value = data.draw(st.sampled_from(HUGE_INTS))
+        return {**kwargs, name: value}, name, str(value)
+    if mutation == "alias":
+        if spec.out_like is None:
+            return None
+        return {**kwargs, "out": kwargs[spec.out_like]}, "out", f"out is {spec.out_like}"
+    name = data.draw(st.sampled_from(arrays))
+    value = kwargs[name]
+    if mutation == "dtype":
+        dtype = data.draw(st.sampled_from(["float16", "float32", "float64", "int32", "int64", "uint8", "complex64",
+                                           "bool", "object"]))
+        return {**kwargs, name: value.astype(dtype)}, name, dtype
+    if mutation == "byteorder":
+        return {**kwargs, name: value.astype(value.dtype.newbyteorder(">"))}, name, str(value.dtype.newbyteorder(">"))
+    if mutation == "ndim":
+        how = data.draw(st.sampled_from(["lead", "trail", "flat", "scalar"]))
+        changed = {"lead": value[None], "trail": value[..., None], "flat": value.reshape(-1),
+                   "scalar": value.reshape(-1)[:1].reshape(())}[how]
+        return {**kwargs, name: changed}, name, how
+    if mutation == "strides":
+        how = data.draw(st.sampled_from(["gapped", "negative", "zero"]))
+        return {**kwargs, name: _strided(value, how)}, name, how
+    if mutation == "readonly":
+        frozen = value.copy()
+        frozen.setflags(write=False)
+        return {**kwargs, name: frozen}, name, "read-only"
+    if mutation == "nan":
+        if value.dtype.kind != "f" or value.size == 0:
+            return None
+        poisoned = value.copy()
+        poisoned.reshape(-1)[data.draw(st.integers(0, value.size - 1))] = np.nan
+        return {**kwargs, name: poisoned}, name, "nan"
+    raise ValueError(mutation)
+
+
+def _copy(kwargs):
+    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in kwargs.items()}
+
+
+def _names_an_argument(message, kwargs):
+    # The changed argument, or the one it conflicts with (a 1-D x makes dim=1 out of range).
+    return any(re.search(rf"(?<![A-Za-z_]){re.escape(name)}(?![A-Za-z_])", message) for name in kwargs)
+
+
+def check(mutation, spec, kwargs, name, variant, failures):
+    """Runs one mutated call; records a failure (first example per kind) when it broke the promise."""
+    label = f"{mutation} {spec.kernel} {name} {variant}"
+    print("RUN", label, flush=True)
+
+    def fail(kind, detail=""):
+        failures.setdefault(f"{label}: {kind}", detail)
+
+    big_int = any(abs(kwargs[n]) > 64 for n in spec.ints if isinstance(kwargs.get(n), int))
+    before = _copy({k: v for k, v in kwargs.items() if k != "out"})  # the inputs, before an aliased out overwrites them
+    try:
+        result = _first(getattr(K, spec.kernel)(**kwargs))
+    except CLEAR_ERRORS as error:
+        if not _names_an_argument(str(error), kwargs):
+            fail(f"{type(error).__name__} names no argument", str(error)[:160])
+        return
+    except Exception as error:  # noqa: BLE001 - any other exception type is the defect
+        fail(type(error).__name__, str(error)[:160])
+        return
+    if big_int:
+        return  # a huge window is valid; test_pool checks its values, the reference would loop 2^62 times
+    try:
+        with np.errstate(all="ignore"):
+            expected = np.asarray(spec.reference(before))
+    except Exception:  # noqa: BLE001 - the reference refuses it: the kernel should have too
+        fail("returned a result for a call the reference refuses")
+        return
+    result = np.asarray(result)
+    if result.shape != expected.shape:
+        fail("wrong shape", f"{result.shape}, expected {expected.shape}")
+        return
+    low = result.dtype == np.float16 or any(isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.itemsize < 8
+                                            for v in kwargs.values())
+    rtol, atol = (2e-3, 1e-4) if low else (1e-9, 1e-12)
+    if result.dtype.kind not in "fc" or not np.allclose(result.astype(np.float64), expected, rtol=rtol, atol=atol,
+                                                        equal_nan=True):
+        worst = np.nanmax(np.abs(result.astype(np.float64) - expected)) if result.dtype.kind in "fiub" else "?"
+        fail("wrong result", f"dtype {result.dtype}, largest difference {worst}")
+
+
+def run(mutation, examples):
+    failures = {}
+    ran = [0]
+
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(spec=st.sampled_from(SPECS), dtype=st.sampled_from([np.float32, np.float64]),
+           seed=st.integers(0, 2 ** 32 - 1), data=st.data())
+    def example(spec, dtype, seed, data):
+        mutated = mutate(mutation, spec, spec.make(np.random.default_rng(seed), dtype), data)
+        if mutated is not None:
+            ran[0] += 1
+            check(mutation, spec, *mutated, failures)
+
+    example()
+    return fuzz_report(failures, f"fuzz {mutation}: {ran[0]} calls")
+
+
+if __name__ == "__main__":
+    sys.exit(0 if run(sys.argv[1], int(sys.argv[2])) else 1)
