@@ -12,15 +12,6 @@ import pytest
 from fuzz_kernels import MUTATIONS
 
 EXAMPLES = int(os.environ.get("FASTNN_FUZZ_EXAMPLES", "40"))
-# Classes the array adapter / argument parser still gets wrong (issue 13 items 3, 5, 9, being
-# fixed in csrc/bindings/): strict, so that the fix shows as XPASS and this list is emptied.
-ADAPTER_DEFECTS = {
-    "byteorder": "non-native byte order read as native (issue 13 item 3)",
-    "readonly": "read-only grad_out refused with 'array is not writeable' (issue 13 item 5)",
-    "integers": "ints >= 2^63 give pybind11's RuntimeError, huge output sizes NumPy's error (issue 13 items 8, 9)",
-}
-
-
 def run_fuzzer(*args, timeout=600):
     here = Path(__file__).parent
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(here), *sys.path])}
@@ -28,9 +19,7 @@ def run_fuzzer(*args, timeout=600):
                           env=env, timeout=timeout)
 
 
-@pytest.mark.parametrize("mutation", [
-    pytest.param(m, marks=pytest.mark.xfail(reason=ADAPTER_DEFECTS[m], strict=True)) if m in ADAPTER_DEFECTS else m
-    for m in MUTATIONS])
+@pytest.mark.parametrize("mutation", MUTATIONS)
 def test_mutated_kernel_calls_raise_clear_errors_or_match_the_reference(mutation):
     result = run_fuzzer(mutation, str(EXAMPLES))
     lines = result.stdout.splitlines()

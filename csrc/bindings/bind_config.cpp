@@ -1,6 +1,8 @@
 // Build and run-time configuration: SIMD level, threads, caches, compiler.
 #include <pybind11/stl.h>
 
+#include <atomic>
+#include <chrono>
 #include <stdexcept>
 #include <vector>
 
@@ -9,6 +11,7 @@
 #include "core/cpu_features.h"
 #include "core/futex.h"
 #include "core/parallel.h"
+#include "cpu/simd/gemm_microkernels.h"
 
 namespace fastnn::bindings {
 
@@ -17,7 +20,7 @@ namespace py = pybind11;
 namespace {
 
 // More threads than any machine fastnn runs on has cores: a larger request is a mistake (2**31
-// would make OpenMP try to start them all).
+// would make the pool try to start them all).
 constexpr int64_t kMaxThreads = 4096;
 
 // Float32 FMA throughput of the micro-kernel's instructions at the current SIMD level, on
