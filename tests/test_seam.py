@@ -4,7 +4,6 @@ adapter on a host-memory stand-in for a CUDA array, and fn.kernels being the bac
 functions. Each case here failed on the main branch before the seam (issues 8 and 13)."""
 import numpy as np
 import pytest
-import torch
 
 import fastnn as fn
 from fastnn import kernels as K
@@ -187,6 +186,7 @@ def test_geometry_overflow_is_a_value_error(call):
 
 @pytest.mark.parametrize("stride, dilation, output_padding", [(1, 2, 1), (2, 3, 2), ((1, 2), (3, 1), (2, 1))])
 def test_conv_transpose2d_output_padding_below_dilation_matches_torch(stride, dilation, output_padding):
+    torch = pytest.importorskip("torch")
     x = random_array((2, 3, 5, 4), np.float64)
     w = random_array((3, 2, 3, 2), np.float64, seed=2)
     b = random_array(2, np.float64, seed=3)
