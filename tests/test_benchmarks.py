@@ -77,6 +77,7 @@ def test_numpy_row_without_child_spec_is_refused_when_threads_cannot_be_set(monk
 
 
 def test_peer_reporting_another_thread_count_is_refused(monkeypatch):
+    pytest.importorskip("threadpoolctl")  # the in-process NumPy path it fakes sets threads through it
     @timing.contextlib.contextmanager
     def threads_that_lie(n):
         with real_threads(n) as ran:
