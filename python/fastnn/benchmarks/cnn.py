@@ -12,7 +12,6 @@ Both on 1 thread and on the default thread count. GFLOP/s count 2 flops per mult
 convolutions and linear layers in forward and backward (no input gradient for the first conv).
 """
 import statistics
-import time
 
 import numpy as np
 
@@ -122,7 +121,8 @@ def run_epochs(epochs=3, threads=1, log=print):
         order = rng.permutation(len(x_train))
         for name, (_, wrap) in models.items():
             with timing.threads(threads) as ran:
-                time.sleep(timing.POOL_SETTLE_SECONDS if threads > 1 else 0.0)
+                if threads > 1:
+                    timing.settle()
                 samples[name].append(_epoch(steps[name], wrap, x_train, y_train, order, BATCH))
             threads_ran[name] = ran.get(name.split()[0])
         if log:

@@ -138,18 +138,34 @@ def _time_block(fn, calls):
 
 
 # Idle threads of a pool keep spinning on their cores after a call (OpenBLAS for about 0.1 s,
-# libgomp for milliseconds): measured here, fastnn on 2 threads right after NumPy ran at half
-# speed, and NumPy right after fastnn lost a quarter. Before each timed block on more than one
-# thread the previous library's pool is given this long to fall asleep.
-POOL_SETTLE_SECONDS = 0.1
+# libgomp for milliseconds): measured here (Zen 4, 2 cores, idle), fastnn's 2-thread 512^3 SGEMM
+# ran at 104-111 GFLOP/s right after NumPy's matmul, 125-143 after 50 ms, 159-200 after 0.1 s
+# and 195-207 after 0.5 s. So before each timed block on more than one thread, settle() waits
+# until the previous library's threads have stopped burning CPU time, up to this long.
+POOL_SETTLE_SECONDS = 1.0
+# A window in which this process used less than this share of one core counts as idle.
+_IDLE_WINDOW_SECONDS = 0.01
+_IDLE_CPU_SHARE = 0.05
+
+
+def settle(max_seconds=POOL_SETTLE_SECONDS):
+    """Sleeps until no thread of this process is spinning (a 10 ms window with under 5% of one
+    core of process CPU time), at most `max_seconds`; returns the seconds waited."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < max_seconds:
+        cpu_before = time.process_time()
+        time.sleep(_IDLE_WINDOW_SECONDS)
+        if time.process_time() - cpu_before < _IDLE_CPU_SHARE * _IDLE_WINDOW_SECONDS:
+            break
+    return time.perf_counter() - start
 
 
 def measure(impls, repetitions, block_seconds, settle_seconds=0.0):
     """Median seconds per call of each callable in `impls` (name -> fn), timed in alternation.
 
     Each repetition times a block of back-to-back calls of one implementation (at least
-    `block_seconds` long, so timer resolution and call overhead vanish), after `settle_seconds`
-    of idling and about a millisecond of warm-up calls that bring this implementation's threads,
+    `block_seconds` long, so timer resolution and call overhead vanish), after settle() (at most
+    `settle_seconds`; 0: none) and about a millisecond of warm-up calls that bring this implementation's threads,
     caches and workspace back.
     """
     calls = {}
@@ -160,7 +176,8 @@ def measure(impls, repetitions, block_seconds, settle_seconds=0.0):
     samples = {name: [] for name in impls}
     for _ in range(repetitions):
         for name, fn in impls.items():
-            time.sleep(settle_seconds)
+            if settle_seconds > 0:
+                settle(settle_seconds)
             warm_until = time.perf_counter() + 1e-3
             fn()
             while time.perf_counter() < warm_until:

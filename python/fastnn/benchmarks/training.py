@@ -179,7 +179,8 @@ def run_epochs(epochs=5, threads=1, log=print):
         order = rng.permutation(len(x_train))
         for name, (step, wrap) in runs.items():
             with timing.threads(threads) as ran:
-                time.sleep(timing.POOL_SETTLE_SECONDS if threads > 1 else 0.0)
+                if threads > 1:
+                    timing.settle()
                 samples[name].append(_epoch(step, wrap, x_train, y_train, order))
             threads_ran[name] = ran.get(name)
         if log:
