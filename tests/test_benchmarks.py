@@ -108,3 +108,22 @@ def test_overloaded_compares_with_the_core_count():
     assert timing.overloaded(cores + 0.5)
     assert not timing.overloaded(cores - 0.5, None)
     assert "LOADED" in timing.row_notes({"loaded": True, "load": [cores + 1, cores + 1], "threads": 1})
+
+
+def test_settle_waits_for_a_spinning_thread_of_this_process():
+    import threading
+    import time
+
+    from fastnn.benchmarks import timing
+
+    def spin(seconds):
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            pass
+
+    spinner = threading.Thread(target=spin, args=(0.3,))
+    spinner.start()
+    waited = timing.settle(max_seconds=2.0)
+    spinner.join()
+    assert waited >= 0.2
+    assert timing.settle(max_seconds=2.0) < 0.5  # nothing spins now
