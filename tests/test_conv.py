@@ -28,6 +28,9 @@ CONV2D_CASES = [
     (9, 4, 5, 6, 6, 3, 1, 1, 1, 2),                       # several images per weight-gradient gemm, groups
     (2, 4, 8, 8, 4, 1, 2, 1, 1, 2),                       # 1x1 but strided and padded: not pointwise
     (1, 9, 21, 15, 10, 5, 2, 2, 3, 1),                    # large odd sizes, dilation 3
+    (13, 70, 2, 2, 9, 3, 1, 1, 1, 1),                     # small map, K > 64: images side by side everywhere
+    (7, 20, 1, 1, 6, 3, 1, 1, 1, 1),                      # 1x1 map: only the centre tap reads the image
+    (5, 9, 3, 4, 6, 3, 2, 1, 2, 3),                       # small map, stride, dilation and groups
 ]
 
 
@@ -164,7 +167,7 @@ def test_conv_transpose2d_matches_reference(case, algorithm, dtype):
 
 
 @pytest.mark.parametrize("case", [(9, 6, 10, 9, 8, 3, 1, 1, 1, 2), (1, 16, 12, 12, 16, 3, 2, 1, 1, 1),
-                                  (10, 16, 6, 6, 12, 1, 1, 0, 1, 1)], ids=str)
+                                  (10, 16, 6, 6, 12, 1, 1, 0, 1, 1), (13, 70, 2, 2, 9, 3, 1, 1, 1, 1)], ids=str)
 def test_results_are_bitwise_identical_for_1_and_2_threads(case, threads):
     x, weight, bias, dy, args, _, _ = conv2d_case(case, np.float32)
 

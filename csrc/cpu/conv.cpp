@@ -18,6 +18,13 @@
 //              writes that block of Y (a row-strided view) or reads that block of dY. Threads
 //              split images x groups x row blocks (forward) or images x groups (backward input:
 //              col2im of neighbouring row blocks overlaps); gemm runs single-threaded inside.
+//              Small output planes (when an image's col fills at most half the block: the deep
+//              layers of ResNets, 1x1 to 8x8 maps) put several images side by side in one col
+//              block instead, so the product is images*P wide rather than P: one product per
+//              chunk of images packs the weight once for all of them (per image it packed the
+//              weight to multiply it by 1-16 columns). Y and dY are copied between that chunk's
+//              [Og, images*P] block and the NCHW planes. The im2col of such a block gathers
+//              through a table of source pixels (conv_im2col.h).
 //   pointwise  (1x1, stride 1, no padding) col is the image itself: X[n,g] is already Cg x P,
 //              so every gemm reads/writes the NCHW planes in place.
 // automatic picks pointwise when it applies, else blocked. Work items go to threads one at a time
@@ -33,6 +40,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <vector>
 
 #include "core/parallel.h"
 #include "core/workspace.h"
@@ -49,13 +57,31 @@ namespace {
 constexpr int64_t kColBlockBytes = int64_t(1024) << 10;
 // Weights with at most this many columns (Cg*kH*kW) take several images per weight-gradient gemm.
 constexpr int64_t kBatchedWeightMaxK = 64;
-// Chunks of the batch with their own weight-gradient partial sums.
+// Chunks of the batch with their own weight-gradient partial sums: at most kWeightChunks, and
+// each at least kWeightChunkDepth output pixels deep, so that small maps do not turn the
+// weight gradient into many shallow products that each read and write all of dW.
 constexpr int64_t kWeightChunks = 8;
+constexpr int64_t kWeightChunkDepth = 256;
+// Output planes smaller than this take several images per weight-gradient gemm for any K.
+constexpr int64_t kSmallPlane = 64;
 
 struct Layout {
   int64_t cg, og, k, in_plane, out_plane;  // Cg, Og, K = Cg*kH*kW, H*W, P = OH*OW
   int64_t block_rows, blocks;               // output rows per col block, blocks per image
+  int64_t images = 1;                       // images side by side in one col block (then blocks == 1)
 };
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Images per col block when at most `most` fit: the batch cut into an even number of chunks
+// where it can be, so that two threads finish together. It depends on the shape alone, never
+// on the thread count: the product's width decides gemm's path (packed or not), and with it
+// the rounding of every output element.
+int64_t images_per_block(int64_t batch, int64_t most) {
+  int64_t chunks = ceil_div(batch, std::max<int64_t>(1, most));
+  chunks = std::min(batch, ceil_div(chunks, 2) * 2);
+  return ceil_div(batch, chunks);
+}
 
 ConvAlgorithm resolve(const Conv2dShape& s, ConvAlgorithm algorithm) {
   if (algorithm != ConvAlgorithm::automatic) return algorithm;
@@ -73,6 +99,8 @@ Layout layout(const Conv2dShape& s, ConvAlgorithm algorithm, size_t elem) {
   if (algorithm == ConvAlgorithm::blocked) {
     const int64_t row_bytes = std::max<int64_t>(1, l.k * s.out_w * static_cast<int64_t>(elem));
     l.block_rows = std::clamp<int64_t>(kColBlockBytes / row_bytes, 1, std::max<int64_t>(1, s.out_h));
+    const int64_t image_bytes = std::max<int64_t>(1, l.k * l.out_plane * static_cast<int64_t>(elem));
+    if (s.batch > 1 && 2 * image_bytes <= kColBlockBytes) l.images = images_per_block(s.batch, kColBlockBytes / image_bytes);
   }
   l.blocks = s.out_h == 0 ? 0 : (s.out_h + l.block_rows - 1) / l.block_rows;
   return l;
@@ -145,6 +173,47 @@ void add_row_bias(T* out, const T* bias, int64_t rows, int64_t cols, int64_t row
   }
 }
 
+// The [rows, images*plane] block of `images` images' [rows, plane] planes, which lie
+// image_stride apart (the planes of image i form columns [i*plane, (i+1)*plane)).
+template <class T>
+void gather_planes(T* block, const T* planes, int64_t images, int64_t rows, int64_t plane, int64_t image_stride) {
+  const int64_t width = images * plane;
+  for (int64_t i = 0; i < images; ++i)
+    for (int64_t r = 0; r < rows; ++r)
+      std::copy_n(planes + i * image_stride + r * plane, plane, block + r * width + i * plane);
+}
+
+// The inverse of gather_planes, adding bias[r] (when given) to row r.
+template <class T>
+void scatter_planes(T* planes, const T* block, const T* bias, int64_t images, int64_t rows, int64_t plane,
+                    int64_t image_stride) {
+  const int64_t width = images * plane;
+  for (int64_t i = 0; i < images; ++i)
+    for (int64_t r = 0; r < rows; ++r) {
+      const T* src = block + r * width + i * plane;
+      T* dst = planes + i * image_stride + r * plane;
+      if (bias) {
+        const T add = bias[r];
+        for (int64_t p = 0; p < plane; ++p) dst[p] = src[p] + add;
+      } else {
+        std::copy_n(src, plane, dst);
+      }
+    }
+}
+
+// The weight restricted to the live taps of `table`, [O, Cg, live taps] (w itself when every tap
+// is live; else built in `storage`).
+template <class T>
+const T* live_weight(const T* w, const TapTable& table, const Conv2dShape& s, std::vector<T>& storage) {
+  const int64_t taps = s.kernel_h * s.kernel_w, live = table.live();
+  if (live == taps) return w;
+  const int64_t rows = s.out_channels * (s.in_channels / s.groups);  // (o, c) pairs
+  storage.resize(static_cast<size_t>(rows * live));
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t t = 0; t < live; ++t) storage[static_cast<size_t>(r * live + t)] = w[r * taps + table.taps[t]];
+  return storage.data();
+}
+
 }  // namespace
 
 bool conv2d_is_pointwise(const Conv2dShape& s) {
@@ -157,6 +226,25 @@ void conv2d_forward(T* y, const T* x, const T* w, const T* bias, const Conv2dSha
   algorithm = resolve(s, algorithm);
   const Layout l = layout(s, algorithm, sizeof(T));
   const bool pointwise = algorithm == ConvAlgorithm::pointwise;
+  if (l.images > 1) {
+    const int64_t chunks = ceil_div(s.batch, l.images);
+    const TapTable table = tap_table(s);
+    std::vector<T> storage;
+    const T* live_w = live_weight(w, table, s, storage);
+    const int64_t k = l.cg * table.live();
+    for_each_item(chunks * s.groups, true, [&](int64_t item) {
+      const int64_t g = item % s.groups, n0 = item / s.groups * l.images;
+      const int64_t images = std::min(l.images, s.batch - n0), width = images * l.out_plane;
+      T* col = workspace_array<T>(WorkspaceSlot::scratch1, (k + l.og) * width);
+      T* out = col + k * width;  // [Og, width]
+      for (int64_t i = 0; i < images; ++i)
+        im2col_gather(col + i * l.out_plane, width, x + ((n0 + i) * s.in_channels + g * l.cg) * l.in_plane, table, s);
+      run_gemm<T>(l.og, width, k, live_w + g * l.og * k, k, 1, col, width, 1, out, width, 1, T(0));
+      scatter_planes(y + (n0 * s.out_channels + g * l.og) * l.out_plane, out, bias ? bias + g * l.og : nullptr, images,
+                     l.og, l.out_plane, s.out_channels * l.out_plane);
+    });
+    return;
+  }
   const int64_t blocks = pointwise ? 1 : l.blocks;
   const int64_t items = s.batch * s.groups * blocks;
   for_each_item(items, algorithm != ConvAlgorithm::im2col, [&](int64_t item) {
@@ -183,6 +271,28 @@ void conv2d_backward_input(T* dx, const T* dy, const T* w, const Conv2dShape& s,
   algorithm = resolve(s, algorithm);
   const Layout l = layout(s, algorithm, sizeof(T));
   const bool pointwise = algorithm == ConvAlgorithm::pointwise;
+  if (l.images > 1) {
+    const int64_t chunks = ceil_div(s.batch, l.images);
+    const TapTable table = tap_table(s);
+    std::vector<T> storage;
+    const T* live_w = live_weight(w, table, s, storage);
+    const int64_t k = l.cg * table.live();
+    for_each_item(chunks * s.groups, true, [&](int64_t item) {
+      const int64_t g = item % s.groups, n0 = item / s.groups * l.images;
+      const int64_t images = std::min(l.images, s.batch - n0), width = images * l.out_plane;
+      T* col = workspace_array<T>(WorkspaceSlot::scratch1, (k + l.og) * width);
+      T* grads = col + k * width;  // [Og, width]
+      gather_planes(grads, dy + (n0 * s.out_channels + g * l.og) * l.out_plane, images, l.og, l.out_plane,
+                    s.out_channels * l.out_plane);
+      run_gemm<T>(k, width, l.og, live_w + g * l.og * k, 1, k, grads, width, 1, col, width, 1, T(0));
+      for (int64_t i = 0; i < images; ++i) {
+        T* image = dx + ((n0 + i) * s.in_channels + g * l.cg) * l.in_plane;
+        std::fill(image, image + l.cg * l.in_plane, T(0));
+        col2im_scatter_add(image, col + i * l.out_plane, width, table, s);
+      }
+    });
+    return;
+  }
   for_each_item(s.batch * s.groups, algorithm != ConvAlgorithm::im2col, [&](int64_t item) {
     const int64_t g = item % s.groups, n = item / s.groups;
     T* image = dx + (n * s.in_channels + g * l.cg) * l.in_plane;
@@ -197,7 +307,7 @@ void conv2d_backward_input(T* dx, const T* dy, const T* w, const Conv2dShape& s,
       const int64_t oh1 = std::min(s.out_h, oh0 + l.block_rows), cols = (oh1 - oh0) * s.out_w;
       T* col = workspace_array<T>(WorkspaceSlot::scratch1, l.k * cols);
       run_gemm<T>(l.k, cols, l.og, w_g, 1, l.k, grad + oh0 * s.out_w, l.out_plane, 1, col, cols, 1, T(0));
-      col2im_rows_add(image, col, s, oh0, oh1);
+      col2im_rows_add(image, col, cols, s, oh0, oh1);
     }
   });
 }
@@ -212,20 +322,38 @@ void conv2d_backward_weight(T* dw, const T* dy, const T* x, const Conv2dShape& s
     std::fill(dw, dw + weight_size, T(0));
     return;
   }
-  const int64_t chunks = algorithm == ConvAlgorithm::im2col ? 1 : std::min<int64_t>(s.batch, kWeightChunks);
-  T* partials = workspace_array<T>(WorkspaceSlot::scratch0, chunks * weight_size);
+  const int64_t chunks = algorithm == ConvAlgorithm::im2col
+      ? 1
+      : std::clamp<int64_t>(s.batch / ceil_div(kWeightChunkDepth, std::max<int64_t>(1, l.out_plane)), 1,
+                            std::min<int64_t>(s.batch, kWeightChunks));
 
   // A small weight (K <= kBatchedWeightMaxK, first layers): several images side by side in one
   // col buffer, their dY rows copied side by side, make one product with fewer, longer dot
   // products. Measured (1 thread, CPU time): K 27 39 -> 50 GFLOP/s, K 9 36 -> 39; but K 288
-  // lost (63 -> 54): for a large K the deeper product only slows gemm's blocking.
-  const int64_t images_per_gemm = algorithm == ConvAlgorithm::blocked && l.blocks == 1 && l.k <= kBatchedWeightMaxK
-      ? std::max<int64_t>(1, kColBlockBytes / std::max<int64_t>(1, l.k * l.out_plane * static_cast<int64_t>(sizeof(T))))
+  // lost (63 -> 54): for a large K the deeper product only slows gemm's blocking. Small planes
+  // (P < kSmallPlane) take enough images for a kWeightChunkDepth-deep product whatever K is:
+  // one image of a 2x2 map would make a 4-deep product that reads and writes all of dW.
+  const int64_t col_images =
+      std::max<int64_t>(1, kColBlockBytes / std::max<int64_t>(1, l.k * l.out_plane * static_cast<int64_t>(sizeof(T))));
+  const bool batched = algorithm == ConvAlgorithm::blocked && l.blocks == 1;
+  const int64_t images_per_gemm = !batched ? 1
+      : l.k <= kBatchedWeightMaxK ? col_images
+      : l.out_plane < kSmallPlane ? std::max(col_images, ceil_div(kWeightChunkDepth, std::max<int64_t>(1, l.out_plane)))
       : 1;
+  // Small planes gather through the tap table: their partial sums hold the live taps' rows only.
+  const bool gathered = l.out_plane < kSmallPlane && images_per_gemm > 1;
+  TapTable table;
+  if (gathered) table = tap_table(s);
+  const int64_t taps = s.kernel_h * s.kernel_w, live = gathered ? table.live() : taps;
+  const int64_t k = l.cg * live;  // partial rows per group
+  std::vector<int64_t> live_position(static_cast<size_t>(taps), -1);  // tap -> its live row, or -1
+  for (int64_t t = 0; t < live; ++t) live_position[static_cast<size_t>(gathered ? table.taps[t] : t)] = t;
+  const int64_t partial_size = s.groups * k * l.og;
+  T* partials = workspace_array<T>(WorkspaceSlot::scratch0, chunks * partial_size);
   for_each_item(chunks, algorithm != ConvAlgorithm::im2col, [&](int64_t chunk) {
-    T* sum = partials + chunk * weight_size;  // [groups][K][Og]: dW transposed
+    T* sum = partials + chunk * partial_size;  // [groups][k][Og]: dW transposed
     const int64_t width = images_per_gemm * l.block_rows * s.out_w;  // col columns
-    const int64_t col_size = pointwise ? 0 : (l.k * width + 15) / 16 * 16;
+    const int64_t col_size = pointwise ? 0 : (k * width + 15) / 16 * 16;
     T* col = workspace_array<T>(WorkspaceSlot::scratch1, col_size + (images_per_gemm > 1 ? l.og * width : 0));
     T* grads = col + col_size;  // [Og, width]: dY rows of the images in col
     int64_t first, last;
@@ -235,20 +363,21 @@ void conv2d_backward_weight(T* dw, const T* dy, const T* x, const Conv2dShape& s
       for (int64_t g = 0; g < s.groups; ++g) {
         const T* image = x + (n0 * s.in_channels + g * l.cg) * l.in_plane;
         const T* grad = dy + (n0 * s.out_channels + g * l.og) * l.out_plane;
-        T* sum_g = sum + g * l.k * l.og;
+        T* sum_g = sum + g * k * l.og;
         if (pointwise) {
           run_gemm<T>(l.k, l.og, l.out_plane, image, l.in_plane, 1, grad, 1, l.out_plane, sum_g, l.og, 1,
                       T(n0 == first ? 0 : 1));
           continue;
         }
-        if (images > 1) {
+        if (images > 1 || gathered) {
           const int64_t ld = images * l.out_plane;
           for (int64_t i = 0; i < images; ++i) {
-            im2col_rows(col + i * l.out_plane, ld, image + i * s.in_channels * l.in_plane, s, 0, s.out_h);
-            for (int64_t o = 0; o < l.og; ++o)
-              std::copy_n(grad + (i * s.out_channels + o) * l.out_plane, l.out_plane, grads + o * ld + i * l.out_plane);
+            const T* image_i = image + i * s.in_channels * l.in_plane;
+            if (gathered) im2col_gather(col + i * l.out_plane, ld, image_i, table, s);
+            else im2col_rows(col + i * l.out_plane, ld, image_i, s, 0, s.out_h);
           }
-          run_gemm<T>(l.k, l.og, ld, col, ld, 1, grads, 1, ld, sum_g, l.og, 1, T(n0 == first ? 0 : 1));
+          gather_planes(grads, grad, images, l.og, l.out_plane, s.out_channels * l.out_plane);
+          run_gemm<T>(k, l.og, ld, col, ld, 1, grads, 1, ld, sum_g, l.og, 1, T(n0 == first ? 0 : 1));
           continue;
         }
         for (int64_t oh0 = 0; oh0 < s.out_h; oh0 += l.block_rows) {
@@ -261,14 +390,23 @@ void conv2d_backward_weight(T* dw, const T* dy, const T* x, const Conv2dShape& s
     }
   });
 
-  // dw[g, o, kk] = sum over chunks, in chunk order, of the transposed partials [g, kk, o].
-  parallel_for(weight_size, 4096, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      const int64_t kk = i % l.k, o = (i / l.k) % l.og, g = i / (l.k * l.og);
-      const int64_t at = (g * l.k + kk) * l.og + o;
-      T total = partials[at];
-      for (int64_t c = 1; c < chunks; ++c) total += partials[c * weight_size + at];
-      dw[i] = total;
+  // dw[g, o, c, tap] = sum over chunks, in chunk order, of the transposed partials [g, (c, live
+  // tap), o]; 0 for a dead tap. Row by row of dw, so that no index is divided per element.
+  parallel_for(s.groups * l.og, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, l.k)), [&](int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t g = row / l.og, o = row % l.og;
+      T* out = dw + row * l.k;
+      for (int64_t c = 0; c < l.cg; ++c)
+        for (int64_t tap = 0; tap < taps; ++tap) {
+          const int64_t t = live_position[static_cast<size_t>(tap)];
+          T total = T(0);
+          if (t >= 0) {
+            const int64_t at = (g * k + c * live + t) * l.og + o;
+            total = partials[at];
+            for (int64_t chunk = 1; chunk < chunks; ++chunk) total += partials[chunk * partial_size + at];
+          }
+          out[c * taps + tap] = total;
+        }
     }
   });
 }
