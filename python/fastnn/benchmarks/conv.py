@@ -2,7 +2,8 @@
 fastnn.kernels against PyTorch's CPU convolution (torch.ops.aten.convolution and
 convolution_backward, i.e. oneDNN or its fallback), on 1 and 2 threads.
 
-Cases are the issue's layer shapes (NCHW float32). FLOPs count 2*N*O*OH*OW*Cg*kH*kW multiply-adds
+Cases are the layer shapes of the course CNNs and the deep layers of a ResNet-18 on 32x32 inputs
+(NCHW float32). FLOPs count 2*N*O*OH*OW*Cg*kH*kW multiply-adds
 per pass, three passes (forward, input gradient, weight gradient); bias is not counted.
 """
 import statistics
@@ -22,6 +23,10 @@ CASES = [
     ("b64 64->128 3x3 16x16", 64, 64, 128, 16, 3, 1, 1),
     ("b32 256->64 1x1 28x28", 32, 256, 64, 28, 1, 1, 0),
     ("b32 64->128 3x3 s2 56x56", 32, 64, 128, 56, 3, 2, 1),
+    # the deep layers of a ResNet-18 on 32x32 inputs (small maps, many channels)
+    ("b64 128->128 3x3 4x4", 64, 128, 128, 4, 3, 1, 1),
+    ("b64 256->256 3x3 2x2", 64, 256, 256, 2, 3, 1, 1),
+    ("b64 512->512 3x3 1x1", 64, 512, 512, 1, 3, 1, 1),
 ]
 THREADS = [1, 2]
 
