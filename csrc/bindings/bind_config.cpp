@@ -11,6 +11,7 @@
 #include "core/cpu_features.h"
 #include "core/futex.h"
 #include "core/parallel.h"
+#include "cpu/gemm_tuning.h"
 #include "cpu/simd/gemm_microkernels.h"
 
 namespace fastnn::bindings {
@@ -23,10 +24,10 @@ namespace {
 // would make the pool try to start them all).
 constexpr int64_t kMaxThreads = 4096;
 
-// Float32 FMA throughput of the micro-kernel's instructions at the current SIMD level, on
+// Float32 FMA throughput of the default tile's instructions at the current SIMD level, on
 // `threads` threads at once (so a shared clock or power limit shows), over about `seconds`.
 double fma_peak_gflops(int threads, double seconds) {
-  const auto probe = cpu::gemm_microkernels_f32(simd_level()).fma_probe;
+  const auto probe = cpu::gemm_tiles(simd_level()).f32[0]->fma_probe;  // never calibrates
   using clock = std::chrono::steady_clock;
   int64_t steps = 1 << 16;
   for (;;) {
@@ -95,6 +96,53 @@ void bind_config(py::module_& m) {
           throw py::value_error(e.what());
         }
       }, py::arg("level"), "Chooses the kernels' SIMD level (for tests); at most best_simd_level().");
+  m.def("gemm_tile", [] {
+        const SimdLevel level = simd_level();
+        const cpu::GemmTileSet& tiles = cpu::gemm_tiles(level);
+        cpu::GemmTileChoice choice;
+        {
+          py::gil_scoped_release no_gil;  // the first call may calibrate (a fraction of a second)
+          try {
+            choice = cpu::gemm_tile_choice(level);
+          } catch (const std::invalid_argument& e) {
+            py::gil_scoped_acquire gil;
+            throw py::value_error(e.what());
+          }
+        }
+        py::dict info;
+        const auto& f32 = *tiles.f32[choice.index];
+        info["tile"] = tiles.names[choice.index];
+        info["floats"] = std::to_string(f32.mr) + " x " + std::to_string(f32.nr);
+        info["source"] = choice.source;
+        py::list names;
+        for (int i = 0; i < tiles.count; ++i) names.append(tiles.names[i]);
+        info["tiles"] = names;
+        py::dict measured;
+        for (size_t i = 0; i < choice.measured_gflops.size(); ++i) measured[tiles.names[i]] = choice.measured_gflops[i];
+        info["measured_gflops"] = measured;
+        return info;
+      }, "The GEMM register tile in use at the current SIMD level and why (chosen, and calibrated if need be, "
+         "on the first call): {'tile', 'floats', 'source', 'tiles', 'measured_gflops'}.");
+  m.def("set_gemm_tile", [](py::handle name_obj) {
+        const std::string name = str_arg(name_obj, "name");
+        try {
+          cpu::set_gemm_tile(simd_level(), name);
+        } catch (const std::invalid_argument& e) {
+          throw py::value_error(e.what());
+        }
+      }, py::arg("name"), "Runs the GEMM on the tile `name` of the current SIMD level (tests, benchmarks).");
+  m.def("calibrate_gemm_tiles", [] {
+        const SimdLevel level = simd_level();
+        std::vector<double> gflops;
+        {
+          py::gil_scoped_release no_gil;
+          gflops = cpu::calibrate_gemm_tiles(level);
+        }
+        const cpu::GemmTileSet& tiles = cpu::gemm_tiles(level);
+        py::dict out;
+        for (int i = 0; i < tiles.count; ++i) out[tiles.names[i]] = gflops[static_cast<size_t>(i)];
+        return out;
+      }, "GFLOP/s of each GEMM tile's float micro-kernel at the current SIMD level (1 thread, CPU time).");
   m.def("num_threads", &num_threads, "Threads the kernels use.");
   m.def("set_num_threads", [](py::handle n_obj) {
         const int64_t n = int_arg(n_obj, "n");

@@ -4,6 +4,7 @@
 #if defined(FASTNN_HAVE_X86_SIMD)
 #include <cpuid.h>
 #endif
+#include <cstring>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -102,6 +103,25 @@ CacheSizes cache_sizes() {
   };
   return {read(_SC_LEVEL1_DCACHE_SIZE, 32 * 1024), read(_SC_LEVEL2_CACHE_SIZE, 512 * 1024),
           read(_SC_LEVEL3_CACHE_SIZE, 8 * 1024 * 1024)};
+}
+
+CpuIdentity cpu_identity() {
+#if defined(FASTNN_HAVE_X86_SIMD)
+  unsigned eax, ebx, ecx, edx;
+  if (__get_cpuid(0, &eax, &ebx, &ecx, &edx)) {
+    char vendor[13];
+    std::memcpy(vendor, &ebx, 4);
+    std::memcpy(vendor + 4, &edx, 4);
+    std::memcpy(vendor + 8, &ecx, 4);
+    vendor[12] = '\0';
+    __get_cpuid(1, &eax, &ebx, &ecx, &edx);
+    const unsigned base_family = (eax >> 8) & 0xf, base_model = (eax >> 4) & 0xf;
+    const unsigned family = base_family == 0xf ? base_family + ((eax >> 20) & 0xff) : base_family;
+    const unsigned model = base_family == 0x6 || base_family == 0xf ? (((eax >> 16) & 0xf) << 4) | base_model : base_model;
+    return {vendor, family, model};
+  }
+#endif
+  return {"unknown", 0, 0};
 }
 
 }  // namespace fastnn

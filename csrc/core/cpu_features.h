@@ -20,4 +20,12 @@ struct CacheSizes {
 };
 CacheSizes cache_sizes();
 
+// Who made the CPU and which microarchitecture it is: CPUID's vendor string and its display
+// family and model (base plus extended fields); {"unknown", 0, 0} off x86.
+struct CpuIdentity {
+  std::string vendor;
+  unsigned family, model;
+};
+CpuIdentity cpu_identity();
+
 }  // namespace fastnn

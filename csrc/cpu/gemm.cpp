@@ -3,7 +3,8 @@
 // Algorithm (BLIS): for each NC-wide column block of B and each KC-deep slice of K, pack the
 // KC x NC B block into NR-wide panels (L3-resident); for each MC-tall row block of A pack it into
 // MR-tall panels (L2-resident); then run the MR x NR micro-kernel over every tile, the B panel
-// staying in L1 across the tiles of one column of tiles. Block sizes come from the cache sizes.
+// staying in L1 across the tiles of one column of tiles. Block sizes come from the cache sizes;
+// the register tile is chosen per CPU (gemm_tuning.h).
 // Threads each compute a block of whole tiles of C with their own packed copies (never split K).
 // Small-batch Linear layers (few rows, A and op(B) both contiguous along k) run as dot products.
 // Small problems skip packing A: tiles read A in place, and B too when its rows are contiguous.
@@ -17,30 +18,33 @@
 
 #include "core/parallel.h"
 #include "core/workspace.h"
+#include "cpu/gemm_tuning.h"
 #include "cpu/simd/gemm_microkernels.h"
 
 namespace fastnn::cpu {
 
-const GemmMicroKernels<float>& gemm_microkernels_f32(SimdLevel level) {
+const GemmTileSet& gemm_tiles(SimdLevel level) {
 #if defined(FASTNN_HAVE_X86_SIMD)
-  if (level == SimdLevel::avx512) return avx512::gemm_f32;
-  if (level == SimdLevel::avx2) return avx2::gemm_f32;
+  if (level == SimdLevel::avx512) return avx512::gemm_tile_set;
+  if (level == SimdLevel::avx2) return avx2::gemm_tile_set;
 #endif
-  return generic::gemm_f32;
+  return generic::gemm_tile_set;
+}
+
+const GemmMicroKernels<float>& gemm_microkernels_f32(SimdLevel level) {
+  return *gemm_tiles(level).f32[gemm_tile_index(level)];
 }
 
 const GemmMicroKernels<double>& gemm_microkernels_f64(SimdLevel level) {
-#if defined(FASTNN_HAVE_X86_SIMD)
-  if (level == SimdLevel::avx512) return avx512::gemm_f64;
-  if (level == SimdLevel::avx2) return avx2::gemm_f64;
-#endif
-  return generic::gemm_f64;
+  return *gemm_tiles(level).f64[gemm_tile_index(level)];
 }
 
 namespace {
 
 const GemmMicroKernels<float>& microkernels(float*) { return gemm_microkernels_f32(simd_level()); }
 const GemmMicroKernels<double>& microkernels(double*) { return gemm_microkernels_f64(simd_level()); }
+const GemmMicroKernels<float>& default_tile(float*) { return *gemm_tiles(simd_level()).f32[0]; }
+const GemmMicroKernels<double>& default_tile(double*) { return *gemm_tiles(simd_level()).f64[0]; }
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
@@ -56,9 +60,12 @@ struct Blocking {
 // MC: an MC x KC A block fills half of L2.
 // NC: a KC x NC B block fills a quarter of L3. Then each is evened out over the problem so the
 // last block is not a sliver (k = 784 becomes 4 x 196, not 4 x 192 + 16).
-Blocking choose_blocking(int64_t m, int64_t n, int64_t k, int mr, int nr, size_t elem) {
+// KC is sized for kc_nr, the NR of the SIMD level's default tile (or of the narrow tile), not
+// for the tile in use: the KC blocks decide each element's rounding, and the per-CPU choice of
+// tile (gemm_tuning.h) must not change a result bit.
+Blocking choose_blocking(int64_t m, int64_t n, int64_t k, int mr, int nr, int kc_nr, size_t elem) {
   static const CacheSizes caches = cache_sizes();
-  int64_t kc = std::clamp<int64_t>(caches.l1d * 2 / (nr * elem), 64, 512);
+  int64_t kc = std::clamp<int64_t>(caches.l1d * 2 / (kc_nr * elem), 64, 512);
   int64_t mc = std::max<int64_t>(mr, caches.l2 / 2 / (kc * elem) / mr * mr);
   int64_t nc = std::clamp<int64_t>(caches.l3 / 4 / (kc * elem) / nr * nr, nr, 4096 / nr * nr);
   kc = ceil_div(k, ceil_div(k, kc));
@@ -185,7 +192,8 @@ void gemm_dot_form(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
 template <class T>
 void gemm_packed_block(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
   const int64_t MR = uk.mr, NR = uk.nr;
-  const Blocking blk = choose_blocking(g.m, g.n, g.k, uk.mr, uk.nr, sizeof(T));
+  const int kc_nr = uk.narrow ? default_tile(static_cast<T*>(nullptr)).nr : uk.nr;  // the narrow table has none
+  const Blocking blk = choose_blocking(g.m, g.n, g.k, uk.mr, uk.nr, kc_nr, sizeof(T));
   T* a_block = workspace_array<T>(WorkspaceSlot::gemm_a, blk.mc * blk.kc);
   T* b_block = workspace_array<T>(WorkspaceSlot::gemm_b, blk.kc * blk.nc);
   const bool relu = g.act == Activation::relu;

@@ -22,8 +22,15 @@ def _thread_pool_policy():
     return f"fastnn's own; idle threads sleep ({pool['sleep']}) {sleep} (FASTNN_SPIN_US)"
 
 
+def gemm_tile_description():
+    """The GEMM tile in use, its size and why it was chosen (for show_config and benchmark headers)."""
+    tile = _backend.cpu.gemm_tile()
+    return f"{tile['tile']} ({tile['floats']} floats; {tile['source']})"
+
+
 def show_config(file=None):
-    """Prints and returns the configuration: version, SIMD level, threads, caches, CUDA, build."""
+    """Prints and returns the configuration: version, SIMD level, GEMM tile, threads, caches, CUDA,
+    build. The GEMM tile is chosen on first use (gemm_tuning.h), so this may calibrate it."""
     from fastnn import __version__
 
     info = dict(_backend.cpu.build_info())
@@ -32,6 +39,7 @@ def show_config(file=None):
         "simd_level": _backend.cpu.simd_level(),
         "best_simd_level": _backend.cpu.best_simd_level(),
         "FASTNN_SIMD": os.environ.get("FASTNN_SIMD", ""),
+        "gemm_tile": gemm_tile_description(),
         "num_threads": _backend.cpu.num_threads(),
         "thread_pool": _thread_pool_policy(),
         "thread_pool_spin_us": _backend.cpu.spin_us(),

@@ -48,23 +48,34 @@ struct GemmMicroKernels {
   const GemmMicroKernels* narrow;
 };
 
+// The register tiles a SIMD level offers for the packed product, index 0 its default; which
+// one runs is chosen per CPU (cpu/gemm_tuning.h). A tile is named "MRxNV": MR rows by NV
+// vectors of accumulators. Every tile sums each C element over k in the same order, so the
+// choice changes speed, never a result bit.
+struct GemmTileSet {
+  int count;
+  const char* const* names;
+  const GemmMicroKernels<float>* const* f32;
+  const GemmMicroKernels<double>* const* f64;
+};
+
+const GemmTileSet& gemm_tiles(SimdLevel level);
+// The tile of the chosen index at `level` (gemm_tuning.h), for float and double.
 const GemmMicroKernels<float>& gemm_microkernels_f32(SimdLevel level);
 const GemmMicroKernels<double>& gemm_microkernels_f64(SimdLevel level);
 
-// One table per level; each is defined in its own translation unit under csrc/cpu/simd/, as a
-// constexpr object: a table that needed a run-time initialiser would run code compiled for that
-// level when the module loads, and crash with SIGILL on a CPU without it (seen on SSE-only CPUs).
+// One set per level; each is defined in its own translation unit under csrc/cpu/simd/, as
+// constexpr objects: a table that needed a run-time initialiser would run code compiled for
+// that level when the module loads, and crash with SIGILL on a CPU without it (seen on SSE-only
+// CPUs).
 namespace generic {
-extern const GemmMicroKernels<float> gemm_f32;
-extern const GemmMicroKernels<double> gemm_f64;
+extern const GemmTileSet gemm_tile_set;
 }  // namespace generic
 namespace avx2 {
-extern const GemmMicroKernels<float> gemm_f32;
-extern const GemmMicroKernels<double> gemm_f64;
+extern const GemmTileSet gemm_tile_set;
 }  // namespace avx2
 namespace avx512 {
-extern const GemmMicroKernels<float> gemm_f32;
-extern const GemmMicroKernels<double> gemm_f64;
+extern const GemmTileSet gemm_tile_set;
 }  // namespace avx512
 
 }  // namespace fastnn::cpu

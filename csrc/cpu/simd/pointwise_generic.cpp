@@ -1,6 +1,8 @@
 // Portable activation and softmax loops: float32 in GCC vector extensions (SSE2 on x86-64, NEON
 // on ARM) with the polynomial math of vec_math.inc; float64 one element at a time with libm,
 // which is what gradient checks want. Also the dispatch from a SIMD level to its table.
+#include <cstring>
+
 #include "cpu/simd/pointwise_kernels.h"
 #include "cpu/simd/rnn_gate_kernels.h"
 

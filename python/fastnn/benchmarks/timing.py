@@ -30,6 +30,7 @@ import numpy as np
 
 import fastnn
 from fastnn import _backend
+from fastnn._config import gemm_tile_description
 
 
 @functools.lru_cache(maxsize=None)
@@ -324,6 +325,7 @@ def environment(thread_counts):
         "machine": machine_description(),
         "cores": os.cpu_count(),
         "fastnn": fastnn.__version__,
+        "gemm_tile": gemm_tile_description(),
         "numpy": np.__version__,
         "blas": blas,
         "numpy_threads": "threadpoolctl" if numpy_threads_settable() else "child process (no threadpoolctl)",
@@ -350,7 +352,7 @@ def header(env):
     return [
         f"Machine: {env['machine']}; measured fp32 FMA peak "
         + ", ".join(f"{v} GFLOP/s ({k} thr)" for k, v in env["peak_gflops"].items()) + ".",
-        f"fastnn {env['fastnn']}, NumPy {env['numpy']} (BLAS: {blas.get('internal_api') or '?'} "
+        f"fastnn {env['fastnn']} (GEMM tile {env['gemm_tile']}), NumPy {env['numpy']} (BLAS: {blas.get('internal_api') or '?'} "
         f"{blas.get('version') or ''}, kernel {blas.get('architecture') or '?'}; threads set through "
         f"{env['numpy_threads']}), PyTorch {env['torch']}. {env['date']}; {load}.",
     ]
