@@ -4,6 +4,7 @@ The array lives in `_data`; every differentiable method goes through one Functio
 (fastnn.autograd.*), which works on raw arrays and records the graph when needed.
 """
 import weakref
+from collections import OrderedDict
 
 import numpy as np
 
@@ -29,7 +30,7 @@ def _normalize_shape(args):
 
 class Tensor(InplaceMethods, TensorMethods):
     __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_output_nr", "_version_counter", "_view_source",
-                 "__weakref__")
+                 "_leaf_hooks", "__weakref__")
     __array_priority__ = 1000  # numpy_array * tensor -> Tensor.__rmul__
 
     def __init__(self, data, requires_grad=False):
@@ -40,6 +41,7 @@ class Tensor(InplaceMethods, TensorMethods):
         self._output_nr = 0
         self._version_counter = None  # created on first use (engine.VersionCounter)
         self._view_source = None      # engine.ViewSource when this tensor is a view made by an op
+        self._leaf_hooks = None       # engine.LeafHooks once a hook is registered on this leaf
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -54,6 +56,7 @@ class Tensor(InplaceMethods, TensorMethods):
         t._output_nr = output_nr
         t._version_counter = None
         t._view_source = None
+        t._leaf_hooks = None
         t.requires_grad = grad_fn is not None if requires_grad is None else requires_grad
         return t
 
@@ -282,6 +285,42 @@ class Tensor(InplaceMethods, TensorMethods):
         if node.retained is None:
             node.retained = {}
         node.retained[self._output_nr] = weakref.ref(self)
+
+    def register_hook(self, hook):
+        """hook(grad) -> None or a new gradient, called when the gradient w.r.t. this tensor is
+        computed (summed over its uses), before it is accumulated into .grad, retained or passed
+        on; hooks run in registration order, each on the previous one's result."""
+        from fastnn.utils.hooks import RemovableHandle
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            hooks = self._leaf_hooks_of().pre
+        else:
+            node = self.grad_fn
+            if node.tensor_hooks is None:
+                node.tensor_hooks = {}
+            hooks = node.tensor_hooks.setdefault(self._output_nr, OrderedDict())
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor), called once per backward after this leaf's .grad received its final
+        gradient of that backward."""
+        from fastnn.utils.hooks import RemovableHandle
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        hooks = self._leaf_hooks_of().post
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def _leaf_hooks_of(self):
+        if self._leaf_hooks is None:
+            self._leaf_hooks = engine.LeafHooks()
+        return self._leaf_hooks
 
     @property
     def retains_grad(self):

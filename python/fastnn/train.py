@@ -147,7 +147,9 @@ def fit(model, loss_fn, optimizer, train_data, epochs=1, val_data=None, batch_si
     scheduler_interval='batch', e.g. OneCycleLR); ReduceLROnPlateau gets val_loss (or loss).
     metrics: names ('accuracy', 'mae', 'mse'), Metric objects or functions f(output, target).
     Progress: a tqdm bar per epoch on a terminal, one line per epoch otherwise; progress=False is
-    silent.
+    silent. When the training loader's sampler has set_epoch (e.g. a DistributedSampler), fit calls
+    sampler.set_epoch(epoch) before each epoch, as PyTorch training loops do by hand, so that each
+    epoch is shuffled anew.
     """
     if scheduler_interval not in ("epoch", "batch"):
         raise ValueError(f"scheduler_interval must be 'epoch' or 'batch', got {scheduler_interval!r}")
@@ -170,6 +172,9 @@ def fit(model, loss_fn, optimizer, train_data, epochs=1, val_data=None, batch_si
         for epoch in range(epochs):
             for cb in callbacks:
                 cb.on_epoch_begin(epoch)
+            set_epoch = getattr(getattr(train_loader, "sampler", None), "set_epoch", None)
+            if set_epoch is not None:
+                set_epoch(epoch)
             lr = _current_lr(optimizer)
             bar = _progress_bar(len(train_loader.dataset), epoch, epochs, progress)
             start = time.perf_counter()

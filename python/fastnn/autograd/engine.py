@@ -108,6 +108,7 @@ class Function:
     outputs_meta = None
     saved_versions = ()  # (index in saved, VersionCounter, version when saved): see _record_saved_versions
     retained = None      # {output_nr: weakref of the non-leaf Tensor whose retain_grad() was called}
+    tensor_hooks = None  # {output_nr: OrderedDict of Tensor.register_hook hooks of that output}
     module = None  # the module whose forward created the node (anomaly mode only)
 
     def save_for_backward(self, *values):
@@ -374,8 +375,44 @@ def _topological_order(roots):
     return order
 
 
+class LeafHooks:
+    """The hooks of one leaf Tensor: `pre` (Tensor.register_hook: on its gradient of a backward,
+    before accumulation) and `post` (register_post_accumulate_grad_hook: after it)."""
+
+    __slots__ = ("pre", "post")
+
+    def __init__(self):
+        from collections import OrderedDict
+        self.pre, self.post = OrderedDict(), OrderedDict()
+
+
+def _run_tensor_hooks(hooks, grad):
+    """Tensor hooks in registration order, each on the previous result; PyTorch's checks."""
+    for hook in tuple(hooks.values()):
+        result = hook(_Tensor._wrap(grad))
+        if result is None:
+            continue
+        if not isinstance(result, _Tensor):
+            raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
+        name = getattr(hook, "__name__", type(hook).__name__)
+        if result._data.dtype != grad.dtype:
+            from fastnn.dtypes import typed_tensor_name
+            raise RuntimeError(f"hook '{name}' has changed the type of value (was {typed_tensor_name(grad.dtype)} "
+                               f"got {typed_tensor_name(result._data.dtype)})")
+        if tuple(result.shape) != tuple(grad.shape):
+            raise RuntimeError(f"hook '{name}' has changed the size of value")
+        grad = result._data
+    return grad
+
+
 def backward(tensors, grads, retain_graph=False):
-    """Accumulates d(sum of tensors * grads)/d(leaf) into each leaf's .grad."""
+    """Accumulates d(sum of tensors * grads)/d(leaf) into each leaf's .grad.
+
+    Hooks, in PyTorch's order: a node's tensor hooks (Tensor.register_hook of its outputs) run on
+    the summed gradients before retain_grad fills .grad and before the node's backward; a leaf is
+    finished as soon as the last node that sends it a gradient has run (so while backward still
+    runs): its tensor hooks, the accumulation into .grad, then its post-accumulate-grad hooks.
+    """
     node_grads = {}      # id(node) -> list of output gradients
     leaf_grads = {}      # id(leaf) -> (leaf, gradient)
     handed_out = set()   # ids of arrays that reached the caller (must not become a leaf's .grad)
@@ -395,14 +432,31 @@ def backward(tensors, grads, retain_graph=False):
         handed_out.add(id(grad))
         send(_edge(tensor), grad)
 
-    for node in _topological_order([t.grad_fn for t in tensors]):
+    order = _topological_order([t.grad_fn for t in tensors])
+    senders = {}  # id(leaf) -> how many nodes of `order` still have an edge to it
+    for node in order:
+        for leaf_id in {id(p) for p in node.parents if p is not None and type(p) is not tuple}:
+            senders[leaf_id] = senders.get(leaf_id, 0) + 1
+
+    def node_done(node):
+        for leaf_id in {id(p) for p in node.parents if p is not None and type(p) is not tuple}:
+            senders[leaf_id] -= 1
+            if not senders[leaf_id] and leaf_id in leaf_grads:
+                _finish_leaf(*leaf_grads.pop(leaf_id), handed_out, node_grads)
+
+    for node in order:
         slots = node_grads.pop(id(node), None)
         if slots is None:  # no gradient reached this node (send() only ever stores gradients, never None)
+            node_done(node)
             continue
         if node.freed:
             raise RuntimeError(_FREED_MESSAGE)
         if node.saved_versions:
             _check_saved_versions(node)
+        if node.tensor_hooks:
+            for nr, hooks in node.tensor_hooks.items():
+                if slots[nr] is not None and hooks:
+                    slots[nr] = _run_tensor_hooks(hooks, slots[nr])
         if node.retained:
             _fill_retained_grads(node, slots, handed_out)
         if node.outputs_meta is not None:
@@ -420,9 +474,22 @@ def backward(tensors, grads, retain_graph=False):
         for parent, grad in zip(node.parents, input_grads):
             if parent is not None and grad is not None:
                 send(parent, np.asarray(grad) if isinstance(grad, np.generic) else grad)  # NumPy's 0-d scalars
+        node_done(node)
 
-    for leaf, grad in leaf_grads.values():
-        _accumulate_leaf(leaf, grad, handed_out)
+    for leaf, grad in leaf_grads.values():  # leaves that were roots themselves
+        _finish_leaf(leaf, grad, handed_out, node_grads)
+
+
+def _finish_leaf(leaf, grad, handed_out, node_grads):
+    hooks = leaf._leaf_hooks
+    if hooks is not None and hooks.pre:
+        grad = _run_tensor_hooks(hooks.pre, grad)
+    if hooks is not None and hooks.post and any(g is grad for slots in node_grads.values() for g in slots):
+        handed_out.add(id(grad))  # a pending node still uses it: a post hook may modify .grad in place
+    _accumulate_leaf(leaf, grad, handed_out)
+    if hooks is not None:
+        for hook in tuple(hooks.post.values()):
+            hook(leaf)
 
 
 def _fill_retained_grads(node, slots, handed_out):

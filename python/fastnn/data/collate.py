@@ -48,3 +48,30 @@ def default_collate(batch):
         return [default_collate(list(position)) for position in zip(*batch)]
     raise TypeError("default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
                     f"found {type(elem).__name__}")
+
+
+def default_convert(data):
+    """One sample as the DataLoader returns it without auto-batching (batch_size=None): NumPy
+    arrays and scalars become Tensors (string/object arrays stay), recursively in dicts, namedtuples
+    and sequences (tuples become lists, as in PyTorch); everything else is returned unchanged."""
+    if isinstance(data, np.ndarray):
+        return data if data.dtype.kind in "OUS" else Tensor._wrap(data)
+    if isinstance(data, np.generic):
+        return data if data.dtype.kind in "OUS" else Tensor._wrap(np.asarray(data))
+    if isinstance(data, collections.abc.Mapping):
+        converted = {key: default_convert(data[key]) for key in data}
+        try:
+            return type(data)(converted)
+        except TypeError:  # a mapping type that cannot be built from a dict
+            return converted
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(default_convert(field) for field in data))
+    if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
+        converted = [default_convert(item) for item in data]
+        if isinstance(data, (tuple, range)):
+            return converted
+        try:
+            return type(data)(converted)
+        except TypeError:
+            return converted
+    return data

@@ -1,15 +1,21 @@
-"""DataLoader: iterates a dataset in (optionally shuffled) batches, like torch.utils.data.DataLoader,
-in this process (num_workers=0) or in worker processes (fastnn/data/multiprocess.py)."""
+"""DataLoader: iterates a dataset in batches, like torch.utils.data.DataLoader, in this process
+(num_workers=0) or in worker processes (fastnn/data/multiprocess.py). The indices of a map-style
+dataset come from `sampler` (default: SequentialSampler, or RandomSampler when shuffle=True),
+grouped into the batches the workers load by `batch_sampler` (default: a BatchSampler over the
+sampler; none with batch_size=None, which loads one index at a time without collating)."""
 import multiprocessing
 import numbers
 
 import numpy as np
 
-from fastnn.data.collate import default_collate
+from fastnn.data.collate import default_collate, default_convert
 from fastnn.data.dataset import IterableDataset
-from fastnn.data.fetch import IterableFetcher, MapFetcher
+from fastnn.data.fetch import make_fetcher
 from fastnn.data.multiprocess import MultiProcessIterator
-from fastnn.random import Generator, generator_or_default
+from fastnn.data.sampler import BatchSampler, InfiniteConstantSampler, RandomSampler, SequentialSampler
+from fastnn.random import Generator
+
+_FIXED_AFTER_INIT = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers")
 
 
 def _check_int(value, name, low):
@@ -19,8 +25,14 @@ def _check_int(value, name, low):
 
 
 class DataLoader:
-    """Batches of `dataset`: shuffled anew each epoch when shuffle=True, from `generator` (default:
-    fastnn's default generator, so fn.manual_seed makes the epochs reproducible).
+    """Batches of `dataset`, with PyTorch's arguments (in PyTorch's positional order) and rules.
+
+    shuffle=True draws a new permutation each epoch from `generator` (default: fastnn's default
+    generator, so fn.manual_seed makes the epochs reproducible); `sampler` (any iterable of
+    indices, e.g. a fastnn.data.Sampler) and `batch_sampler` (an iterable of lists of indices)
+    replace it, with PyTorch's mutual-exclusion errors; batch_size=None disables auto-batching
+    (each sample goes through collate_fn, default: default_convert). An IterableDataset takes
+    neither shuffle nor samplers.
 
     num_workers > 0 loads batches in that many worker processes (started with
     multiprocessing_context, default: the platform's default start method), each seeded anew per
@@ -29,13 +41,17 @@ class DataLoader:
     pin_memory is accepted for compatibility: NumPy arrays are host memory already.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, *, num_workers=0, collate_fn=None, pin_memory=False,
-                 drop_last=False, timeout=0, worker_init_fn=None, multiprocessing_context=None, generator=None,
-                 prefetch_factor=None, persistent_workers=False, pin_memory_device=""):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
-            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size!r}")
-        if not isinstance(shuffle, (bool, np.bool_)):
-            raise TypeError(f"shuffle should be a bool, got {type(shuffle).__name__}")
+    _initialized = False
+
+    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
+                 collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
+                 multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
+                 pin_memory_device=""):
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
+                                       or batch_size <= 0):
+            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+        if shuffle is not None and not isinstance(shuffle, (bool, np.bool_)):
+            raise TypeError(f"shuffle should be a bool or None, got {type(shuffle).__name__}")
         if generator is not None and not isinstance(generator, Generator):
             raise TypeError(f"generator should be a fastnn.Generator or None, got {type(generator).__name__}")
         if collate_fn is not None and not callable(collate_fn):
@@ -44,12 +60,38 @@ class DataLoader:
             raise TypeError(f"worker_init_fn should be callable or None, got {type(worker_init_fn).__name__}")
         self._is_iterable = isinstance(dataset, IterableDataset)
         if self._is_iterable:
-            if shuffle:
+            if shuffle not in (False, None):
                 raise ValueError(f"DataLoader with IterableDataset: expected unspecified shuffle option, but got "
                                  f"shuffle={shuffle}")
-        elif not (hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")):
+            if sampler is not None:
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified sampler option, but got "
+                                 f"sampler={sampler}")
+            if batch_sampler is not None:
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified batch_sampler option, but "
+                                 f"got batch_sampler={batch_sampler}")
+        elif not hasattr(dataset, "__getitem__") or (sampler is None and batch_sampler is None
+                                                     and not hasattr(dataset, "__len__")):
             raise TypeError(f"dataset should define __getitem__ and __len__ (or be an IterableDataset), got "
                             f"{type(dataset).__name__}")
+        shuffle = bool(shuffle)
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and "
+                                 "drop_last")
+            batch_size, drop_last = None, False
+        elif batch_size is None and drop_last:
+            raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with drop_last")
+        if sampler is None:
+            if self._is_iterable:
+                sampler = InfiniteConstantSampler()
+            elif shuffle:
+                sampler = RandomSampler(dataset, generator=generator)
+            else:
+                sampler = SequentialSampler(dataset)
+        if batch_size is not None and batch_sampler is None:
+            batch_sampler = BatchSampler(sampler, int(batch_size), drop_last)
         num_workers = _check_int(num_workers, "num_workers", 0)
         if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not timeout >= 0:
             raise ValueError(f"timeout option should be non-negative, but got timeout={timeout!r}")
@@ -73,10 +115,13 @@ class DataLoader:
             raise TypeError("multiprocessing_context option should be a start method name or a multiprocessing "
                             f"context, but got {type(multiprocessing_context).__name__}")
         self.dataset = dataset
-        self.batch_size = int(batch_size)
-        self.shuffle = bool(shuffle)
-        self.drop_last = bool(drop_last)
-        self.collate_fn = default_collate if collate_fn is None else collate_fn
+        self.batch_size = None if batch_size is None else int(batch_size)
+        self.drop_last = drop_last
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
+        if collate_fn is None:
+            collate_fn = default_collate if batch_sampler is not None else default_convert
+        self.collate_fn = collate_fn
         self.generator = generator
         self.num_workers = num_workers
         self.pin_memory = bool(pin_memory)
@@ -87,20 +132,29 @@ class DataLoader:
         self.prefetch_factor = prefetch_factor
         self.persistent_workers = bool(persistent_workers)
         self._iterator = None  # the persistent workers' iterator
+        self._initialized = True
+
+    def __setattr__(self, name, value):
+        if self._initialized and name in _FIXED_AFTER_INIT:
+            raise ValueError(f"{name} attribute should not be set after {type(self).__name__} is initialized")
+        super().__setattr__(name, value)
+
+    @property
+    def _auto_collation(self):
+        return self.batch_sampler is not None
+
+    @property
+    def _index_sampler(self):
+        """What one epoch iterates: the batches of indices, or the indices without auto-batching."""
+        return self.batch_sampler if self._auto_collation else self.sampler
 
     def __len__(self):
+        if not self._is_iterable:
+            return len(self._index_sampler)
         n = len(self.dataset)
+        if self.batch_size is None:
+            return n
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
-
-    def _index_batches(self):
-        """The indices (int64 arrays) of each batch of one epoch of a map-style dataset."""
-        n = len(self.dataset)
-        if self.shuffle:
-            order = generator_or_default(self.generator).numpy.permutation(n)
-        else:
-            order = np.arange(n)
-        end = n - n % self.batch_size if self.drop_last else n
-        return (order[start:start + self.batch_size] for start in range(0, end, self.batch_size))
 
     def __iter__(self):
         if self.num_workers == 0:
@@ -114,14 +168,14 @@ class DataLoader:
         return self._iterator
 
     def _single_process_batches(self):
+        fetcher = make_fetcher(self.dataset, self._is_iterable, self._auto_collation, self.collate_fn, self.batch_size,
+                               self.drop_last)
         if self._is_iterable:
-            fetcher = IterableFetcher(self.dataset, self.collate_fn, self.batch_size, self.drop_last)
             while True:
                 try:
                     batch = fetcher.fetch()
                 except StopIteration:
                     return
                 yield batch
-        fetcher = MapFetcher(self.dataset, self.collate_fn)
-        for indices in self._index_batches():
+        for indices in self._index_sampler:
             yield fetcher.fetch(indices)

@@ -23,6 +23,7 @@ from fastnn.random import generator_or_default
 
 _POLL_SECONDS = 0.5  # how often a waiting main process checks that its workers are alive
 _JOIN_SECONDS = 5.0
+_END = object()  # the end of an epoch's index batches
 
 
 class MultiProcessIterator:
@@ -50,9 +51,9 @@ class MultiProcessIterator:
             index_queue.cancel_join_thread()
             process = context.Process(
                 target=worker.worker_loop, daemon=True,
-                args=(loader.dataset, self._iterable, loader.collate_fn, loader.batch_size, loader.drop_last,
-                      index_queue, self._result_queue, self._done, base_seed, loader.worker_init_fn, worker_id,
-                      self._num_workers, os.getpid()))
+                args=(loader.dataset, self._iterable, loader._auto_collation, loader.collate_fn, loader.batch_size,
+                      loader.drop_last, index_queue, self._result_queue, self._done, base_seed, loader.worker_init_fn,
+                      worker_id, self._num_workers, os.getpid()))
             self._index_queues.append(index_queue)
             try:
                 process.start()  # with 'spawn', pickling the dataset may fail here
@@ -67,7 +68,7 @@ class MultiProcessIterator:
     def reset(self):
         """Starts an epoch: new index batches, every worker active, the first tasks sent."""
         self._epoch += 1
-        self._batches = None if self._iterable else iter(self._loader._index_batches())
+        self._batches = None if self._iterable else iter(self._loader._index_sampler)
         self._active = [True] * self._num_workers
         self._next_worker = itertools.cycle(range(self._num_workers))
         self._sent = self._returned = 0
@@ -79,8 +80,8 @@ class MultiProcessIterator:
         if self._batches is None:
             indices = None
         else:
-            indices = next(self._batches, None)
-            if indices is None:
+            indices = next(self._batches, _END)
+            if indices is _END:
                 return
         for _ in range(self._num_workers):
             worker_id = next(self._next_worker)

@@ -1,8 +1,9 @@
 """The DataLoader's worker processes: what runs inside one (seeding, get_worker_info, the loop
 that turns index batches into batches) and how its errors travel to the main process.
 
-Protocol: the main process puts (epoch, task, indices) on a worker's own index queue (indices is
-None for an IterableDataset), and None plus the shared `done` event to stop it; the worker puts (epoch, task, payload) on the
+Protocol: the main process puts (epoch, task, indices) on a worker's own index queue (indices: a
+batch of the loader's batch_sampler, one index of its sampler without auto-batching, None for an
+IterableDataset), and None plus the shared `done` event to stop it; the worker puts (epoch, task, payload) on the
 shared result queue, payload being the pickled batch, a WorkerError, or IterableEnd once its
 copy of an IterableDataset is exhausted. The worker pickles the batch itself, so that a batch
 that cannot be pickled becomes an error in the main process instead of a lost message.
@@ -85,20 +86,15 @@ def seed_worker(base_seed, worker_id):
     return seed
 
 
-def worker_loop(dataset, iterable, collate_fn, batch_size, drop_last, index_queue, result_queue, done, base_seed,
-                worker_init_fn, worker_id, num_workers, parent_pid):
+def worker_loop(dataset, iterable, auto_collation, collate_fn, batch_size, drop_last, index_queue, result_queue, done,
+                base_seed, worker_init_fn, worker_id, num_workers, parent_pid):
     """The body of worker process `worker_id` (module level, so that 'spawn' can start it)."""
     global _worker_info
     from fastnn._config import set_num_threads
-    from fastnn.data.fetch import IterableFetcher, MapFetcher
+    from fastnn.data.fetch import make_fetcher
     set_num_threads(1)  # as PyTorch's workers: N workers x all cores would oversubscribe the CPU
     seed = seed_worker(base_seed, worker_id)
     _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
-
-    def make_fetcher():
-        if iterable:
-            return IterableFetcher(dataset, collate_fn, batch_size, drop_last)
-        return MapFetcher(dataset, collate_fn)
 
     fetcher, fetcher_epoch, failure, ended = None, None, None, False
     try:
@@ -123,7 +119,7 @@ def worker_loop(dataset, iterable, collate_fn, batch_size, drop_last, index_queu
                 if epoch != fetcher_epoch:  # a new epoch (persistent workers): a fresh iterator
                     fetcher_epoch, ended = epoch, False
                     try:
-                        fetcher = make_fetcher()
+                        fetcher = make_fetcher(dataset, iterable, auto_collation, collate_fn, batch_size, drop_last)
                     except Exception as error:
                         result_queue.put((epoch, index, WorkerError(worker_id, error)))
                         continue

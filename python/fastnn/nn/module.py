@@ -11,6 +11,8 @@ import numpy as np
 
 from fastnn import _backend
 from fastnn.autograd.engine import _Anomaly, no_grad
+from fastnn.nn import hooks as hooks_impl
+from fastnn.nn.hooks import any_global_hooks, call_with_hooks
 from fastnn.nn.parameter import Parameter
 from fastnn.tensor import Tensor
 
@@ -84,6 +86,14 @@ def _parse_to(args, kwargs):
     return device, dtype
 
 
+_HOOK_DICTS = ("_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_forward_hooks", "_forward_hooks_with_kwargs",
+               "_forward_hooks_always_called", "_backward_pre_hooks", "_backward_hooks")
+
+
+def _call_forward(module, args, kwargs):
+    return module.forward(*args, **kwargs)
+
+
 class Module:
     """Base class of all layers: subclasses call super().__init__() first and define forward()."""
 
@@ -98,19 +108,65 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_modules", OrderedDict())
+        for name in _HOOK_DICTS:
+            object.__setattr__(self, name, OrderedDict())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
+        d = self.__dict__
+        if any_global_hooks() or d.get("_forward_pre_hooks") or d.get("_forward_hooks") or \
+                d.get("_backward_hooks") or d.get("_backward_pre_hooks"):
+            run = call_with_hooks
+        else:
+            run = _call_forward
         if not _Anomaly.enabled:
-            return self.forward(*args, **kwargs)
+            return run(self, args, kwargs)
         # Anomaly mode names the innermost module whose forward created a bad value.
         _Anomaly.module_stack.append(self._get_name())
         try:
-            return self.forward(*args, **kwargs)
+            return run(self, args, kwargs)
         finally:
             _Anomaly.module_stack.pop()
+
+    # ---------------------------------------------------------------------------------- hooks
+    def _hook_dict(self, name):
+        if name not in self.__dict__:  # a module unpickled from before hooks existed
+            object.__setattr__(self, name, OrderedDict())
+        return self.__dict__[name]
+
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """hook(module, args) -> None or new args (a tuple, or one value), before forward; with
+        with_kwargs: hook(module, args, kwargs) -> None or (new_args, new_kwargs)."""
+        flags = self._hook_dict("_forward_pre_hooks_with_kwargs")
+        handle = hooks_impl._handle(self._hook_dict("_forward_pre_hooks"), hook, prepend, extra=flags)
+        if with_kwargs:
+            flags[handle.id] = True
+        return handle
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        """hook(module, args, output) -> None or a new output, after forward; with with_kwargs:
+        hook(module, args, kwargs, output); always_call: also when forward raised."""
+        with_kwargs_flags = self._hook_dict("_forward_hooks_with_kwargs")
+        always_flags = self._hook_dict("_forward_hooks_always_called")
+        handle = hooks_impl._handle(self._hook_dict("_forward_hooks"), hook, prepend,
+                                    extra=[with_kwargs_flags, always_flags])
+        if with_kwargs:
+            with_kwargs_flags[handle.id] = True
+        if always_call:
+            always_flags[handle.id] = True
+        return handle
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """hook(module, grad_output) -> None or a new grad_output tuple, when the gradients w.r.t.
+        the module's outputs are computed."""
+        return hooks_impl._handle(self._hook_dict("_backward_pre_hooks"), hook, prepend)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """hook(module, grad_input, grad_output) -> None or a new grad_input tuple, when the
+        gradients w.r.t. the module's inputs are computed (None for inputs that need none)."""
+        return hooks_impl._handle(self._hook_dict("_backward_hooks"), hook, prepend)
 
     # --------------------------------------------------------------------------- registration
     def register_parameter(self, name, param):
