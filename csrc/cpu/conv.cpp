@@ -201,18 +201,52 @@ void scatter_planes(T* planes, const T* block, const T* bias, int64_t images, in
     }
 }
 
-// The weight restricted to the live taps of `table`, [O, Cg, live taps] (w itself when every tap
-// is live; else built in `storage`).
+// How whole images become col blocks (several side by side, row stride ld): with `gather`
+// (small planes) through the tap table, which leaves out the taps that only read padding (the
+// weight, when given, restricted to the live ones, [O, Cg, live taps], built once per call);
+// else row by row with every tap.
 template <class T>
-const T* live_weight(const T* w, const TapTable& table, const Conv2dShape& s, std::vector<T>& storage) {
-  const int64_t taps = s.kernel_h * s.kernel_w, live = table.live();
-  if (live == taps) return w;
-  const int64_t rows = s.out_channels * (s.in_channels / s.groups);  // (o, c) pairs
-  storage.resize(static_cast<size_t>(rows * live));
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t t = 0; t < live; ++t) storage[static_cast<size_t>(r * live + t)] = w[r * taps + table.taps[t]];
-  return storage.data();
-}
+class ImageColumns {
+ public:
+  ImageColumns(const Conv2dShape& s, const Layout& l, const T* w, bool gather) : s_(s), gathered_(gather) {
+    const int64_t taps = s.kernel_h * s.kernel_w;
+    if (gathered_) table_ = tap_table(s);
+    live_ = gathered_ ? table_.live() : taps;
+    rows_ = l.cg * live_;
+    live_row_.assign(static_cast<size_t>(taps), -1);
+    for (int64_t t = 0; t < live_; ++t) live_row_[static_cast<size_t>(gathered_ ? table_.taps[t] : t)] = t;
+    weight_ = w;
+    if (w && live_ < taps) {
+      const int64_t pairs = s.out_channels * l.cg;  // (o, c)
+      live_weight_.resize(static_cast<size_t>(pairs * live_));
+      for (int64_t r = 0; r < pairs; ++r)
+        for (int64_t t = 0; t < live_; ++t) live_weight_[static_cast<size_t>(r * live_ + t)] = w[r * taps + table_.taps[t]];
+      weight_ = live_weight_.data();
+    }
+  }
+  int64_t rows() const { return rows_; }       // col rows per group: Cg x live taps
+  int64_t live() const { return live_; }
+  const T* weight() const { return weight_; }  // [O, rows()]
+  // The position of kernel tap kh*kW + kw among the live taps, or -1.
+  int64_t live_row(int64_t tap) const { return live_row_[static_cast<size_t>(tap)]; }
+  void im2col(T* col, int64_t ld, const T* image) const {
+    if (gathered_) im2col_gather(col, ld, image, table_, s_);
+    else im2col_rows(col, ld, image, s_, 0, s_.out_h);
+  }
+  void col2im_add(T* image, const T* col, int64_t ld) const {
+    if (gathered_) col2im_scatter_add(image, col, ld, table_, s_);
+    else col2im_rows_add(image, col, ld, s_, 0, s_.out_h);
+  }
+
+ private:
+  const Conv2dShape& s_;
+  bool gathered_;
+  TapTable table_;
+  int64_t live_ = 0, rows_ = 0;
+  std::vector<int64_t> live_row_;
+  std::vector<T> live_weight_;
+  const T* weight_ = nullptr;
+};
 
 }  // namespace
 
@@ -228,18 +262,16 @@ void conv2d_forward(T* y, const T* x, const T* w, const T* bias, const Conv2dSha
   const bool pointwise = algorithm == ConvAlgorithm::pointwise;
   if (l.images > 1) {
     const int64_t chunks = ceil_div(s.batch, l.images);
-    const TapTable table = tap_table(s);
-    std::vector<T> storage;
-    const T* live_w = live_weight(w, table, s, storage);
-    const int64_t k = l.cg * table.live();
+    const ImageColumns<T> columns(s, l, w, l.out_plane < kSmallPlane);
+    const int64_t k = columns.rows();
     for_each_item(chunks * s.groups, true, [&](int64_t item) {
       const int64_t g = item % s.groups, n0 = item / s.groups * l.images;
       const int64_t images = std::min(l.images, s.batch - n0), width = images * l.out_plane;
       T* col = workspace_array<T>(WorkspaceSlot::scratch1, (k + l.og) * width);
       T* out = col + k * width;  // [Og, width]
       for (int64_t i = 0; i < images; ++i)
-        im2col_gather(col + i * l.out_plane, width, x + ((n0 + i) * s.in_channels + g * l.cg) * l.in_plane, table, s);
-      run_gemm<T>(l.og, width, k, live_w + g * l.og * k, k, 1, col, width, 1, out, width, 1, T(0));
+        columns.im2col(col + i * l.out_plane, width, x + ((n0 + i) * s.in_channels + g * l.cg) * l.in_plane);
+      run_gemm<T>(l.og, width, k, columns.weight() + g * l.og * k, k, 1, col, width, 1, out, width, 1, T(0));
       scatter_planes(y + (n0 * s.out_channels + g * l.og) * l.out_plane, out, bias ? bias + g * l.og : nullptr, images,
                      l.og, l.out_plane, s.out_channels * l.out_plane);
     });
@@ -273,10 +305,8 @@ void conv2d_backward_input(T* dx, const T* dy, const T* w, const Conv2dShape& s,
   const bool pointwise = algorithm == ConvAlgorithm::pointwise;
   if (l.images > 1) {
     const int64_t chunks = ceil_div(s.batch, l.images);
-    const TapTable table = tap_table(s);
-    std::vector<T> storage;
-    const T* live_w = live_weight(w, table, s, storage);
-    const int64_t k = l.cg * table.live();
+    const ImageColumns<T> columns(s, l, w, l.out_plane < kSmallPlane);
+    const int64_t k = columns.rows();
     for_each_item(chunks * s.groups, true, [&](int64_t item) {
       const int64_t g = item % s.groups, n0 = item / s.groups * l.images;
       const int64_t images = std::min(l.images, s.batch - n0), width = images * l.out_plane;
@@ -284,11 +314,11 @@ void conv2d_backward_input(T* dx, const T* dy, const T* w, const Conv2dShape& s,
       T* grads = col + k * width;  // [Og, width]
       gather_planes(grads, dy + (n0 * s.out_channels + g * l.og) * l.out_plane, images, l.og, l.out_plane,
                     s.out_channels * l.out_plane);
-      run_gemm<T>(k, width, l.og, live_w + g * l.og * k, 1, k, grads, width, 1, col, width, 1, T(0));
+      run_gemm<T>(k, width, l.og, columns.weight() + g * l.og * k, 1, k, grads, width, 1, col, width, 1, T(0));
       for (int64_t i = 0; i < images; ++i) {
         T* image = dx + ((n0 + i) * s.in_channels + g * l.cg) * l.in_plane;
         std::fill(image, image + l.cg * l.in_plane, T(0));
-        col2im_scatter_add(image, col + i * l.out_plane, width, table, s);
+        columns.col2im_add(image, col + i * l.out_plane, width);
       }
     });
     return;
@@ -340,14 +370,12 @@ void conv2d_backward_weight(T* dw, const T* dy, const T* x, const Conv2dShape& s
       : l.k <= kBatchedWeightMaxK ? col_images
       : l.out_plane < kSmallPlane ? std::max(col_images, ceil_div(kWeightChunkDepth, std::max<int64_t>(1, l.out_plane)))
       : 1;
-  // Small planes gather through the tap table: their partial sums hold the live taps' rows only.
-  const bool gathered = l.out_plane < kSmallPlane && images_per_gemm > 1;
-  TapTable table;
-  if (gathered) table = tap_table(s);
-  const int64_t taps = s.kernel_h * s.kernel_w, live = gathered ? table.live() : taps;
-  const int64_t k = l.cg * live;  // partial rows per group
-  std::vector<int64_t> live_position(static_cast<size_t>(taps), -1);  // tap -> its live row, or -1
-  for (int64_t t = 0; t < live; ++t) live_position[static_cast<size_t>(gathered ? table.taps[t] : t)] = t;
+  // Several images per product go through ImageColumns (small planes: live taps only, and the
+  // partial sums hold the live taps' rows only); one image at a time, row blocks of every tap.
+  const bool by_images = images_per_gemm > 1 && !pointwise;
+  const ImageColumns<T> columns(s, l, nullptr, by_images && l.out_plane < kSmallPlane);
+  const int64_t taps = s.kernel_h * s.kernel_w, live = columns.live();
+  const int64_t k = columns.rows();  // partial rows per group
   const int64_t partial_size = s.groups * k * l.og;
   T* partials = workspace_array<T>(WorkspaceSlot::scratch0, chunks * partial_size);
   for_each_item(chunks, algorithm != ConvAlgorithm::im2col, [&](int64_t chunk) {
@@ -369,13 +397,10 @@ void conv2d_backward_weight(T* dw, const T* dy, const T* x, const Conv2dShape& s
                       T(n0 == first ? 0 : 1));
           continue;
         }
-        if (images > 1 || gathered) {
+        if (by_images) {
           const int64_t ld = images * l.out_plane;
-          for (int64_t i = 0; i < images; ++i) {
-            const T* image_i = image + i * s.in_channels * l.in_plane;
-            if (gathered) im2col_gather(col + i * l.out_plane, ld, image_i, table, s);
-            else im2col_rows(col + i * l.out_plane, ld, image_i, s, 0, s.out_h);
-          }
+          for (int64_t i = 0; i < images; ++i)
+            columns.im2col(col + i * l.out_plane, ld, image + i * s.in_channels * l.in_plane);
           gather_planes(grads, grad, images, l.og, l.out_plane, s.out_channels * l.out_plane);
           run_gemm<T>(k, l.og, ld, col, ld, 1, grads, 1, ld, sum_g, l.og, 1, T(n0 == first ? 0 : 1));
           continue;
@@ -398,7 +423,7 @@ void conv2d_backward_weight(T* dw, const T* dy, const T* x, const Conv2dShape& s
       T* out = dw + row * l.k;
       for (int64_t c = 0; c < l.cg; ++c)
         for (int64_t tap = 0; tap < taps; ++tap) {
-          const int64_t t = live_position[static_cast<size_t>(tap)];
+          const int64_t t = columns.live_row(tap);
           T total = T(0);
           if (t >= 0) {
             const int64_t at = (g * k + c * live + t) * l.og + o;
