@@ -18,7 +18,7 @@ PYBIND11_MODULE(_C, m) {
   b::bind_embedding(m);
   b::bind_attention<b::CpuBackend>(m);
   b::bind_rnn(m);
-  b::bind_conv(m);
+  b::bind_conv<b::CpuBackend>(m);
   b::bind_pool(m);
   b::bind_norm(m);
   b::bind_optim_adadelta(m);
