@@ -12,6 +12,9 @@ template <class Backend> void bind_optim(pybind11::module_& m);
 template <class Backend> void bind_attention(pybind11::module_& m);
 template <class Backend> void bind_conv(pybind11::module_& m);
 template <class Backend> void bind_pool(pybind11::module_& m);
+template <class Backend> void bind_norm(pybind11::module_& m);
+template <class Backend> void bind_conv(pybind11::module_& m);
+template <class Backend> void bind_pool(pybind11::module_& m);
 template <class Backend> void bind_conv(pybind11::module_& m);
 
 void bind_config(pybind11::module_& m);
@@ -21,7 +24,6 @@ void bind_softmax_loss(pybind11::module_& m);
 void bind_dropout(pybind11::module_& m);
 void bind_embedding(pybind11::module_& m);
 void bind_rnn(pybind11::module_& m);
-void bind_norm(pybind11::module_& m);
 void bind_optim_adadelta(pybind11::module_& m);
 void bind_padding(pybind11::module_& m);
 void bind_interpolate(pybind11::module_& m);

@@ -20,7 +20,7 @@ PYBIND11_MODULE(_C, m) {
   b::bind_rnn(m);
   b::bind_conv<b::CpuBackend>(m);
   b::bind_pool<b::CpuBackend>(m);
-  b::bind_norm(m);
+  b::bind_norm<b::CpuBackend>(m);
   b::bind_optim_adadelta(m);
   b::bind_padding(m);
   b::bind_interpolate(m);
