@@ -24,7 +24,18 @@ def big_endian(a):
     lambda x: K.max_pool2d_forward(x, 2)[0],
     lambda x: K.batch_norm_forward(x)[0],
     lambda x: K.layer_norm_forward(x, (5,))[0],
-], ids=["relu", "sigmoid", "softmax", "conv2d", "max_pool2d", "batch_norm", "layer_norm"])
+    lambda x: K.conv1d_forward(x[0], np.ones((2, 4, 3), np.float32)),
+    lambda x: K.conv_transpose2d_forward(x, np.ones((3, 2, 2, 2), np.float32)),
+    lambda x: K.avg_pool2d_forward(x, 2),
+    lambda x: K.adaptive_avg_pool2d_forward(x, 3),
+    lambda x: K.upsample_nearest2d_forward(x, (5, 7)),
+    lambda x: K.group_norm_forward(x, 3)[0],
+    lambda x: K.pad_forward(x, (1, 2, 0, 1), "reflect"),
+    lambda x: K.interpolate_forward(x, (3, 7), "cubic"),
+    lambda x: K.pixel_unshuffle(x[..., :4], 2),
+], ids=["relu", "sigmoid", "softmax", "conv2d", "max_pool2d", "batch_norm", "layer_norm", "conv1d", "conv_transpose2d",
+        "avg_pool2d", "adaptive_avg_pool2d", "upsample_nearest2d", "group_norm", "pad", "interpolate",
+        "pixel_unshuffle"])
 def test_non_native_byte_order_inputs_read_their_values(call):
     x = random_array((2, 3, 4, 5), np.float32)
     np.testing.assert_array_equal(call(big_endian(x)), call(x))
@@ -69,6 +80,23 @@ def test_read_only_grad_out_in_pool_and_upsample_backward():
     assert K.max_pool2d_backward(g, readonly(indices), (4, 4)).sum() == 2
 
 
+@pytest.mark.parametrize("call", [
+    lambda g, x: K.conv2d_backward_input(g, readonly(np.ones((2, 3, 1, 1))), (2, 3, 4, 4)),
+    lambda g, x: K.conv2d_backward_weight(g, x, (2, 3, 1, 1)),
+    lambda g, x: K.conv_backward_bias(g),
+    lambda g, x: K.batch_norm_backward(readonly(np.ones((2, 3, 4, 4))), x, readonly(np.zeros(3)),
+                                       readonly(np.ones(3)))[0],
+    lambda g, x: K.group_norm_backward(readonly(np.ones((2, 3, 4, 4))), x, readonly(np.zeros((2, 1))),
+                                       readonly(np.ones((2, 1))), 1)[0],
+    lambda g, x: K.pad_backward(g, (2, 2, 4, 3), (0, 1)),
+    lambda g, x: K.interpolate_backward(g, (2, 2, 3, 2), "linear"),
+    lambda g, x: K.pixel_shuffle(g, 1),
+], ids=["conv-input", "conv-weight", "conv-bias", "batch_norm", "group_norm", "pad", "interpolate", "pixel_shuffle"])
+def test_read_only_inputs_in_layer_backwards(call):
+    g, x = readonly(random_array((2, 2, 4, 4), np.float64)), readonly(random_array((2, 3, 4, 4), np.float64))
+    assert np.isfinite(call(g, x)).all()
+
+
 @pytest.mark.parametrize("layer", [lambda: nn.AdaptiveAvgPool2d(1), lambda: nn.MaxPool2d(4),
                                    lambda: nn.Upsample(size=(1, 1))], ids=["adaptive", "max", "upsample"])
 def test_one_element_pool_outputs_backpropagate(layer):
@@ -84,7 +112,7 @@ def test_norm_outputs_must_not_alias_parameters_or_statistics():
     with pytest.raises(ValueError, match="out must not share memory with weight"):
         K.layer_norm_forward(x, (3,), weight=buf[:3], out=buf.reshape(4, 3))
     stats = np.ones(6, np.float32)
-    with pytest.raises(ValueError, match="running_mean must not share memory with running_var"):
+    with pytest.raises(ValueError, match="running_mean and running_var must not share memory"):
         K.batch_norm_forward(x, None, None, stats[:3], stats[2:5])
     with pytest.raises(ValueError, match="running_var must not share memory with x"):
         K.batch_norm_forward(x, None, None, np.zeros(3, np.float32), x[0])
@@ -152,6 +180,50 @@ def test_shape_arguments_accept_any_iterable_of_ints(shape):
     (lambda: K.sgd_step(np.ones(2), None, False, np.ones(2), None), TypeError, "lr must be a real number"),
     (lambda: K.attention_forward(np.ones((1, 2, 3)), np.ones((1, 2, 3)), np.ones((1, 2, 3)), scale="1"),
      TypeError, "scale must be a real number"),
+    (lambda: K.conv2d_forward(np.ones((1, 2, 3, 3)), np.ones((1, 2, 1, 1)), groups=None), TypeError,
+     "groups must be an int"),
+    (lambda: K.conv2d_forward(np.ones((1, 2, 3, 3)), np.ones((1, 2, 1, 1)), algorithm=None), TypeError,
+     "algorithm must be a str"),
+    (lambda: K.conv1d_forward(np.ones((1, 2, 5)), np.ones((1, 2, 1)), stride="2"), TypeError,
+     "stride must be an int or a tuple of 1 ints"),
+    (lambda: K.conv2d_backward_input(np.ones((1, 1, 3, 3)), np.ones((1, 2, 1, 1)), (1, -2, 3, 3)), ValueError,
+     "input_size must hold non-negative sizes"),
+    (lambda: K.conv2d_backward_weight(np.ones((1, 1, 3, 3)), np.ones((1, 2, 3, 3)), (2**63, 2, 1, 1)), ValueError,
+     "weight_size must fit in int64"),
+    (lambda: K.conv_transpose2d_forward(np.ones((1, 2, 3, 3)), np.ones((2, 1, 1, 1)), output_padding=None),
+     TypeError, "output_padding must be an int or a tuple of 2 ints"),
+    (lambda: K.max_pool2d_forward(np.ones((1, 1, 4, 4)), 2, ceil_mode=None), TypeError, "ceil_mode must be a bool"),
+    (lambda: K.max_pool2d_forward(np.ones((1, 1, 4, 4)), 2, stride="2"), TypeError, "stride must be an int"),
+    (lambda: K.avg_pool2d_forward(np.ones((1, 1, 4, 4)), 2, divisor_override="2"), TypeError,
+     "divisor_override must be an int"),
+    (lambda: K.avg_pool2d_forward(np.ones((1, 1, 4, 4)), 2, count_include_pad=None), TypeError,
+     "count_include_pad must be a bool"),
+    (lambda: K.adaptive_avg_pool2d_forward(np.ones((1, 1, 4, 4)), 2**63), ValueError, "output_size must fit in int64"),
+    (lambda: K.upsample_nearest2d_forward(np.ones((1, 1, 4, 4)), (8, 8), "2"), TypeError,
+     "scale_factors must be a real number"),
+    (lambda: K.max_pool2d_backward(np.ones((1, 1, 2, 2)), np.zeros((1, 1, 2, 2), np.int64), None), TypeError,
+     "input_size must be an int"),
+    (lambda: K.batch_norm_forward(np.ones((2, 3)), momentum=None), TypeError, "momentum must be a real number"),
+    (lambda: K.batch_norm_forward(np.ones((2, 3)), training="yes"), TypeError, "training must be a bool"),
+    (lambda: K.layer_norm_forward(np.ones((2, 3)), 3, eps="1"), TypeError, "eps must be a real number"),
+    (lambda: K.layer_norm_forward(np.ones((2, 3)), (-3,)), ValueError, "normalized_shape must hold non-negative"),
+    (lambda: K.layer_norm_backward(np.ones((2, 3)), np.ones((2, 3)), np.ones(2), np.ones(2), 3, input_grad=None),
+     TypeError, "input_grad must be a bool"),
+    (lambda: K.pad_forward(np.ones((2, 3)), None), TypeError, "pad must be a sequence of ints"),
+    (lambda: K.pad_forward(np.ones((2, 3)), (2**63, 0)), ValueError, r"pad\[0\] must fit in int64"),
+    (lambda: K.pad_forward(np.ones((2, 3)), (1, 1), value=None), TypeError, "value must be a real number"),
+    (lambda: K.pad_forward(np.ones((2, 3)), (1, 1), mode=None), TypeError, "mode must be a str"),
+    (lambda: K.pad_backward(np.ones((2, 3)), (2, -1), (1, 1)), ValueError, "input_shape must hold non-negative"),
+    (lambda: K.interpolate_forward(np.ones((1, 1, 4)), None, "linear"), TypeError,
+     "output_size must be an int or a sequence of ints"),
+    (lambda: K.interpolate_forward(np.ones((1, 1, 4)), (3,), "linear", scale_factors=["a"]), TypeError,
+     r"scale_factors\[0\] must be a real number"),
+    (lambda: K.interpolate_forward(np.ones((1, 1, 4)), (3,), "linear", align_corners=None), TypeError,
+     "align_corners must be a bool"),
+    (lambda: K.group_norm_forward(np.ones((2, 4)), None), TypeError, "num_groups must be an int"),
+    (lambda: K.group_norm_forward(np.ones((2, 4)), 2**63), ValueError, "num_groups must fit in int64"),
+    (lambda: K.pixel_shuffle(np.ones((1, 4, 2, 2)), None), TypeError, "upscale_factor must be an int"),
+    (lambda: K.pixel_unshuffle(np.ones((1, 1, 2, 2)), "2"), TypeError, "downscale_factor must be an int"),
     (lambda: fn.set_num_threads(2**31), ValueError, "n must be a positive integer at most"),
     (lambda: fn._C.set_num_threads(None), TypeError, "n must be an int"),
     (lambda: fn._C.fma_peak_gflops(1, float("nan")), ValueError, "seconds must be in"),
@@ -160,6 +232,27 @@ def test_bad_scalars_raise_a_clear_error_naming_the_argument(call, error, match)
     with pytest.raises(error, match=match) as info:
         call()
     assert "incompatible function arguments" not in str(info.value)
+
+
+@pytest.mark.parametrize("sizes", [lambda v: np.array(v), lambda v: range(v[0], v[0] + 1) if len(v) == 1 else list(v),
+                                   lambda v: (d for d in v), lambda v: [np.int64(d) for d in v]],
+                         ids=["ndarray", "range-or-list", "generator", "numpy-int-list"])
+def test_size_arguments_of_layer_kernels_accept_any_iterable_of_ints(sizes):
+    x = random_array((2, 3, 4, 4), np.float64)
+    w = random_array((2, 3, 1, 1), np.float64, seed=2)
+    g = K.conv2d_forward(x, w)
+    np.testing.assert_array_equal(K.conv2d_backward_input(g, w, sizes((2, 3, 4, 4))),
+                                  K.conv2d_backward_input(g, w, (2, 3, 4, 4)))
+    np.testing.assert_array_equal(K.conv2d_backward_weight(g, x, sizes((2, 3, 1, 1))),
+                                  K.conv2d_backward_weight(g, x, (2, 3, 1, 1)))
+    np.testing.assert_array_equal(K.pad_forward(x, sizes((1, 2))), K.pad_forward(x, (1, 2)))
+    np.testing.assert_array_equal(K.pad_backward(K.pad_forward(x, (1, 2)), sizes((2, 3, 4, 4)), sizes((1, 2))),
+                                  K.pad_backward(K.pad_forward(x, (1, 2)), (2, 3, 4, 4), (1, 2)))
+    np.testing.assert_array_equal(K.interpolate_forward(x, sizes((3, 5)), "linear"),
+                                  K.interpolate_forward(x, (3, 5), "linear"))
+    np.testing.assert_array_equal(K.max_pool2d_forward(x, sizes((2, 1)))[0], K.max_pool2d_forward(x, (2, 1))[0])
+    np.testing.assert_array_equal(K.adaptive_avg_pool2d_forward(x, sizes((3, 2))),
+                                  K.adaptive_avg_pool2d_forward(x, (3, 2)))
 
 
 def test_uint64_class_index_does_not_wrap_into_ignore_index():
@@ -178,7 +271,12 @@ def test_uint64_class_index_does_not_wrap_into_ignore_index():
     lambda: K.conv_transpose2d_forward(np.ones((1, 1, 3, 3)), np.ones((1, 1, 1, 1)), stride=2**62),
     lambda: K.max_pool2d_forward(np.ones((1, 1, 4, 4)), 2**62, padding=2**61),
     lambda: K.avg_pool2d_forward(np.ones((1, 1, 4, 4)), 2**32, padding=2**31),
-], ids=["conv-padding", "conv-dilation", "transpose-stride", "max-pool-window", "avg-pool-divisor"])
+    lambda: K.conv1d_forward(np.ones((1, 1, 3)), np.ones((1, 1, 1)), padding=2**62),
+    lambda: K.conv2d_forward(np.ones((1, 0, 3, 3)), np.ones((0, 4, 1, 1)), groups=2**62),
+    lambda: K.pixel_shuffle(np.ones((1, 1, 1, 1)), 2**32),
+    lambda: K.pad_forward(np.ones((1, 3)), (2**62, 2**62)),
+], ids=["conv-padding", "conv-dilation", "transpose-stride", "max-pool-window", "avg-pool-divisor", "conv1d-padding",
+        "conv-groups", "pixel-shuffle-factor", "pad-widths"])
 def test_geometry_overflow_is_a_value_error(call):
     with pytest.raises(ValueError, match="overflows int64"):
         call()

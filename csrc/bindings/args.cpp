@@ -126,4 +126,27 @@ void int_tuple_arg(py::handle obj, const char* name, int count, int64_t* values)
     ops::value_error(std::string(name) + " must have " + std::to_string(count) + " elements, got " + repr_of(obj));
 }
 
+namespace {
+
+template <class T, class Parse>
+std::vector<T> list_arg(py::handle obj, const char* name, const char* what, Parse parse) {
+  if (PyUnicode_Check(obj.ptr()) || PyBytes_Check(obj.ptr()) || !py::isinstance<py::iterable>(obj))
+    ops::type_error(std::string(name) + " must be a sequence of " + what + ", got " + type_name(obj) + " " +
+                    repr_of(obj));
+  std::vector<T> values;
+  for (py::handle item : py::reinterpret_borrow<py::iterable>(obj))
+    values.push_back(parse(item, (std::string(name) + "[" + std::to_string(values.size()) + "]").c_str()));
+  return values;
+}
+
+}  // namespace
+
+std::vector<int64_t> int_list_arg(py::handle obj, const char* name) {
+  return list_arg<int64_t>(obj, name, "ints", int_arg);
+}
+
+std::vector<double> float_list_arg(py::handle obj, const char* name) {
+  return list_arg<double>(obj, name, "real numbers", float_arg);
+}
+
 }  // namespace fastnn::bindings

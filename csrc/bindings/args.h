@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "ops/array.h"
 
@@ -29,5 +30,9 @@ std::string str_arg(py::handle obj, const char* name);
 ops::Shape shape_arg(py::handle obj, const char* name);
 // An int or an iterable of exactly `count` ints (at most 4), as `count` values (an int repeated).
 void int_tuple_arg(py::handle obj, const char* name, int count, int64_t* values);
+// An iterable of ints of any sign and length (pad widths).
+std::vector<int64_t> int_list_arg(py::handle obj, const char* name);
+// An iterable of real numbers of any length (scale factors).
+std::vector<double> float_list_arg(py::handle obj, const char* name);
 
 }  // namespace fastnn::bindings

@@ -10,8 +10,12 @@
 #include "cpu/dropout.h"
 #include "cpu/embedding.h"
 #include "cpu/gemm.h"
+#include "cpu/group_norm.h"
+#include "cpu/interpolate.h"
 #include "cpu/norm.h"
 #include "cpu/optim.h"
+#include "cpu/padding.h"
+#include "cpu/pixel_shuffle.h"
 #include "cpu/pool.h"
 #include "cpu/rnn.h"
 #include "cpu/softmax_loss.h"
@@ -78,6 +82,14 @@ struct CpuBackend {
   FASTNN_CPU_KERNEL(batch_norm_backward)
   FASTNN_CPU_KERNEL(layer_norm_forward)
   FASTNN_CPU_KERNEL(layer_norm_backward)
+  FASTNN_CPU_KERNEL(pad_forward)
+  FASTNN_CPU_KERNEL(pad_backward)
+  FASTNN_CPU_KERNEL(interpolate_forward)
+  FASTNN_CPU_KERNEL(interpolate_backward)
+  FASTNN_CPU_KERNEL(group_norm_forward)
+  FASTNN_CPU_KERNEL(group_norm_backward)
+  FASTNN_CPU_KERNEL(pixel_shuffle_forward)
+  FASTNN_CPU_KERNEL(pixel_unshuffle_forward)
 };
 
 #undef FASTNN_CPU_KERNEL

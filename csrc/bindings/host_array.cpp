@@ -185,6 +185,9 @@ ops::Array& HostCall::output(py::handle obj, const char* name, ops::DType dtype,
 }
 
 ops::Array& HostCall::allocate(const char* name, ops::DType dtype, const ops::Shape& shape) {
+  // A shape from size arguments (output_size=2**40, ...): too big is a ValueError naming it.
+  ops::require_valid_shape(shape, name);
+  ops::checked_mul(shape.numel(), static_cast<int64_t>(ops::itemsize(dtype)), (std::string("the size of ") + name + " in bytes").c_str());
   std::vector<py::ssize_t> dims(shape.dims, shape.dims + shape.ndim);
   return add(py::array(numpy_dtype(dtype), dims), name, true);
 }

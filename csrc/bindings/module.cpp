@@ -18,14 +18,14 @@ PYBIND11_MODULE(_C, m) {
   b::bind_embedding(m);
   b::bind_attention<b::CpuBackend>(m);
   b::bind_rnn(m);
-  b::bind_conv(m);
-  b::bind_pool(m);
-  b::bind_norm(m);
+  b::bind_conv<b::CpuBackend>(m);
+  b::bind_pool<b::CpuBackend>(m);
+  b::bind_norm<b::CpuBackend>(m);
   b::bind_optim_adadelta(m);
-  b::bind_padding(m);
-  b::bind_interpolate(m);
-  b::bind_group_norm(m);
-  b::bind_pixel_shuffle(m);
+  b::bind_padding<b::CpuBackend>(m);
+  b::bind_interpolate<b::CpuBackend>(m);
+  b::bind_group_norm<b::CpuBackend>(m);
+  b::bind_pixel_shuffle<b::CpuBackend>(m);
   b::bind_gather(m);
   b::set_kernel_names(m, before);
 }

@@ -2,8 +2,6 @@
 #include "cpu/group_norm.h"
 
 #include <algorithm>
-#include <stdexcept>
-#include <string>
 
 #include "core/parallel.h"
 #include "cpu/norm.h"
@@ -17,19 +15,6 @@ constexpr int64_t kMinChunkElements = 16384;
 int64_t rows_per_chunk(int64_t row_size) { return std::max<int64_t>(1, kMinChunkElements / std::max<int64_t>(1, row_size)); }
 
 }  // namespace
-
-GroupNormGeometry group_norm_geometry(const std::vector<int64_t>& shape, int64_t num_groups) {
-  if (shape.size() < 2)
-    throw std::invalid_argument("input must be at least 2-D [N, C, *], got " + std::to_string(shape.size()) +
-                                " dimensions");
-  if (num_groups <= 0) throw std::invalid_argument("num_groups must be positive, got " + std::to_string(num_groups));
-  GroupNormGeometry g{shape[0], shape[1], 1, num_groups};
-  if (g.c % num_groups != 0)
-    throw std::invalid_argument("Expected number of channels in input to be divisible by num_groups, but got input "
-                                "of " + std::to_string(g.c) + " channels and num_groups=" + std::to_string(num_groups));
-  for (size_t d = 2; d < shape.size(); ++d) g.s *= shape[d];
-  return g;
-}
 
 template <class T>
 void group_norm_forward(T* y, T* mean, T* rstd, const T* x, const T* weight, const T* bias,

@@ -14,17 +14,13 @@
 // Results never depend on the thread count. weight, bias, dweight, dbias may be null.
 #pragma once
 #include <cstdint>
-#include <vector>
 
 namespace fastnn::cpu {
 
+// x as [N, C, S] in `groups` groups; ops::group_norm_forward_check (ops/group_norm.h) checks and fills it.
 struct GroupNormGeometry {
   int64_t n, c, s, groups;
 };
-
-// The geometry of x (shape [N, C, *]) for num_groups groups: std::invalid_argument unless x is
-// at least 2-D, num_groups > 0 and C is divisible by num_groups.
-GroupNormGeometry group_norm_geometry(const std::vector<int64_t>& shape, int64_t num_groups);
 
 // y: [N, C, S]; mean, rstd: [N, G] (written); x: [N, C, S]; weight, bias: [C].
 template <class T>

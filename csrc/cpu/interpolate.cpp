@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <stdexcept>
 
 #include "core/parallel.h"
 #include "core/workspace.h"
@@ -105,45 +104,6 @@ Axes build_axes(const InterpGeometry& g, InterpMode mode, bool inverse) {
 }
 
 }  // namespace
-
-InterpMode parse_interp_mode(const std::string& mode) {
-  if (mode == "linear") return InterpMode::linear;
-  if (mode == "cubic") return InterpMode::cubic;
-  throw std::invalid_argument("interpolation mode must be 'linear' or 'cubic', got '" + mode + "'");
-}
-
-InterpGeometry interp_geometry(const std::vector<int64_t>& shape, const std::vector<int64_t>& output_size,
-                               const std::vector<double>& scale_factors, bool align_corners, InterpMode mode) {
-  const size_t ndim = shape.size();
-  if (ndim != 3 && ndim != 4)
-    throw std::invalid_argument("input must be 3-D [N, C, L] or 4-D [N, C, H, W], got " + std::to_string(ndim) +
-                                " dimensions");
-  if (mode == InterpMode::cubic && ndim != 4)
-    throw std::invalid_argument("cubic interpolation needs a 4-D input [N, C, H, W], got 3 dimensions");
-  const size_t dims = ndim - 2;
-  if (output_size.size() != dims)
-    throw std::invalid_argument("output_size must have " + std::to_string(dims) + " entries (one per spatial "
-                                "dimension), got " + std::to_string(output_size.size()));
-  if (!scale_factors.empty() && scale_factors.size() != dims)
-    throw std::invalid_argument("scale_factors must be empty or have " + std::to_string(dims) + " entries, got " +
-                                std::to_string(scale_factors.size()));
-  InterpGeometry g;
-  g.planes = shape[0] * shape[1];
-  g.in_h = dims == 2 ? shape[2] : 1;
-  g.in_w = shape[ndim - 1];
-  g.out_h = dims == 2 ? output_size[0] : 1;
-  g.out_w = output_size[dims - 1];
-  g.scale_h = dims == 2 && !scale_factors.empty() ? scale_factors[0] : 0.0;
-  g.scale_w = scale_factors.empty() ? 0.0 : scale_factors[dims - 1];
-  g.align_corners = align_corners;
-  if (g.in_h < 1 || g.in_w < 1 || g.out_h < 1 || g.out_w < 1)
-    throw std::invalid_argument("input and output sizes should be greater than 0, but got input (" +
-                                std::to_string(g.in_h) + ", " + std::to_string(g.in_w) + ") and output (" +
-                                std::to_string(g.out_h) + ", " + std::to_string(g.out_w) + ")");
-  g.out_shape = shape;
-  for (size_t d = 0; d < dims; ++d) g.out_shape[2 + d] = output_size[d];
-  return g;
-}
 
 template <class T>
 void interpolate_forward(T* y, const T* x, const InterpGeometry& g, InterpMode mode) {

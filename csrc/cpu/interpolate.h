@@ -21,28 +21,17 @@
 // every sum runs in a fixed order: results do not depend on the thread count.
 #pragma once
 #include <cstdint>
-#include <string>
-#include <vector>
 
 namespace fastnn::cpu {
 
 enum class InterpMode { linear, cubic };
 
-// "linear" (also for bilinear) or "cubic" (bicubic); std::invalid_argument otherwise.
-InterpMode parse_interp_mode(const std::string& mode);
-
+// The geometry of one call: ops::interp_check (ops/interpolate.h) checks the arguments and fills it.
 struct InterpGeometry {
   int64_t planes, in_h, in_w, out_h, out_w;
   double scale_h, scale_w;  // the scale factors given (<= 0: none, use in / out)
   bool align_corners;
-  std::vector<int64_t> out_shape;
 };
-
-// x of shape [N, C, L] (1-D) or [N, C, H, W] (2-D); output_size and scale_factors (empty: none)
-// have one entry per spatial dimension. std::invalid_argument for another rank, a cubic 1-D
-// input, a size that is not positive or a wrong number of entries.
-InterpGeometry interp_geometry(const std::vector<int64_t>& shape, const std::vector<int64_t>& output_size,
-                               const std::vector<double>& scale_factors, bool align_corners, InterpMode mode);
 
 // y: [P, OH, OW] (written); x: [P, H, W].
 template <class T>

@@ -4,7 +4,6 @@
 #include "cpu/padding.h"
 
 #include <algorithm>
-#include <stdexcept>
 
 #include "core/parallel.h"
 #include "core/workspace.h"
@@ -14,8 +13,6 @@ namespace fastnn::cpu {
 namespace {
 
 constexpr int64_t kMinChunkElements = 16384;
-
-std::string pair_string(int64_t a, int64_t b) { return "(" + std::to_string(a) + ", " + std::to_string(b) + ")"; }
 
 // The source of output o along a dimension of size `size` (-1: none, constant mode only).
 // Circular mode wraps within what negative pads leave of the dimension, as PyTorch does.
@@ -75,57 +72,6 @@ Tables build_tables(const PadGeometry& g, PadMode mode, bool inverse) {
 }
 
 }  // namespace
-
-PadMode parse_pad_mode(const std::string& mode) {
-  if (mode == "constant") return PadMode::constant;
-  if (mode == "reflect") return PadMode::reflect;
-  if (mode == "replicate") return PadMode::replicate;
-  if (mode == "circular") return PadMode::circular;
-  throw std::invalid_argument("mode must be 'constant', 'reflect', 'replicate' or 'circular', got '" + mode + "'");
-}
-
-PadGeometry pad_geometry(const std::vector<int64_t>& shape, const std::vector<int64_t>& pad, PadMode mode) {
-  const int ndim = static_cast<int>(shape.size());
-  if (pad.empty() || pad.size() % 2 != 0)
-    throw std::invalid_argument("pad must have a non-zero, even length (before, after) per padded dimension, got "
-                                "length " + std::to_string(pad.size()));
-  const int k = static_cast<int>(pad.size() / 2);
-  if (k > ndim)
-    throw std::invalid_argument("pad of length " + std::to_string(pad.size()) + " pads " + std::to_string(k) +
-                                " dimensions, but the input has only " + std::to_string(ndim));
-  if (k > kMaxPadDims)
-    throw std::invalid_argument("pad may pad at most " + std::to_string(kMaxPadDims) + " dimensions, got " +
-                                std::to_string(k));
-  PadGeometry g;
-  g.k = k;
-  for (int d = 0; d < ndim - k; ++d) g.planes *= shape[d];
-  g.out_shape.assign(shape.begin(), shape.end());
-  for (int d = 0; d < k; ++d) {
-    const int dim = ndim - k + d;  // pad lists the last dimension first
-    const int64_t before = pad[2 * (k - 1 - d)], after = pad[2 * (k - 1 - d) + 1], size = shape[dim];
-    const std::string where = "padding " + pair_string(before, after) + " at dimension " + std::to_string(dim) +
-                              " of input size " + std::to_string(size);
-    if (mode == PadMode::reflect && (before >= size || after >= size))
-      throw std::invalid_argument("reflect padding must be less than the input dimension, got " + where);
-    if (mode == PadMode::circular && (before > size || after > size))
-      throw std::invalid_argument("circular padding must be at most the input dimension (it may wrap around only "
-                                  "once), got " + where);
-    if (mode == PadMode::circular && size + std::min<int64_t>(before, 0) + std::min<int64_t>(after, 0) <= 0)
-      throw std::invalid_argument("circular padding must leave some of the input dimension, got " + where);
-    if (mode != PadMode::constant && size == 0)
-      throw std::invalid_argument(std::string("non-constant padding needs non-empty padded dimensions, got ") + where);
-    const int64_t out = size + before + after;
-    if (out < 0 || (out == 0 && size > 0 && mode != PadMode::constant))
-      throw std::invalid_argument("the padded size must not be negative, got " + where + " (output size " +
-                                  std::to_string(out) + ")");
-    g.in[d] = size;
-    g.out[d] = out;
-    g.before[d] = before;
-    g.after[d] = after;
-    g.out_shape[dim] = out;
-  }
-  return g;
-}
 
 template <class T>
 void pad_forward(T* y, const T* x, const PadGeometry& g, PadMode mode, double value) {

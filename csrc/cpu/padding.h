@@ -18,8 +18,6 @@
 // one), so rows split over threads and the result never depends on the thread count.
 #pragma once
 #include <cstdint>
-#include <string>
-#include <vector>
 
 namespace fastnn::cpu {
 
@@ -28,20 +26,13 @@ enum class PadMode { constant, reflect, replicate, circular };
 // Maximum number of padded dimensions (PyTorch's non-constant modes pad at most 3).
 constexpr int kMaxPadDims = 8;
 
-// "constant", "reflect", "replicate" or "circular"; std::invalid_argument otherwise.
-PadMode parse_pad_mode(const std::string& mode);
-
+// The geometry of one call: ops::pad_check (ops/padding.h) checks the arguments and fills it.
 struct PadGeometry {
   int k = 0;                                       // padded trailing dimensions
   int64_t planes = 1;                              // P
   int64_t in[kMaxPadDims], out[kMaxPadDims];       // D_d, O_d
   int64_t before[kMaxPadDims], after[kMaxPadDims];
-  std::vector<int64_t> out_shape;                  // the full output shape
 };
-
-// Checks pad (PyTorch's order: last dimension first, (before, after) pairs) against the shape
-// of x and the mode; std::invalid_argument naming what is wrong.
-PadGeometry pad_geometry(const std::vector<int64_t>& shape, const std::vector<int64_t>& pad, PadMode mode);
 
 // y: [P, O...] (written); x: [P, D...].
 template <class T>

@@ -2,8 +2,6 @@
 #include "cpu/pixel_shuffle.h"
 
 #include <algorithm>
-#include <stdexcept>
-#include <string>
 
 #include "core/parallel.h"
 
@@ -14,49 +12,6 @@ namespace {
 constexpr int64_t kMinChunkElements = 16384;
 
 }  // namespace
-
-PixelShuffleGeometry pixel_shuffle_geometry(const std::vector<int64_t>& shape, int64_t factor, bool unshuffle) {
-  const std::string op = unshuffle ? "pixel_unshuffle" : "pixel_shuffle";
-  const std::string factor_name = unshuffle ? "downscale_factor" : "upscale_factor";
-  const int ndim = static_cast<int>(shape.size());
-  if (ndim < 3)
-    throw std::invalid_argument(op + " expects input to have at least 3 dimensions, but got input with " +
-                                std::to_string(ndim) + " dimension(s)");
-  if (factor <= 0)
-    throw std::invalid_argument(op + " expects a positive " + factor_name + ", but got " + std::to_string(factor));
-  PixelShuffleGeometry g;
-  g.batch = 1;
-  for (int d = 0; d < ndim - 3; ++d) g.batch *= shape[d];
-  const int64_t c = shape[ndim - 3], h = shape[ndim - 2], w = shape[ndim - 1], r = factor;
-  g.factor = r;
-  g.out_shape = shape;
-  if (!unshuffle) {
-    if (c % (r * r) != 0)
-      throw std::invalid_argument(op + " expects its input's 'channel' dimension to be divisible by the square of "
-                                  "upscale_factor, but input.size(-3)=" + std::to_string(c) + " is not divisible by " +
-                                  std::to_string(r * r));
-    g.channels = c / (r * r);
-    g.height = h;
-    g.width = w;
-    g.out_shape[ndim - 3] = g.channels;
-    g.out_shape[ndim - 2] = h * r;
-    g.out_shape[ndim - 1] = w * r;
-  } else {
-    if (h % r != 0)
-      throw std::invalid_argument(op + " expects height to be divisible by downscale_factor, but input.size(-2)=" +
-                                  std::to_string(h) + " is not divisible by " + std::to_string(r));
-    if (w % r != 0)
-      throw std::invalid_argument(op + " expects width to be divisible by downscale_factor, but input.size(-1)=" +
-                                  std::to_string(w) + " is not divisible by " + std::to_string(r));
-    g.channels = c;
-    g.height = h / r;
-    g.width = w / r;
-    g.out_shape[ndim - 3] = c * r * r;
-    g.out_shape[ndim - 2] = g.height;
-    g.out_shape[ndim - 1] = g.width;
-  }
-  return g;
-}
 
 template <class T>
 void pixel_shuffle_forward(T* y, const T* x, const PixelShuffleGeometry& g) {

@@ -9,18 +9,13 @@
 // planes; unshuffle: a row of W values read with stride r); rows split over threads.
 #pragma once
 #include <cstdint>
-#include <vector>
 
 namespace fastnn::cpu {
 
+// The geometry of one call: ops::pixel_shuffle_check (ops/pixel_shuffle.h) checks and fills it.
 struct PixelShuffleGeometry {
   int64_t batch, channels, height, width, factor;  // B, C, H, W (the small side), r
-  std::vector<int64_t> out_shape;
 };
-
-// For pixel_shuffle (x [*, C r^2, H, W]) or pixel_unshuffle (x [*, C, H r, W r]); std::invalid_argument
-// naming the dimension that does not fit.
-PixelShuffleGeometry pixel_shuffle_geometry(const std::vector<int64_t>& shape, int64_t factor, bool unshuffle);
 
 // y: [B, C, H r, W r]; x: [B, C r^2, H, W].
 template <class T>
