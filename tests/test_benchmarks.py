@@ -127,3 +127,24 @@ def test_settle_waits_for_a_spinning_thread_of_this_process():
     spinner.join()
     assert waited >= 0.2
     assert timing.settle(max_seconds=2.0) < 0.5  # nothing spins now
+
+
+@pytest.mark.parametrize("which", ["resnet", "dcgan"])
+def test_model_benchmark_runs_the_same_model_on_both_libraries(which):
+    torch = pytest.importorskip("torch")
+    from fastnn.benchmarks import models
+
+    rng = np.random.default_rng(0)
+    if which == "resnet":
+        ours = models._resnet18(fastnn.nn)
+        theirs = models._torch_copy(ours, models._resnet18)
+        x = rng.standard_normal((2, 3, 32, 32), dtype=np.float32)
+    else:
+        ours = models._dcgan(fastnn.nn)[1]
+        theirs = models._torch_copy(ours, lambda nn: models._dcgan(nn)[1])
+        x = rng.standard_normal((2, 1, 28, 28), dtype=np.float32)
+    ours.eval()
+    theirs.eval()
+    with fastnn.no_grad(), torch.no_grad():
+        np.testing.assert_allclose(ours(fastnn.from_numpy(x)).numpy(), theirs(torch.from_numpy(x)).numpy(),
+                                   rtol=1e-4, atol=1e-5)

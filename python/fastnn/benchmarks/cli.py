@@ -7,7 +7,7 @@ import importlib
 import inspect
 import json
 
-SUITES = ("gemm", "training", "cnn", "conv", "pool", "rnn", "attention")
+SUITES = ("gemm", "training", "cnn", "conv", "models", "pool", "rnn", "attention")
 
 
 def _module(name):
