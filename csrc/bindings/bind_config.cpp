@@ -1,8 +1,10 @@
 // Build and run-time configuration: SIMD level, threads, caches, compiler.
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <atomic>
-#include <chrono>
+#include <ctime>
+#include <numeric>
 #include <stdexcept>
 #include <vector>
 
@@ -24,18 +26,32 @@ namespace {
 // would make the pool try to start them all).
 constexpr int64_t kMaxThreads = 4096;
 
+double thread_cpu_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
+}
+
 // Float32 FMA throughput of the default tile's instructions at the current SIMD level, on
 // `threads` threads at once (so a shared clock or power limit shows), over about `seconds`.
+// Each worker is timed in its own CPU time and the rates are summed: a core that other
+// processes share (a loaded machine) still shows its own speed, not the share it got.
 double fma_peak_gflops(int threads, double seconds) {
   const auto probe = cpu::gemm_tiles(simd_level()).f32[0]->fma_probe;  // never calibrates
-  using clock = std::chrono::steady_clock;
   int64_t steps = 1 << 16;
   for (;;) {
-    std::atomic<int64_t> flops{0};
-    const auto start = clock::now();
-    parallel_region(threads, [&](int, int) { flops += probe(steps); });
-    const double elapsed = std::chrono::duration<double>(clock::now() - start).count();
-    if (elapsed >= seconds) return static_cast<double>(flops) / elapsed * 1e-9;
+    std::vector<double> rates(static_cast<size_t>(threads)), times(static_cast<size_t>(threads));
+    int ran_on = threads;  // a region may get fewer workers than asked for
+    parallel_region(threads, [&](int tid, int n) {
+      if (tid == 0) ran_on = n;
+      const double start = thread_cpu_seconds();
+      const int64_t flops = probe(steps);
+      times[tid] = thread_cpu_seconds() - start;
+      rates[tid] = times[tid] > 0 ? static_cast<double>(flops) / times[tid] : 0.0;
+    });
+    if (*std::min_element(times.begin(), times.begin() + ran_on) >= seconds) {
+      return std::accumulate(rates.begin(), rates.begin() + ran_on, 0.0) * 1e-9;
+    }
     steps *= 2;  // too short to time well: double until it is not
   }
 }

@@ -292,8 +292,9 @@ def row_notes(row):
 
 
 def peak_gflops(n_threads):
-    """The machine's measured float32 FMA peak on `n_threads` cores: the best of 5 probes, since
-    on a shared machine any slower probe measured the other jobs, not the cores."""
+    """The machine's measured float32 FMA peak on `n_threads` cores: the best of 5 probes (each
+    worker timed in its own CPU time, so other jobs on the machine mostly do not lower it; a
+    probe that shared a core's caches or clock with them still can)."""
     return max(_backend.cpu.fma_peak_gflops(n_threads, 0.05) for _ in range(5))
 
 
