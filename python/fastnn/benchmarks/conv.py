@@ -81,25 +81,11 @@ def measure_cpu_time(impls, repetitions, calls=3):
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def cpu_clock_peak_gflops():
-    """The 1-thread FMA peak per CPU second (the wall-clock probe scaled by wall/CPU time of the
-    calling thread, where it runs): the peak to compare CPU-clock figures with."""
-    best = 0.0
-    for _ in range(5):
-        wall, cpu = time.perf_counter(), time.thread_time()
-        gflops = _backend.cpu.fma_peak_gflops(1, 0.05)
-        wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
-        best = max(best, gflops * wall / max(cpu, 1e-9))
-    return best
-
-
 def run(quick=False, thread_counts=THREADS, log=print, algorithm="auto", clock="wall"):
     if clock == "cpu" and list(thread_counts) != [1]:
         raise ValueError(f"clock='cpu' measures the calling thread only: use threads [1], got {thread_counts}")
     repetitions, block_seconds = (3, 0.05) if quick else (7, 0.2)
-    env = timing.environment(thread_counts)
-    if clock == "cpu":
-        env["peak_gflops"] = {"1": round(cpu_clock_peak_gflops(), 1)}
+    env = timing.environment(thread_counts)  # its peak is per CPU second, as the cpu clock's figures
     rng = np.random.default_rng(0)
     rows = []
     for label, batch, cin, cout, size, kernel, stride, padding in CASES:
