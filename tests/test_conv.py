@@ -169,7 +169,7 @@ def test_conv_transpose2d_matches_reference(case, algorithm, dtype):
 
 # F(2x2, 3x3) Winograd: (batch, in_channels, H, W, out_channels, padding) of 3x3 stride-1 convolutions:
 # odd output sizes (clipped tiles), padding 0..3 (the input gradient's padding 2 - p is negative at
-# 3: it crops), 'same', 1x1 and 2x2 maps, and enough tiles for several chunks (5 x 15 x 15).
+# 3: it crops), 'same', 1x1 and 2x2 maps, and enough tiles for several chunks (10 x 15 x 15).
 WINOGRAD_CASES = [
     (2, 16, 7, 9, 17, 1),
     (3, 5, 4, 4, 6, 0),
@@ -178,7 +178,7 @@ WINOGRAD_CASES = [
     (2, 6, 5, 8, 3, "same"),
     (2, 8, 1, 1, 3, 1),
     (4, 20, 2, 2, 18, 1),
-    (5, 9, 30, 29, 7, 1),
+    (10, 9, 30, 29, 7, 1),
 ]
 
 
@@ -228,7 +228,7 @@ def test_winograd_runs_conv_transpose2d_and_is_the_automatic_choice_for_deep_lay
 
 @pytest.mark.parametrize("case", [(9, 6, 10, 9, 8, 3, 1, 1, 1, 2), (1, 16, 12, 12, 16, 3, 2, 1, 1, 1),
                                   (10, 16, 6, 6, 12, 1, 1, 0, 1, 1), (13, 70, 2, 2, 9, 3, 1, 1, 1, 1),
-                                  (5, 32, 30, 29, 32, 3, 1, 1, 1, 1)], ids=str)  # the last: Winograd, 6 chunks
+                                  (5, 32, 30, 29, 32, 3, 1, 1, 1, 1)], ids=str)  # the last: Winograd, 4 chunks
 def test_results_are_bitwise_identical_for_1_and_2_threads(case, threads):
     x, weight, bias, dy, args, _, _ = conv2d_case(case, np.float32)
 
