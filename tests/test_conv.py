@@ -1,6 +1,7 @@
 """Convolution kernels, autograd ops and layers against the float64 references: a grid of
 kernel sizes, strides, paddings (incl. 'same' with even kernels), dilations and groups on odd
-sizes; every algorithm against the im2col reference path; thread-count independence; errors."""
+sizes; every algorithm against the im2col reference path; Winograd F(2x2, 3x3); thread-count
+independence; errors."""
 import math
 
 import numpy as np
@@ -166,8 +167,68 @@ def test_conv_transpose2d_matches_reference(case, algorithm, dtype):
     assert relative_error(dw, dw_ref) < tolerance(dtype, n * h * w)
 
 
+# F(2x2, 3x3) Winograd: (batch, in_channels, H, W, out_channels, padding) of 3x3 stride-1 convolutions:
+# odd output sizes (clipped tiles), padding 0..3 (the input gradient's padding 2 - p is negative at
+# 3: it crops), 'same', 1x1 and 2x2 maps, and enough tiles for several chunks (10 x 15 x 15).
+WINOGRAD_CASES = [
+    (2, 16, 7, 9, 17, 1),
+    (3, 5, 4, 4, 6, 0),
+    (1, 3, 5, 6, 2, 2),
+    (3, 7, 6, 5, 4, 3),
+    (2, 6, 5, 8, 3, "same"),
+    (2, 8, 1, 1, 3, 1),
+    (4, 20, 2, 2, 18, 1),
+    (10, 9, 30, 29, 7, 1),
+]
+
+
+def winograd_case(case, dtype):
+    n, c, h, w, o, padding = case
+    return conv2d_case((n, c, h, w, o, 3, 1, padding, 1, 1), dtype)
+
+
+@pytest.mark.parametrize("case", WINOGRAD_CASES, ids=str)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_winograd_forward_and_input_gradient_match_reference(case, dtype):
+    x, weight, bias, dy, args, ref, y_ref = winograd_case(case, dtype)
+    y = K.conv2d_forward(x, weight, bias, **args, out=poisoned(y_ref.shape, dtype), algorithm="winograd")
+    assert relative_error(y, y_ref) < tolerance(dtype, x.shape[1] * 9)
+    dx = K.conv2d_backward_input(dy, weight, x.shape, **args, out=poisoned(x.shape, dtype), algorithm="winograd")
+    dx_ref = reference.conv2d_backward_input(dy, weight, x.shape[2:], **ref)
+    assert relative_error(dx, dx_ref) < tolerance(dtype, weight.shape[0] * 9)
+    dw = K.conv2d_backward_weight(dy, x, weight.shape, **args, out=poisoned(weight.shape, dtype), algorithm="winograd")
+    assert relative_error(dw, reference.conv2d_backward_weight(dy, x, weight.shape[2:], **ref)) < tolerance(
+        dtype, dy[:, 0].size)
+
+
+@pytest.mark.parametrize("case", [(3, 64, 8, 8, 64, 1), (2, 256, 4, 4, 32, 1), (3, 17, 23, 21, 19, 1)], ids=str)
+def test_winograd_float32_error_stays_near_the_direct_sum(case):
+    # F(2x2, 3x3)'s transforms only add and halve: measured 0.7-1.5x the direct sum's error
+    # (F(4x4, 3x3) would be several times larger).
+    x, weight, bias, _, args, _, y_ref = winograd_case(case, np.float32)
+    direct = relative_error(K.conv2d_forward(x, weight, bias, **args, algorithm="blocked"), y_ref)
+    winograd = relative_error(K.conv2d_forward(x, weight, bias, **args, algorithm="winograd"), y_ref)
+    assert winograd < 2.5 * direct
+
+
+def test_winograd_runs_conv_transpose2d_and_is_the_automatic_choice_for_deep_layers():
+    x, weight, bias, dy, args, ref, _ = winograd_case((3, 32, 6, 7, 40, 1), np.float32)
+    auto = (K.conv2d_forward(x, weight, bias, **args), K.conv2d_backward_input(dy, weight, x.shape, **args))
+    winograd = (K.conv2d_forward(x, weight, bias, **args, algorithm="winograd"),
+                K.conv2d_backward_input(dy, weight, x.shape, **args, algorithm="winograd"))
+    assert all(np.array_equal(a, b) for a, b in zip(auto, winograd))
+    # conv_transpose2d's forward is the input gradient: weight [in=40, out=32, 3, 3] here
+    y = K.conv_transpose2d_forward(dy, weight, bias=None, stride=1, padding=1, output_padding=0, algorithm="winograd")
+    y_ref = reference.conv_transpose2d_forward(dy, weight, None, stride=(1, 1), padding=(1, 1), output_padding=(0, 0),
+                                               dilation=(1, 1), groups=1)
+    assert relative_error(y, y_ref) < tolerance(np.float32, 40 * 9)
+    with pytest.raises(ValueError, match="algorithm='winograd' needs a 3x3 kernel, stride 1"):
+        K.conv2d_forward(x, weight, bias, stride=2, padding=1, algorithm="winograd")
+
+
 @pytest.mark.parametrize("case", [(9, 6, 10, 9, 8, 3, 1, 1, 1, 2), (1, 16, 12, 12, 16, 3, 2, 1, 1, 1),
-                                  (10, 16, 6, 6, 12, 1, 1, 0, 1, 1), (13, 70, 2, 2, 9, 3, 1, 1, 1, 1)], ids=str)
+                                  (10, 16, 6, 6, 12, 1, 1, 0, 1, 1), (13, 70, 2, 2, 9, 3, 1, 1, 1, 1),
+                                  (5, 32, 30, 29, 32, 3, 1, 1, 1, 1)], ids=str)  # the last: Winograd, 4 chunks
 def test_results_are_bitwise_identical_for_1_and_2_threads(case, threads):
     x, weight, bias, dy, args, _, _ = conv2d_case(case, np.float32)
 

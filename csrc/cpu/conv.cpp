@@ -27,7 +27,9 @@
 //              through a table of source pixels (conv_im2col.h).
 //   pointwise  (1x1, stride 1, no padding) col is the image itself: X[n,g] is already Cg x P,
 //              so every gemm reads/writes the NCHW planes in place.
-// automatic picks pointwise when it applies, else blocked. Work items go to threads one at a time
+//   winograd   (3x3, stride 1, no dilation, one group) the forward and the input gradient by
+//              F(2x2, 3x3) (conv_winograd.cpp); the weight gradient runs blocked.
+// automatic picks pointwise when it applies, winograd when conv2d_winograd_pays, else blocked. Work items go to threads one at a time
 // (a slowed thread takes fewer); with fewer items than threads (batch 1) they run on the calling
 // thread and gemm's threads split each product instead.
 // The weight gradient sums over the batch in a fixed order: the batch is cut into
@@ -45,6 +47,7 @@
 #include "core/parallel.h"
 #include "core/workspace.h"
 #include "cpu/conv_im2col.h"
+#include "cpu/conv_winograd.h"
 #include "cpu/gemm.h"
 
 namespace fastnn::cpu {
@@ -85,7 +88,8 @@ int64_t images_per_block(int64_t batch, int64_t most) {
 
 ConvAlgorithm resolve(const Conv2dShape& s, ConvAlgorithm algorithm) {
   if (algorithm != ConvAlgorithm::automatic) return algorithm;
-  return conv2d_is_pointwise(s) ? ConvAlgorithm::pointwise : ConvAlgorithm::blocked;
+  if (conv2d_is_pointwise(s)) return ConvAlgorithm::pointwise;
+  return conv2d_winograd_pays(s) ? ConvAlgorithm::winograd : ConvAlgorithm::blocked;
 }
 
 Layout layout(const Conv2dShape& s, ConvAlgorithm algorithm, size_t elem) {
@@ -258,6 +262,7 @@ bool conv2d_is_pointwise(const Conv2dShape& s) {
 template <class T>
 void conv2d_forward(T* y, const T* x, const T* w, const T* bias, const Conv2dShape& s, ConvAlgorithm algorithm) {
   algorithm = resolve(s, algorithm);
+  if (algorithm == ConvAlgorithm::winograd) return conv2d_winograd_forward(y, x, w, bias, s);
   const Layout l = layout(s, algorithm, sizeof(T));
   const bool pointwise = algorithm == ConvAlgorithm::pointwise;
   if (l.images > 1) {
@@ -301,6 +306,7 @@ void conv2d_forward(T* y, const T* x, const T* w, const T* bias, const Conv2dSha
 template <class T>
 void conv2d_backward_input(T* dx, const T* dy, const T* w, const Conv2dShape& s, ConvAlgorithm algorithm) {
   algorithm = resolve(s, algorithm);
+  if (algorithm == ConvAlgorithm::winograd) return conv2d_winograd_backward_input(dx, dy, w, s);
   const Layout l = layout(s, algorithm, sizeof(T));
   const bool pointwise = algorithm == ConvAlgorithm::pointwise;
   if (l.images > 1) {
@@ -345,6 +351,7 @@ void conv2d_backward_input(T* dx, const T* dy, const T* w, const Conv2dShape& s,
 template <class T>
 void conv2d_backward_weight(T* dw, const T* dy, const T* x, const Conv2dShape& s, ConvAlgorithm algorithm) {
   algorithm = resolve(s, algorithm);
+  if (algorithm == ConvAlgorithm::winograd) algorithm = ConvAlgorithm::blocked;  // F(3x3, 2x2): not yet
   const Layout l = layout(s, algorithm, sizeof(T));
   const bool pointwise = algorithm == ConvAlgorithm::pointwise;
   const int64_t weight_size = s.out_channels * l.k;

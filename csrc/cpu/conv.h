@@ -20,6 +20,8 @@
 //   blocked    im2col of a block of output rows into a per-thread buffer sized for L2, one gemm
 //              per block; threads split images x row blocks.
 //   pointwise  1x1, stride 1, no padding: the gemm reads the NCHW planes in place, no copy.
+//   winograd   3x3, stride 1, dilation 1, one group: F(2x2, 3x3) (conv_winograd.h) for the
+//              forward and the input gradient; the weight gradient runs blocked.
 #pragma once
 #include <cstdint>
 
@@ -35,7 +37,7 @@ struct Conv2dShape {
   int64_t groups = 1;
 };
 
-enum class ConvAlgorithm { automatic = 0, im2col = 1, blocked = 2, pointwise = 3 };
+enum class ConvAlgorithm { automatic = 0, im2col = 1, blocked = 2, pointwise = 3, winograd = 4 };
 
 // True when the pointwise algorithm applies: a 1x1 kernel, stride 1, no padding.
 bool conv2d_is_pointwise(const Conv2dShape& s);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "cpu/conv_winograd.h"
 #include "ops/checks.h"
 
 namespace fastnn::ops {
@@ -85,6 +86,8 @@ cpu::Conv2dShape make_shape(const ConvOptions& o, const Shape& in, const Shape& 
   s.out_w = (padded[1] - span[1]) / s.stride_w + 1;
   if (o.algorithm == cpu::ConvAlgorithm::pointwise && !cpu::conv2d_is_pointwise(s))
     value_error("algorithm='pointwise' needs a 1x1 kernel, stride 1 and no padding");
+  if (o.algorithm == cpu::ConvAlgorithm::winograd && !cpu::conv2d_winograd_applies(s))
+    value_error("algorithm='winograd' needs a 3x3 kernel, stride 1, dilation 1 and groups=1");
   return s;
 }
 
@@ -106,7 +109,8 @@ cpu::ConvAlgorithm parse_conv_algorithm(const std::string& name) {
   if (name == "im2col") return cpu::ConvAlgorithm::im2col;
   if (name == "blocked") return cpu::ConvAlgorithm::blocked;
   if (name == "pointwise") return cpu::ConvAlgorithm::pointwise;
-  value_error("algorithm must be 'auto', 'im2col', 'blocked' or 'pointwise', got '" + name + "'");
+  if (name == "winograd") return cpu::ConvAlgorithm::winograd;
+  value_error("algorithm must be 'auto', 'im2col', 'blocked', 'pointwise' or 'winograd', got '" + name + "'");
 }
 
 ConvPadMode parse_conv_padding(const std::string& mode, bool strings_allowed) {

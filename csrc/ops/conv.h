@@ -27,7 +27,7 @@ struct ConvOptions {
   cpu::ConvAlgorithm algorithm = cpu::ConvAlgorithm::automatic;
 };
 
-// "auto", "im2col", "blocked", "pointwise"; ValueError otherwise.
+// "auto", "im2col", "blocked", "pointwise", "winograd"; ValueError otherwise.
 cpu::ConvAlgorithm parse_conv_algorithm(const std::string& name);
 // padding given as a string: 'valid' or 'same' (ValueError otherwise); TypeError when the op
 // takes no string (conv_transpose2d).

@@ -129,7 +129,7 @@ def markdown(result):
 
 def add_options(parser):
     """The options only this benchmark has."""
-    parser.add_argument("--algorithm", default="auto", help="fastnn conv algorithm (auto, im2col, blocked)")
+    parser.add_argument("--algorithm", default="auto", help="fastnn conv algorithm (auto, im2col, blocked, pointwise, winograd)")
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                         help="wall time, or CPU time of the calling thread (1 thread only; robust to load)")
 

@@ -1,0 +1,237 @@
+// F(2x2, 3x3) Winograd convolution: the transforms, the chunked driver, and the forward and
+// input-gradient entry points. conv_winograd.h has the formulas and layouts.
+//
+// Per chunk of output tiles [t0, t1) (count = t1 - t0 <= chunk):
+//   V [16][C][chunk]  B^T d B of every input channel's 4x4 patch of every tile in the chunk
+//   M [16][O][chunk]  M[xi] = U[xi] @ V[xi]: 16 gemms, each O x count x C
+//   y                 A^T m A (+ bias) of every output channel and tile, the 2x2 block clipped
+//                     at the bottom/right edge of an odd-sized output
+// U [16][O][C] (G g G^T of every weight) is transformed once per call, by one gemm. Threads
+// split the chunks (parallel_for: contiguous ranges); a chunk's gemms run single-threaded
+// inside, or on every thread when the whole call is one chunk.
+#include "cpu/conv_winograd.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "core/parallel.h"
+#include "core/workspace.h"
+#include "cpu/gemm.h"
+
+namespace fastnn::cpu {
+
+namespace {
+
+constexpr int kPositions = 16;  // the 4x4 transformed tile
+// V and M of one chunk together fill about this much (the L2 of one core here), but a chunk has
+// at least kMinChunkTiles tiles: every gemm packs its U[xi] again, which costs as much as a
+// product about 20 columns wide (measured on 256 channels at 2x2, 2 chunks of 32 tiles: the
+// packing took 26% of the call).
+constexpr int64_t kChunkBytes = int64_t(2048) << 10;
+constexpr int64_t kMinChunkTiles = 64;
+// U, V and M hold 16 matrices each, written and read together a row at a time: one matrix lies
+// this many elements (a cache line) past a multiple of the matrix size from the previous one,
+// or power-of-two sizes would put all 16 rows in the same L1 set (measured: the transforms ran
+// 3-4x slower than the gemms on 128 channels).
+constexpr int64_t kSkew = 16;
+// The automatic choice needs at least kMinChannels input and output channels and
+// kMinChannelPairs (input x output) of them: below, the 16 products are too shallow (depth C) or
+// too thin (O rows) to run near the gemm's speed, and the transforms cost what the
+// multiplications save. Measured (1 thread, CPU time, effective GFLOP/s Winograd / blocked):
+// 16->16 at 32x32 55/51 forward, 55/63 input gradient; 32->32 at 16x16 98/65, 95/78; 32->64 at
+// 14x14 105/88, 93/95; 128->128 at 4x4 166/88, 158/97; 256->256 at 2x2 143/105, 111/87.
+constexpr int64_t kMinChannels = 16;
+constexpr int64_t kMinChannelPairs = 1024;
+
+// One correlation of `in` [N, in_c, in_h, in_w] with a 3x3 kernel, stride 1, into `out`
+// [N, out_c, out_h, out_w]; input row oh - pad_top + kh feeds output row oh (zero outside).
+struct Geometry {
+  int64_t batch, in_c, in_h, in_w, out_c, out_h, out_w, pad_top, pad_left;
+  int64_t tiles_h, tiles_w, tiles;  // 2x2 output tiles per column, per row, in all
+  int64_t chunk, chunks;            // tiles per chunk, chunks
+};
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+Geometry geometry(int64_t batch, int64_t in_c, int64_t in_h, int64_t in_w, int64_t out_c, int64_t out_h,
+                  int64_t out_w, int64_t pad_top, int64_t pad_left, size_t elem) {
+  Geometry g{batch, in_c, in_h, in_w, out_c, out_h, out_w, pad_top, pad_left, 0, 0, 0, 0, 0};
+  g.tiles_h = ceil_div(out_h, 2);
+  g.tiles_w = ceil_div(out_w, 2);
+  g.tiles = batch * g.tiles_h * g.tiles_w;
+  const int64_t tile_bytes = kPositions * (in_c + out_c) * static_cast<int64_t>(elem);
+  const int64_t most = std::max(kMinChunkTiles, kChunkBytes / std::max<int64_t>(1, tile_bytes));
+  int64_t chunks = ceil_div(g.tiles, most);
+  if (chunks > 1) chunks = std::min(g.tiles, ceil_div(chunks, 2) * 2);  // two threads finish together
+  g.chunk = std::max<int64_t>(1, ceil_div(g.tiles, std::max<int64_t>(1, chunks)));
+  g.chunks = ceil_div(g.tiles, g.chunk);
+  return g;
+}
+
+// u[xi][o][i] = (G g G^T)[xi] for every pair (o, i), g = w[o][i] ([out_c][in_c][3][3]); with
+// `flipped`, u[xi][k][c] for g = w[k][c] turned by 180 degrees (the input gradient, which reads
+// it transposed). (G g G^T)[a*4+b] = sum_{r,s} G[a][r] G[b][s] g[r][s]: all pairs at once are
+// one gemm, U (16 x pairs) = T (16 x 9) @ w^T (9 x pairs) with T = kron(G, G) (its columns
+// reversed for the turned kernel): vectorised, where per pair scalar code took 28% of a
+// 256-channel call on 2x2 maps.
+template <class T>
+void transform_weights(T* u, const T* w, int64_t pairs, bool flipped) {
+  static constexpr double kG[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+  T kron[kPositions][9];
+  for (int a = 0; a < 4; ++a)
+    for (int b = 0; b < 4; ++b)
+      for (int r = 0; r < 3; ++r)
+        for (int s = 0; s < 3; ++s) kron[a * 4 + b][flipped ? 8 - (r * 3 + s) : r * 3 + s] = T(kG[a][r] * kG[b][s]);
+  GemmProblem<T> p;
+  p.m = kPositions, p.n = pairs, p.k = 9;
+  p.a = &kron[0][0], p.rs_a = 9, p.cs_a = 1;
+  p.b = w, p.rs_b = 1, p.cs_b = 9;
+  p.c = u, p.rs_c = pairs + kSkew, p.cs_c = 1;
+  gemm(p);
+}
+
+// The 4x4 patch of `plane` whose top-left element is (row, col); zeros outside the plane.
+template <class T>
+inline void load_patch(T (&d)[4][4], const T* plane, int64_t h, int64_t w, int64_t row, int64_t col) {
+  if (row >= 0 && col >= 0 && row + 4 <= h && col + 4 <= w) {
+    for (int a = 0; a < 4; ++a)
+      for (int b = 0; b < 4; ++b) d[a][b] = plane[(row + a) * w + col + b];
+    return;
+  }
+  for (int a = 0; a < 4; ++a)
+    for (int b = 0; b < 4; ++b) {
+      const int64_t r = row + a, c = col + b;
+      d[a][b] = r >= 0 && r < h && c >= 0 && c < w ? plane[r * w + c] : T(0);
+    }
+}
+
+// Tile t's image and tile row/column, advanced one tile at a time in the order of the tiles.
+struct TileCursor {
+  int64_t n, r, q;
+  TileCursor(const Geometry& g, int64_t t)
+      : n(t / (g.tiles_h * g.tiles_w)), r(t % (g.tiles_h * g.tiles_w) / g.tiles_w), q(t % g.tiles_w) {}
+  void next(const Geometry& g) {
+    if (++q < g.tiles_w) return;
+    q = 0;
+    if (++r < g.tiles_h) return;
+    r = 0;
+    ++n;
+  }
+};
+
+// v[xi][c][p] (row stride ld) = (B^T d B)[xi] of input channel c's patch of tile t0 + p.
+template <class T>
+void transform_input(T* v, int64_t ld, const T* in, const Geometry& g, int64_t t0, int64_t t1) {
+  const int64_t plane = g.in_h * g.in_w, position_stride = g.in_c * ld + kSkew;
+  for (int64_t c = 0; c < g.in_c; ++c) {
+    TileCursor tile(g, t0);
+    T* row = v + c * ld;
+    for (int64_t p = 0; p < t1 - t0; ++p, tile.next(g)) {
+      T d[4][4];
+      load_patch(d, in + (tile.n * g.in_c + c) * plane, g.in_h, g.in_w, 2 * tile.r - g.pad_top,
+                 2 * tile.q - g.pad_left);
+      T t[4][4];  // B^T d
+      for (int b = 0; b < 4; ++b) {
+        t[0][b] = d[0][b] - d[2][b];
+        t[1][b] = d[1][b] + d[2][b];
+        t[2][b] = d[2][b] - d[1][b];
+        t[3][b] = d[1][b] - d[3][b];
+      }
+      for (int a = 0; a < 4; ++a) {  // (B^T d) B
+        row[(a * 4 + 0) * position_stride + p] = t[a][0] - t[a][2];
+        row[(a * 4 + 1) * position_stride + p] = t[a][1] + t[a][2];
+        row[(a * 4 + 2) * position_stride + p] = t[a][2] - t[a][1];
+        row[(a * 4 + 3) * position_stride + p] = t[a][1] - t[a][3];
+      }
+    }
+  }
+}
+
+// out[n][o] 2x2 blocks of tiles t0.. = A^T m A (+ bias[o]), m[xi] = M[xi][o][p] (row stride ld).
+template <class T>
+void transform_output(T* out, const T* m, int64_t ld, const T* bias, const Geometry& g, int64_t t0, int64_t t1) {
+  const int64_t plane = g.out_h * g.out_w, position_stride = g.out_c * ld + kSkew;
+  for (int64_t o = 0; o < g.out_c; ++o) {
+    TileCursor tile(g, t0);
+    const T* row = m + o * ld;
+    const T add = bias ? bias[o] : T(0);
+    for (int64_t p = 0; p < t1 - t0; ++p, tile.next(g)) {
+      T r[2][4];  // A^T m
+      for (int b = 0; b < 4; ++b) {
+        const T m0 = row[(0 * 4 + b) * position_stride + p], m1 = row[(1 * 4 + b) * position_stride + p];
+        const T m2 = row[(2 * 4 + b) * position_stride + p], m3 = row[(3 * 4 + b) * position_stride + p];
+        r[0][b] = m0 + m1 + m2;
+        r[1][b] = m1 - m2 - m3;
+      }
+      T* dst = out + (tile.n * g.out_c + o) * plane + 2 * tile.r * g.out_w + 2 * tile.q;
+      const bool last_row = 2 * tile.r + 1 >= g.out_h, last_col = 2 * tile.q + 1 >= g.out_w;
+      for (int a = 0; a < (last_row ? 1 : 2); ++a) {  // (A^T m) A
+        dst[a * g.out_w] = r[a][0] + r[a][1] + r[a][2] + add;
+        if (!last_col) dst[a * g.out_w + 1] = r[a][1] - r[a][2] - r[a][3] + add;
+      }
+    }
+  }
+}
+
+// U[xi] is read as out_c x in_c with strides (rs_u, cs_u).
+template <class T>
+void correlate(T* out, const T* in, const T* u, int64_t rs_u, int64_t cs_u, const T* bias, const Geometry& g) {
+  parallel_for(g.chunks, 1, [&](int64_t begin, int64_t end) {
+    const int64_t ld = g.chunk;
+    T* v = workspace_array<T>(WorkspaceSlot::scratch1, kPositions * ((g.in_c + g.out_c) * ld + 2 * kSkew));
+    T* m = v + kPositions * (g.in_c * ld + kSkew);
+    for (int64_t chunk = begin; chunk < end; ++chunk) {
+      const int64_t t0 = chunk * g.chunk, t1 = std::min(g.tiles, t0 + g.chunk);
+      transform_input(v, ld, in, g, t0, t1);
+      for (int xi = 0; xi < kPositions; ++xi) {
+        GemmProblem<T> p;
+        p.m = g.out_c, p.n = t1 - t0, p.k = g.in_c;
+        p.a = u + xi * (g.out_c * g.in_c + kSkew), p.rs_a = rs_u, p.cs_a = cs_u;
+        p.b = v + xi * (g.in_c * ld + kSkew), p.rs_b = ld, p.cs_b = 1;
+        p.c = m + xi * (g.out_c * ld + kSkew), p.rs_c = ld, p.cs_c = 1;
+        gemm(p);
+      }
+      transform_output(out, m, ld, bias, g, t0, t1);
+    }
+  });
+}
+
+}  // namespace
+
+bool conv2d_winograd_applies(const Conv2dShape& s) {
+  return s.kernel_h == 3 && s.kernel_w == 3 && s.stride_h == 1 && s.stride_w == 1 && s.dilation_h == 1 &&
+         s.dilation_w == 1 && s.groups == 1;
+}
+
+bool conv2d_winograd_pays(const Conv2dShape& s) {
+  return conv2d_winograd_applies(s) && s.in_channels >= kMinChannels && s.out_channels >= kMinChannels &&
+         s.in_channels * s.out_channels >= kMinChannelPairs && s.out_h >= 2 && s.out_w >= 2;
+}
+
+template <class T>
+void conv2d_winograd_forward(T* y, const T* x, const T* w, const T* bias, const Conv2dShape& s) {
+  const Geometry g = geometry(s.batch, s.in_channels, s.in_h, s.in_w, s.out_channels, s.out_h, s.out_w, s.pad_top,
+                              s.pad_left, sizeof(T));
+  if (g.tiles == 0) return;
+  T* u = workspace_array<T>(WorkspaceSlot::scratch0, kPositions * (s.out_channels * s.in_channels + kSkew));
+  transform_weights(u, w, s.out_channels * s.in_channels, false);
+  correlate(y, x, u, s.in_channels, 1, bias, g);
+}
+
+template <class T>
+void conv2d_winograd_backward_input(T* dx, const T* dy, const T* w, const Conv2dShape& s) {
+  const Geometry g = geometry(s.batch, s.out_channels, s.out_h, s.out_w, s.in_channels, s.in_h, s.in_w,
+                              2 - s.pad_top, 2 - s.pad_left, sizeof(T));
+  if (g.tiles == 0) return;
+  T* u = workspace_array<T>(WorkspaceSlot::scratch0, kPositions * (s.in_channels * s.out_channels + kSkew));
+  transform_weights(u, w, s.out_channels * s.in_channels, true);  // [16][O][C]: read as C x O
+  correlate(dx, dy, u, 1, s.in_channels, static_cast<const T*>(nullptr), g);
+}
+
+#define FASTNN_INSTANTIATE_WINOGRAD(T)                                                                       \
+  template void conv2d_winograd_forward<T>(T*, const T*, const T*, const T*, const Conv2dShape&); \
+  template void conv2d_winograd_backward_input<T>(T*, const T*, const T*, const Conv2dShape&);
+FASTNN_INSTANTIATE_WINOGRAD(float)
+FASTNN_INSTANTIATE_WINOGRAD(double)
+
+}  // namespace fastnn::cpu
