@@ -189,7 +189,7 @@ def winograd_case(case, dtype):
 
 @pytest.mark.parametrize("case", WINOGRAD_CASES, ids=str)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_winograd_forward_and_input_gradient_match_reference(case, dtype):
+def test_winograd_forward_and_gradients_match_reference(case, dtype):
     x, weight, bias, dy, args, ref, y_ref = winograd_case(case, dtype)
     y = K.conv2d_forward(x, weight, bias, **args, out=poisoned(y_ref.shape, dtype), algorithm="winograd")
     assert relative_error(y, y_ref) < tolerance(dtype, x.shape[1] * 9)

@@ -27,8 +27,8 @@
 //              through a table of source pixels (conv_im2col.h).
 //   pointwise  (1x1, stride 1, no padding) col is the image itself: X[n,g] is already Cg x P,
 //              so every gemm reads/writes the NCHW planes in place.
-//   winograd   (3x3, stride 1, no dilation, one group) the forward and the input gradient by
-//              F(2x2, 3x3) (conv_winograd.cpp); the weight gradient runs blocked.
+//   winograd   (3x3, stride 1, no dilation, one group) F(2x2, 3x3) for all three passes
+//              (conv_winograd.cpp).
 // automatic picks pointwise when it applies, winograd when conv2d_winograd_pays, else blocked. Work items go to threads one at a time
 // (a slowed thread takes fewer); with fewer items than threads (batch 1) they run on the calling
 // thread and gemm's threads split each product instead.
@@ -351,7 +351,7 @@ void conv2d_backward_input(T* dx, const T* dy, const T* w, const Conv2dShape& s,
 template <class T>
 void conv2d_backward_weight(T* dw, const T* dy, const T* x, const Conv2dShape& s, ConvAlgorithm algorithm) {
   algorithm = resolve(s, algorithm);
-  if (algorithm == ConvAlgorithm::winograd) algorithm = ConvAlgorithm::blocked;  // F(3x3, 2x2): not yet
+  if (algorithm == ConvAlgorithm::winograd) return conv2d_winograd_backward_weight(dw, dy, x, s);
   const Layout l = layout(s, algorithm, sizeof(T));
   const bool pointwise = algorithm == ConvAlgorithm::pointwise;
   const int64_t weight_size = s.out_channels * l.k;

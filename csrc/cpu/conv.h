@@ -21,7 +21,7 @@
 //              per block; threads split images x row blocks.
 //   pointwise  1x1, stride 1, no padding: the gemm reads the NCHW planes in place, no copy.
 //   winograd   3x3, stride 1, dilation 1, one group: F(2x2, 3x3) (conv_winograd.h) for the
-//              forward and the input gradient; the weight gradient runs blocked.
+//              forward, the input gradient and the weight gradient.
 #pragma once
 #include <cstdint>
 

@@ -34,6 +34,8 @@ constexpr int64_t kMinChunkTiles = 64;
 // or power-of-two sizes would put all 16 rows in the same L1 set (measured: the transforms ran
 // 3-4x slower than the gemms on 128 channels).
 constexpr int64_t kSkew = 16;
+// The weight gradient's partial sums of dU: at most this many, whatever the thread count.
+constexpr int64_t kWeightPartials = 8;
 // The automatic choice needs at least kMinChannels input and output channels and
 // kMinChannelPairs (input x output) of them: below, the 16 products are too shallow (depth C) or
 // too thin (O rows) to run near the gemm's speed, and the transforms cost what the
@@ -68,20 +70,26 @@ Geometry geometry(int64_t batch, int64_t in_c, int64_t in_h, int64_t in_w, int64
   return g;
 }
 
-// u[xi][o][i] = (G g G^T)[xi] for every pair (o, i), g = w[o][i] ([out_c][in_c][3][3]); with
-// `flipped`, u[xi][k][c] for g = w[k][c] turned by 180 degrees (the input gradient, which reads
-// it transposed). (G g G^T)[a*4+b] = sum_{r,s} G[a][r] G[b][s] g[r][s]: all pairs at once are
-// one gemm, U (16 x pairs) = T (16 x 9) @ w^T (9 x pairs) with T = kron(G, G) (its columns
-// reversed for the turned kernel): vectorised, where per pair scalar code took 28% of a
-// 256-channel call on 2x2 maps.
+// kron[a*4+b][r*3+s] = G[a][r] G[b][s], so (G g G^T)[xi] = sum_tap kron[xi][tap] g[tap] and
+// (G^T d G)[tap] = sum_xi kron[xi][tap] d[xi]; `flipped` reverses the taps (a kernel turned by
+// 180 degrees). Its entries are 0, +-1, +-1/2 and +-1/4: exact.
 template <class T>
-void transform_weights(T* u, const T* w, int64_t pairs, bool flipped) {
+void kron_gg(T (&kron)[kPositions][9], bool flipped) {
   static constexpr double kG[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
-  T kron[kPositions][9];
   for (int a = 0; a < 4; ++a)
     for (int b = 0; b < 4; ++b)
       for (int r = 0; r < 3; ++r)
         for (int s = 0; s < 3; ++s) kron[a * 4 + b][flipped ? 8 - (r * 3 + s) : r * 3 + s] = T(kG[a][r] * kG[b][s]);
+}
+
+// u[xi][o][i] = (G g G^T)[xi] for every pair (o, i), g = w[o][i] ([out_c][in_c][3][3]); with
+// `flipped`, u[xi][k][c] for g = w[k][c] turned by 180 degrees (the input gradient, which reads
+// it transposed). All pairs at once are one gemm, U (16 x pairs) = kron (16 x 9) @ w^T (9 x
+// pairs): vectorised, where per pair scalar code took 28% of a 256-channel call on 2x2 maps.
+template <class T>
+void transform_weights(T* u, const T* w, int64_t pairs, bool flipped) {
+  T kron[kPositions][9];
+  kron_gg(kron, flipped);
   GemmProblem<T> p;
   p.m = kPositions, p.n = pairs, p.k = 9;
   p.a = &kron[0][0], p.rs_a = 9, p.cs_a = 1;
@@ -173,6 +181,37 @@ void transform_output(T* out, const T* m, int64_t ld, const T* bias, const Geome
   }
 }
 
+// d[xi][o][p] (row stride ld, matrices position_stride apart) = (A e A^T)[xi] of output channel
+// o's 2x2 block e of dy in tile t0 + p (zeros past an odd output's last row and column): the
+// gradient of the forward's 4x4 products, whose A^T m A made that block.
+template <class T>
+void transform_output_gradient(T* d, int64_t ld, const T* dy, const Geometry& g, int64_t t0, int64_t t1) {
+  const int64_t plane = g.out_h * g.out_w, position_stride = g.out_c * ld + kSkew;
+  for (int64_t o = 0; o < g.out_c; ++o) {
+    TileCursor tile(g, t0);
+    T* row = d + o * ld;
+    for (int64_t p = 0; p < t1 - t0; ++p, tile.next(g)) {
+      const T* src = dy + (tile.n * g.out_c + o) * plane + 2 * tile.r * g.out_w + 2 * tile.q;
+      const bool has_row = 2 * tile.r + 1 < g.out_h, has_col = 2 * tile.q + 1 < g.out_w;
+      const T e[2][2] = {{src[0], has_col ? src[1] : T(0)},
+                         {has_row ? src[g.out_w] : T(0), has_row && has_col ? src[g.out_w + 1] : T(0)}};
+      T t[4][2];  // A e
+      for (int b = 0; b < 2; ++b) {
+        t[0][b] = e[0][b];
+        t[1][b] = e[0][b] + e[1][b];
+        t[2][b] = e[0][b] - e[1][b];
+        t[3][b] = -e[1][b];
+      }
+      for (int a = 0; a < 4; ++a) {  // (A e) A^T
+        row[(a * 4 + 0) * position_stride + p] = t[a][0];
+        row[(a * 4 + 1) * position_stride + p] = t[a][0] + t[a][1];
+        row[(a * 4 + 2) * position_stride + p] = t[a][0] - t[a][1];
+        row[(a * 4 + 3) * position_stride + p] = -t[a][1];
+      }
+    }
+  }
+}
+
 // U[xi] is read as out_c x in_c with strides (rs_u, cs_u).
 template <class T>
 void correlate(T* out, const T* in, const T* u, int64_t rs_u, int64_t cs_u, const T* bias, const Geometry& g) {
@@ -228,9 +267,65 @@ void conv2d_winograd_backward_input(T* dx, const T* dy, const T* w, const Conv2d
   correlate(dx, dy, u, 1, s.in_channels, static_cast<const T*>(nullptr), g);
 }
 
+// dW = G^T dU G with dU[xi] (O x C) = sum over tiles of D[xi] (O x P) @ V[xi]^T (P x C). The
+// chunks are cut into at most kWeightPartials groups (shape only); group j sums its chunks in
+// order into partial j (gemm's beta), and the partials are added in group order, so the sum has
+// one order for any thread count.
+template <class T>
+void conv2d_winograd_backward_weight(T* dw, const T* dy, const T* x, const Conv2dShape& s) {
+  const Geometry g = geometry(s.batch, s.in_channels, s.in_h, s.in_w, s.out_channels, s.out_h, s.out_w, s.pad_top,
+                              s.pad_left, sizeof(T));
+  const int64_t pairs = s.out_channels * s.in_channels, matrix = pairs + kSkew;
+  if (g.tiles == 0) {
+    std::fill(dw, dw + pairs * 9, T(0));
+    return;
+  }
+  const int64_t groups = std::min(g.chunks, kWeightPartials);
+  T* partials = workspace_array<T>(WorkspaceSlot::scratch0, groups * kPositions * matrix);
+  parallel_for(groups, 1, [&](int64_t begin, int64_t end) {
+    const int64_t ld = g.chunk;
+    T* v = workspace_array<T>(WorkspaceSlot::scratch1, kPositions * ((g.in_c + g.out_c) * ld + 2 * kSkew));
+    T* d = v + kPositions * (g.in_c * ld + kSkew);
+    for (int64_t group = begin; group < end; ++group) {
+      int64_t first, last;
+      split_range(g.chunks, static_cast<int>(group), static_cast<int>(groups), &first, &last);
+      T* sum = partials + group * kPositions * matrix;
+      for (int64_t chunk = first; chunk < last; ++chunk) {
+        const int64_t t0 = chunk * g.chunk, t1 = std::min(g.tiles, t0 + g.chunk);
+        transform_input(v, ld, x, g, t0, t1);
+        transform_output_gradient(d, ld, dy, g, t0, t1);
+        for (int xi = 0; xi < kPositions; ++xi) {
+          GemmProblem<T> p;
+          p.m = g.out_c, p.n = g.in_c, p.k = t1 - t0;
+          p.a = d + xi * (g.out_c * ld + kSkew), p.rs_a = ld, p.cs_a = 1;
+          p.b = v + xi * (g.in_c * ld + kSkew), p.rs_b = 1, p.cs_b = ld;
+          p.c = sum + xi * matrix, p.rs_c = g.in_c, p.cs_c = 1;
+          p.beta = chunk == first ? T(0) : T(1);
+          gemm(p);
+        }
+      }
+    }
+  });
+  parallel_for(kPositions * matrix, 4096, [&](int64_t begin, int64_t end) {
+    for (int64_t group = 1; group < groups; ++group) {
+      const T* add = partials + group * kPositions * matrix;
+      for (int64_t i = begin; i < end; ++i) partials[i] += add[i];
+    }
+  });
+  T kron[kPositions][9];
+  kron_gg(kron, false);
+  GemmProblem<T> p;  // dw (pairs x 9) = dU^T (pairs x 16) @ kron (16 x 9)
+  p.m = pairs, p.n = 9, p.k = kPositions;
+  p.a = partials, p.rs_a = 1, p.cs_a = matrix;
+  p.b = &kron[0][0], p.rs_b = 9, p.cs_b = 1;
+  p.c = dw, p.rs_c = 9, p.cs_c = 1;
+  gemm(p);
+}
+
 #define FASTNN_INSTANTIATE_WINOGRAD(T)                                                                       \
   template void conv2d_winograd_forward<T>(T*, const T*, const T*, const T*, const Conv2dShape&); \
-  template void conv2d_winograd_backward_input<T>(T*, const T*, const T*, const Conv2dShape&);
+  template void conv2d_winograd_backward_input<T>(T*, const T*, const T*, const Conv2dShape&);      \
+  template void conv2d_winograd_backward_weight<T>(T*, const T*, const T*, const Conv2dShape&);
 FASTNN_INSTANTIATE_WINOGRAD(float)
 FASTNN_INSTANTIATE_WINOGRAD(double)
 

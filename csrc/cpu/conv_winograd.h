@@ -19,7 +19,9 @@
 //
 // The input gradient of a 3x3 stride-1 convolution is itself one: dx = dy correlated with the
 // weight flipped in both spatial directions and with input and output channels swapped, with
-// padding 2 - pad (negative padding crops), so the same driver computes it.
+// padding 2 - pad (negative padding crops), so the same driver computes it. The weight
+// gradient goes back through the same products: dU[xi] (O x C) = sum over tiles of
+// (A e A^T)[xi] (O x P) @ V[xi]^T (P x C), e the 2x2 blocks of dy, and dw = G^T dU G.
 //
 // Layouts: x [N, C, H, W], w [O, C, 3, 3], y [N, O, OH, OW], contiguous; padding as in conv.h
 // (top/left amount, the output size implies the rest). Rounding: the transforms add and halve
@@ -41,5 +43,8 @@ void conv2d_winograd_forward(T* y, const T* x, const T* w, const T* bias, const 
 
 template <class T>
 void conv2d_winograd_backward_input(T* dx, const T* dy, const T* w, const Conv2dShape& s);
+
+template <class T>
+void conv2d_winograd_backward_weight(T* dw, const T* dy, const T* x, const Conv2dShape& s);
 
 }  // namespace fastnn::cpu
