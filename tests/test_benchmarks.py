@@ -148,3 +148,13 @@ def test_model_benchmark_runs_the_same_model_on_both_libraries(which):
     with fastnn.no_grad(), torch.no_grad():
         np.testing.assert_allclose(ours(fastnn.from_numpy(x)).numpy(), theirs(torch.from_numpy(x)).numpy(),
                                    rtol=1e-4, atol=1e-5)
+
+
+def test_cpu_clock_is_for_one_thread_and_times_each_implementation():
+    with pytest.raises(ValueError, match="use threads \\[1\\]"):
+        timing.clock_timer("cpu", [1, 2], 1)
+    with pytest.raises(ValueError, match="clock must be 'wall' or 'cpu'"):
+        timing.clock_timer("cycles", [1], 1)
+    assert timing.clock_timer("wall", [1, 2], 1) is None
+    seconds = timing.clock_timer("cpu", [1], 2)({"spin": lambda: sum(range(200_000)), "idle": lambda: None})
+    assert seconds["spin"] > seconds["idle"] >= 0

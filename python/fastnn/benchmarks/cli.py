@@ -23,6 +23,9 @@ def add_arguments(parser, suites=SUITES):
     parser.add_argument("--epochs", type=int, metavar="N",
                         help="Fashion-MNIST epochs per library in the training and cnn suites (0 skips)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    parser.add_argument("--clock", choices=["wall", "cpu"],
+                        help="wall time (default), or CPU time of the calling thread: 1 thread only, robust to "
+                             "load (the conv and models suites)")
     for name in suites:
         module = _module(name)
         if hasattr(module, "add_options"):
@@ -38,8 +41,13 @@ def run_from_args(args):
     for name in names:
         module = _module(name)
         options = module.options(args) if hasattr(module, "options") else {}
-        if args.threads and "thread_counts" in inspect.signature(module.run).parameters:
+        parameters = inspect.signature(module.run).parameters
+        if args.threads and "thread_counts" in parameters:
             options["thread_counts"] = args.threads
+        if args.clock:
+            if "clock" not in parameters:
+                raise SystemExit(f"the {name} suite has no --clock option")
+            options["clock"] = args.clock
         print(f"\n## {name}\n", flush=True)
         results[name] = module.run(quick=args.quick, **options)
         print()

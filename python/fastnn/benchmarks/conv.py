@@ -6,13 +6,10 @@ Cases are the layer shapes of the course CNNs and the deep layers of a ResNet-18
 (NCHW float32). FLOPs count 2*N*O*OH*OW*Cg*kH*kW multiply-adds
 per pass, three passes (forward, input gradient, weight gradient); bias is not counted.
 """
-import statistics
-import time
 
 import numpy as np
 
 import fastnn
-from fastnn import _backend
 from fastnn.benchmarks import timing
 
 # (label, batch, in_channels, out_channels, size, kernel, stride, padding)
@@ -65,26 +62,9 @@ def _impls(batch, cin, cout, size, kernel, stride, padding, rng, algorithm="auto
     return impls
 
 
-def measure_cpu_time(impls, repetitions, calls=3):
-    """Median CPU seconds per call of each implementation, in alternation, on the calling thread:
-    on a loaded machine this leaves out the time other jobs hold the core (valid for 1 thread,
-    where every library computes on the calling thread)."""
-    samples = {name: [] for name in impls}
-    for fn in impls.values():
-        fn()
-    for _ in range(repetitions):
-        for name, fn in impls.items():
-            start = time.thread_time()
-            for _ in range(calls):
-                fn()
-            samples[name].append((time.thread_time() - start) / calls)
-    return {name: statistics.median(values) for name, values in samples.items()}
-
-
 def run(quick=False, thread_counts=THREADS, log=print, algorithm="auto", clock="wall"):
-    if clock == "cpu" and list(thread_counts) != [1]:
-        raise ValueError(f"clock='cpu' measures the calling thread only: use threads [1], got {thread_counts}")
     repetitions, block_seconds = (3, 0.05) if quick else (7, 0.2)
+    timer = timing.clock_timer(clock, thread_counts, repetitions)
     env = timing.environment(thread_counts)  # its peak is per CPU second, as the cpu clock's figures
     rng = np.random.default_rng(0)
     rows = []
@@ -93,7 +73,6 @@ def run(quick=False, thread_counts=THREADS, log=print, algorithm="auto", clock="
         out = _output_size(size, kernel, stride, padding)
         flops = 3 * 2.0 * batch * cout * out * out * cin * kernel * kernel
         for t in thread_counts:
-            timer = (lambda impls: measure_cpu_time(impls, repetitions)) if clock == "cpu" else None
             measured = timing.measure_row(impls, t, repetitions, block_seconds, timer=timer)
             seconds = measured["seconds"]
             peak = env["peak_gflops"][str(t)]
@@ -130,9 +109,7 @@ def markdown(result):
 def add_options(parser):
     """The options only this benchmark has."""
     parser.add_argument("--algorithm", default="auto", help="fastnn conv algorithm (auto, im2col, blocked, pointwise, winograd)")
-    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
-                        help="wall time, or CPU time of the calling thread (1 thread only; robust to load)")
 
 
 def options(args):
-    return {"algorithm": args.algorithm, "clock": args.clock}
+    return {"algorithm": args.algorithm}

@@ -140,21 +140,23 @@ MODELS = (("ResNet-18 w16, 32x32, batch 32, SGD momentum", _resnet_steps),
           ("DCGAN D+G step, batch 64, Adam", _gan_steps))
 
 
-def run(quick=False, thread_counts=None, log=print):
+def run(quick=False, thread_counts=None, log=print, clock="wall"):
     repetitions, block_seconds = (3, 0.2) if quick else (7, 0.5)
     thread_counts = thread_counts or sorted({1, fastnn.get_num_threads()})
+    timer = timing.clock_timer(clock, thread_counts, repetitions)
     env = timing.environment(thread_counts)
     rows = []
     for label, make in MODELS:
         impls = make(np.random.default_rng(0))
         for t in thread_counts:
-            measured = timing.measure_row(impls, t, repetitions, block_seconds)
+            measured = timing.measure_row(impls, t, repetitions, block_seconds, timer=timer)
             seconds = measured["seconds"]
             ratio = seconds["torch"] / seconds["fastnn"] if "torch" in seconds else None
             rows.append({"model": label, "threads": t, **measured, "ratio": ratio})
             if log:
                 log(f"  {label}, {t} thr  " + "  ".join(f"{n} {s * 1e3:.1f} ms" for n, s in seconds.items()), flush=True)
     timing.finish(env)
+    env["clock"] = clock
     summary = [{"target": f"{row['model']}, {row['threads']} thr, speed vs torch", "value": row["ratio"], "goal": GOAL,
                 "met": None if row["ratio"] is None else row["ratio"] >= GOAL} for row in rows]
     return {"environment": env, "rows": rows, "summary": summary}
@@ -163,8 +165,8 @@ def run(quick=False, thread_counts=None, log=print):
 def markdown(result):
     lines = timing.header(result["environment"]) + [
         "",
-        "Medians of alternating repetitions of one training step; ratio = PyTorch time / fastnn time (above 1: "
-        "fastnn faster).",
+        f"Medians of alternating repetitions of one training step ({result['environment']['clock']} clock); "
+        "ratio = PyTorch time / fastnn time (above 1: fastnn faster).",
         "",
         "| model | thr | fastnn ms | torch ms | vs torch | notes |",
         "|---|---:|---:|---:|---:|---|",

@@ -223,6 +223,34 @@ def measure_in_child(spec, n_threads, repetitions, block_seconds, settle_seconds
     return answer["seconds"], answer["threads"]
 
 
+def measure_cpu_time(impls, repetitions, calls=3):
+    """Median CPU seconds per call of each implementation, in alternation, on the calling thread:
+    on a loaded machine this leaves out the time other jobs hold the core (valid for 1 thread,
+    where every library computes on the calling thread)."""
+    samples = {name: [] for name in impls}
+    for fn in impls.values():
+        fn()
+    for _ in range(repetitions):
+        for name, fn in impls.items():
+            start = time.thread_time()
+            for _ in range(calls):
+                fn()
+            samples[name].append((time.thread_time() - start) / calls)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def clock_timer(clock, thread_counts, repetitions):
+    """measure_row's `timer` for a suite's --clock: None (wall time) or the CPU-time timer, which
+    only 1 thread allows (a second thread's work is not the calling thread's CPU time)."""
+    if clock not in ("wall", "cpu"):
+        raise ValueError(f"clock must be 'wall' or 'cpu', got {clock!r}")
+    if clock == "wall":
+        return None
+    if list(thread_counts) != [1]:
+        raise ValueError(f"clock='cpu' measures the calling thread only: use threads [1], got {list(thread_counts)}")
+    return lambda impls: measure_cpu_time(impls, repetitions)
+
+
 def measure_row(impls, n_threads, repetitions, block_seconds, child_specs=None, timer=None):
     """Times `impls` (name -> fn) on `n_threads` threads each (measure(), in alternation) and says
     what ran. Returns {'seconds': name -> median seconds, 'threads_ran': name -> the count the
