@@ -264,6 +264,15 @@ def test_uint64_class_index_does_not_wrap_into_ignore_index():
         K.embedding_forward(random_array((4, 2), np.float32), np.array([2**64 - 1], np.uint64))
 
 
+@pytest.mark.parametrize("loss", [nn.functional.cross_entropy, nn.functional.nll_loss], ids=["cross_entropy", "nll_loss"])
+def test_uint64_class_index_does_not_wrap_into_ignore_index_in_the_losses(loss):
+    logits = fn.tensor(random_array((2, 3), np.float32))
+    with pytest.raises(IndexError, match="18446744073709551516"):
+        loss(logits, fn.tensor(np.array([2**64 - 100, 1], np.uint64)))
+    for dtype in (np.uint8, np.uint64, np.int16):  # every integer dtype gives the int64 target's loss
+        assert loss(logits, fn.tensor(np.array([2, 1], dtype))).item() == loss(logits, fn.tensor([2, 1])).item()
+
+
 # ---------------------------------------------------------------------------------- geometry
 @pytest.mark.parametrize("call", [
     lambda: K.conv2d_forward(np.ones((1, 1, 3, 3)), np.ones((1, 1, 1, 1)), padding=2**62),
