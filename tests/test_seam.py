@@ -58,6 +58,14 @@ def test_non_native_byte_order_through_layers(module):
     np.testing.assert_array_equal(layer(fn.from_numpy(big_endian(x))).numpy(), expected)
 
 
+def test_tensor_of_non_native_byte_order_data_is_native():
+    x = random_array((2, 3), np.float64)
+    for data in (big_endian(x), fn.from_numpy(big_endian(x))):
+        t = fn.tensor(data)
+        assert t.numpy().dtype.isnative and t.dtype == np.float64
+        np.testing.assert_array_equal(t.numpy(), x)
+
+
 def test_non_native_byte_order_output_is_refused():
     x = random_array(8, np.float32)
     with pytest.raises(TypeError, match="out must have native byte order"):

@@ -42,6 +42,8 @@ def tensor(data, dtype=None, device="cpu", requires_grad=False):
         array = array.astype(_default_dtype(array), copy=False)
     if dtype is not None:
         array = array.astype(np.dtype(dtype), copy=False)
+    if not array.dtype.isnative:  # '>f4' data: the same values in native order, as torch.tensor gives
+        array = array.astype(array.dtype.newbyteorder("="))
     return _finish(array, device, requires_grad)
 
 
