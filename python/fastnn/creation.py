@@ -6,6 +6,7 @@ from fastnn.devices import as_device
 from fastnn.random import generator_or_default
 from fastnn.tensor import Tensor
 
+from fastnn.dtypes import as_dtype
 from fastnn.dtypes import bool_, float16, float32, float64, int8, int16, int32, int64, uint8  # noqa: F401
 
 
@@ -41,7 +42,7 @@ def tensor(data, dtype=None, device="cpu", requires_grad=False):
             raise TypeError(f"tensor(): cannot make a tensor of {array.dtype} data")
         array = array.astype(_default_dtype(array), copy=False)
     if dtype is not None:
-        array = array.astype(np.dtype(dtype), copy=False)
+        array = array.astype(as_dtype(dtype), copy=False)
     if not array.dtype.isnative:  # '>f4' data: the same values in native order, as torch.tensor gives
         array = array.astype(array.dtype.newbyteorder("="))
     return _finish(array, device, requires_grad)
@@ -52,7 +53,7 @@ def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor):
         return data.to(dtype) if dtype is not None else data
     if isinstance(data, np.ndarray):
-        return _finish(data if dtype is None else data.astype(dtype, copy=False), device, False)
+        return _finish(data if dtype is None else data.astype(as_dtype(dtype), copy=False), device, False)
     return tensor(data, dtype=dtype, device=device or "cpu")
 
 
@@ -73,7 +74,7 @@ def _size(size):
 
 
 def _dtype(dtype):
-    return float32 if dtype is None else np.dtype(dtype)
+    return float32 if dtype is None else as_dtype(dtype)
 
 
 def zeros(*size, dtype=None, device="cpu", requires_grad=False):
@@ -91,11 +92,11 @@ def empty(*size, dtype=None, device="cpu", requires_grad=False):
 def full(size, fill_value, dtype=None, device="cpu", requires_grad=False):
     if dtype is None:
         dtype = _default_dtype(np.asarray(fill_value))
-    return _finish(np.full(_size((size,)), fill_value, np.dtype(dtype)), device, requires_grad)
+    return _finish(np.full(_size((size,)), fill_value, as_dtype(dtype)), device, requires_grad)
 
 
 def _like(t, dtype):
-    return t.dtype if dtype is None else np.dtype(dtype)
+    return t.dtype if dtype is None else as_dtype(dtype)
 
 
 def zeros_like(t, dtype=None, device=None, requires_grad=False):
@@ -135,19 +136,19 @@ def randint(low, high=None, size=(), dtype=None, device="cpu", generator=None):
     if high is None:
         low, high = 0, low
     rng = generator_or_default(generator).numpy
-    return _finish(rng.integers(low, high, size=_size((size,))).astype(dtype or int64), device, False)
+    return _finish(rng.integers(low, high, size=_size((size,))).astype(int64 if dtype is None else as_dtype(dtype)), device, False)
 
 
 def randperm(n, dtype=None, device="cpu", generator=None):
     rng = generator_or_default(generator).numpy
-    return _finish(rng.permutation(n).astype(dtype or int64), device, False)
+    return _finish(rng.permutation(n).astype(int64 if dtype is None else as_dtype(dtype)), device, False)
 
 
 def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=False):
     if end is None:
         start, end = 0, start
     values = np.arange(start, end, step)
-    return _finish(values.astype(_default_dtype(values) if dtype is None else np.dtype(dtype)), device, requires_grad)
+    return _finish(values.astype(_default_dtype(values) if dtype is None else as_dtype(dtype)), device, requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device="cpu", requires_grad=False):
