@@ -83,3 +83,14 @@ def test_a_dtype_that_is_not_one_is_a_type_error_naming_dtype(dtype, match):
                  lambda: fn.zeros(2).to(dtype), lambda: fn.as_tensor(np.ones(2), dtype=dtype)):
         with pytest.raises(TypeError, match=match):
             make()
+
+
+@pytest.mark.parametrize("make", [
+    lambda s: fn.zeros(s), lambda s: fn.ones(*s), lambda s: fn.randn(s), lambda s: fn.randint(3, size=s),
+    lambda s: fn.zeros(2).new_zeros(s), lambda s: fn.tensor(1.0).reshape(s), lambda s: fn.tensor(1.0).view(*s),
+    lambda s: fn.tensor(1.0).expand(s)], ids=["zeros", "ones", "randn", "randint", "new_zeros", "reshape", "view",
+                                              "expand"])
+def test_more_than_64_dimensions_is_a_value_error_saying_so(make):
+    assert make((1,) * 64).shape == (1,) * 64
+    with pytest.raises(ValueError, match="must have at most 64 dimensions, got 65"):
+        make((1,) * 65)
