@@ -15,7 +15,8 @@
 # detect_leaks=0: CPython does not free its interned objects, module state and caches at exit,
 # and LeakSanitizer would report those thousands of blocks, none from fastnn (fastnn's own
 # leaks are checked by the leak runs, not here).
-# Needs cmake, ninja and pybind11 in the active Python environment. Takes ~8 min on 2 idle cores (the build ~4-5, the tests ~3.5).
+# Needs cmake, ninja and pybind11 in the active Python environment. Takes ~8 min on 2 idle cores
+# (the build ~4-5, the tests ~3.5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python}
