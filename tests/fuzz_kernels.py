@@ -10,7 +10,9 @@ values. Every example's call is printed before it runs (the last line names a cr
 broken promise is printed as `FAIL mutation kernel argument variant: what happened`, and the
 exit status is 1 when there is one.
 """
+import os
 import re
+import resource
 import sys
 from dataclasses import dataclass
 
@@ -110,6 +112,65 @@ SPECS = [
          lambda a: ref.pixel_shuffle(a["x"], a["upscale_factor"]), ints=("upscale_factor",)),
     Spec("embedding_forward", lambda g, t: {"weight": _r(g, (6, 3), t), "indices": g.integers(0, 6, (2, 5))},
          lambda a: ref.embedding_forward(a["weight"], a["indices"])),
+    Spec("leaky_relu_forward", lambda g, t: {"x": _r(g, (3, 5), t), "negative_slope": 0.2},
+         lambda a: ref.activation_forward("leaky_relu", a["x"], negative_slope=a["negative_slope"]), out_like="x"),
+    Spec("elu_forward", lambda g, t: {"x": _r(g, (2, 9), t), "alpha": 1.5},
+         lambda a: ref.activation_forward("elu", a["x"], alpha=a["alpha"]), out_like="x"),
+    Spec("gelu_forward", lambda g, t: {"x": _r(g, (4, 3), t), "approximate": "tanh"},
+         lambda a: ref.activation_forward("gelu", a["x"], approximate=a["approximate"]), out_like="x"),
+    Spec("silu_forward", lambda g, t: {"x": _r(g, (11,), t)}, lambda a: ref.activation_forward("silu", a["x"]),
+         out_like="x"),
+    Spec("softplus_forward", lambda g, t: {"x": _r(g, (3, 4), t), "beta": 2.0, "threshold": 3.0},
+         lambda a: ref.activation_forward("softplus", a["x"], beta=a["beta"], threshold=a["threshold"]),
+         out_like="x"),
+    Spec("gelu_backward", lambda g, t: {"grad_out": _r(g, (3, 4), t), "x": _r(g, (3, 4), t)},
+         lambda a: ref.activation_backward("gelu", a["grad_out"], a["x"]), out_like="grad_out"),
+    Spec("tanh_backward", lambda g, t: {"grad_out": _r(g, (2, 7), t), "y": g.uniform(-1, 1, (2, 7)).astype(t)},
+         lambda a: ref.activation_backward_from_output("tanh", a["grad_out"], a["y"]), out_like="grad_out"),
+    Spec("sigmoid_backward", lambda g, t: {"grad_out": _r(g, (5,), t), "y": g.uniform(0, 1, 5).astype(t)},
+         lambda a: ref.activation_backward_from_output("sigmoid", a["grad_out"], a["y"]), out_like="grad_out"),
+    Spec("softmax_backward",
+         lambda g, t: {"grad_out": _r(g, (3, 5), t), "y": ref.softmax(_r(g, (3, 5), t), 1).astype(t), "dim": 1},
+         lambda a: ref.f64(a["y"]) * (ref.f64(a["grad_out"]) - (ref.f64(a["grad_out"]) * ref.f64(a["y"])).sum(
+             a["dim"], keepdims=True)), ints=("dim",)),
+    Spec("conv1d_forward",
+         lambda g, t: {"input": _r(g, (2, 4, 9), t), "weight": _r(g, (3, 4, 3), t), "bias": _r(g, (3,), t),
+                       "stride": 2, "padding": 1, "dilation": 2},
+         lambda a: ref.conv2d_forward(a["input"][:, :, None], a["weight"][:, :, None], a["bias"], (1, a["stride"]),
+                                      (0, 0, a["padding"], a["padding"]), (1, a["dilation"]))[:, :, 0],
+         ints=("stride", "padding", "dilation")),
+    Spec("conv2d_backward_input",
+         lambda g, t: {"grad_output": _r(g, (2, 3, 3, 4), t), "weight": _r(g, (3, 2, 3, 2), t),
+                       "input_size": (2, 2, 5, 6), "stride": 2, "padding": 1},
+         lambda a: ref.conv2d_backward_input(a["grad_output"], a["weight"], a["input_size"][2:], (a["stride"],) * 2,
+                                             (a["padding"],) * 4),
+         ints=("stride", "padding")),
+    Spec("conv2d_backward_weight",
+         lambda g, t: {"grad_output": _r(g, (2, 3, 3, 4), t), "input": _r(g, (2, 2, 5, 6), t),
+                       "weight_size": (3, 2, 3, 2), "stride": 2, "padding": 1},
+         lambda a: ref.conv2d_backward_weight(a["grad_output"], a["input"], a["weight_size"][2:], (a["stride"],) * 2,
+                                              (a["padding"],) * 4),
+         ints=("stride", "padding")),
+    Spec("max_pool2d_backward",
+         lambda g, t: {"grad_out": _r(g, (2, 3, 3, 3), t),
+                       "indices": K.max_pool2d_forward(_r(g, (2, 3, 6, 5), t), 2, 2, 0, 1, True)[1],
+                       "input_size": (6, 5)},
+         lambda a: ref.max_pool2d_backward(a["grad_out"], a["indices"], a["input_size"])),
+    Spec("adaptive_avg_pool2d_backward", lambda g, t: {"grad_out": _r(g, (1, 2, 3, 2), t), "input_size": (7, 5)},
+         lambda a: ref.adaptive_avg_pool2d_backward(a["grad_out"], a["input_size"])),
+    Spec("interpolate_forward",
+         lambda g, t: {"x": _r(g, (1, 2, 4, 5), t), "output_size": (6, 3), "mode": "linear", "align_corners": True},
+         lambda a: ref.interpolate(a["x"], a["output_size"], a["mode"], a["align_corners"])),
+    Spec("interpolate_backward",
+         lambda g, t: {"grad_out": _r(g, (2, 3, 7, 3), t), "input_shape": (2, 3, 4, 5), "mode": "cubic"},
+         lambda a: ref.interpolate_backward(a["grad_out"], a["input_shape"], a["mode"])),
+    Spec("pad_backward",
+         lambda g, t: {"grad_out": _r(g, (2, 3, 8), t), "input_shape": (2, 3, 5), "pad": (2, 1), "mode": "reflect"},
+         lambda a: ref.pad_backward(a["grad_out"], a["input_shape"], a["pad"], a["mode"])),
+    Spec("attention_forward",
+         lambda g, t: {"query": _r(g, (2, 3, 4), t), "key": _r(g, (2, 5, 4), t), "value": _r(g, (2, 5, 6), t),
+                       "scale": 0.5},
+         lambda a: ref.attention_forward(a["query"], a["key"], a["value"], a["scale"])),
 ]
 
 MUTATIONS = ["dtype", "byteorder", "ndim", "strides", "readonly", "alias", "integers", "nan"]
@@ -201,6 +262,10 @@ def check(mutation, spec, kwargs, name, variant, failures):
         if not _names_an_argument(str(error), kwargs):
             fail(f"{type(error).__name__} names no argument", str(error)[:160])
         return
+    except MemoryError as error:  # a valid huge window (a 2^31 padding) can need tens of GiB
+        if not big_int:
+            fail("MemoryError", str(error)[:160])
+        return
     except Exception as error:  # noqa: BLE001 - any other exception type is the defect
         fail(type(error).__name__, str(error)[:160])
         return
@@ -244,4 +309,9 @@ def run(mutation, examples):
 
 
 if __name__ == "__main__":
+    # Address space capped at 8 GiB, so that those outputs are a MemoryError here on any machine
+    # instead of tens of GiB written; not under ASan (tools/sanitize.sh), which reserves terabytes
+    # of shadow memory and caps allocations itself.
+    if "libasan" not in os.environ.get("LD_PRELOAD", ""):
+        resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))
     sys.exit(0 if run(sys.argv[1], int(sys.argv[2])) else 1)

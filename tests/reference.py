@@ -1016,8 +1016,9 @@ def _cubic_weight(x, a=-0.75):
     return 0.0
 
 
-def interpolation_matrix(in_size, out_size, mode, align_corners, scale_factor=None):
-    """[out, in] matrix of one axis of linear / cubic interpolation with PyTorch's index rules."""
+def interpolation_matrix(in_size, out_size, mode, align_corners, scale_factor=None, taps=False):
+    """[out, in] matrix of one axis of linear / cubic interpolation with PyTorch's index rules;
+    taps=True: 1 for each input an output reads (also with weight 0, where a NaN still spreads)."""
     m = np.zeros((out_size, in_size))
     if align_corners:
         scale = (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
@@ -1033,29 +1034,41 @@ def interpolation_matrix(in_size, out_size, mode, align_corners, scale_factor=No
             i0 = min(int(src), in_size - 1)
             i1 = min(i0 + 1, in_size - 1)
             lam = min(max(src - i0, 0.0), 1.0)
-            m[o, i0] += 1 - lam
-            m[o, i1] += lam
+            m[o, i0] += 1.0 if taps else 1 - lam
+            m[o, i1] += 1.0 if taps else lam
         else:
             i = math.floor(src)
             t = src - i
             for j in range(-1, 3):
-                m[o, min(max(i + j, 0), in_size - 1)] += _cubic_weight(t - j)
+                m[o, min(max(i + j, 0), in_size - 1)] += 1.0 if taps else _cubic_weight(t - j)
     return m
 
 
-def _interp_matrices(in_shape, out_size, mode, align_corners, scale_factors):
+def _interp_matrices(in_shape, out_size, mode, align_corners, scale_factors, taps=False):
     scales = list(scale_factors) if scale_factors else [None] * len(out_size)
     if len(out_size) == 1:
-        return np.ones((1, 1)), interpolation_matrix(in_shape[-1], out_size[0], mode, align_corners, scales[0])
-    return (interpolation_matrix(in_shape[-2], out_size[0], mode, align_corners, scales[0]),
-            interpolation_matrix(in_shape[-1], out_size[1], mode, align_corners, scales[1]))
+        return np.ones((1, 1)), interpolation_matrix(in_shape[-1], out_size[0], mode, align_corners, scales[0], taps)
+    return (interpolation_matrix(in_shape[-2], out_size[0], mode, align_corners, scales[0], taps),
+            interpolation_matrix(in_shape[-1], out_size[1], mode, align_corners, scales[1], taps))
+
+
+def _interp_apply(formula, values, args):
+    """einsum of the interpolation matrices with values, NaN-faithful: a NaN reaches the elements
+    that read it (through a tap, as in the kernels), not every element of its plane, as 0 * NaN in
+    a whole-matrix product would make it."""
+    nan = np.isnan(values)
+    result = np.einsum(formula, args[0], np.where(nan, 0.0, values), args[1])
+    if nan.any():
+        taps = _interp_matrices(*args[2:], taps=True)
+        result[np.einsum(formula, taps[0], nan.astype(np.float64), taps[1]) > 0] = np.nan
+    return result
 
 
 def interpolate(x, out_size, mode, align_corners=False, scale_factors=None):
     """x [N, C, L] or [N, C, H, W] resized: y = Wh x Ww^T per plane."""
     wh, ww = _interp_matrices(x.shape, out_size, mode, align_corners, scale_factors)
     planes = f64(x).reshape(x.shape[0], x.shape[1], -1, x.shape[-1])
-    y = np.einsum("oh,nchw,pw->ncop", wh, planes, ww)
+    y = _interp_apply("oh,nchw,pw->ncop", planes, (wh, ww, x.shape, out_size, mode, align_corners, scale_factors))
     return y.reshape(x.shape[:2] + tuple(out_size))
 
 
@@ -1063,7 +1076,8 @@ def interpolate_backward(grad_out, in_shape, mode, align_corners=False, scale_fa
     out_size = grad_out.shape[2:]
     wh, ww = _interp_matrices(in_shape, out_size, mode, align_corners, scale_factors)
     g = f64(grad_out).reshape(grad_out.shape[0], grad_out.shape[1], -1, grad_out.shape[-1])
-    return np.einsum("oh,ncop,pw->nchw", wh, g, ww).reshape(in_shape)
+    return _interp_apply("oh,ncop,pw->nchw", g, (wh, ww, in_shape, out_size, mode, align_corners,
+                                                 scale_factors)).reshape(in_shape)
 
 
 # ----------------------------------------------------------------------------------- group norm

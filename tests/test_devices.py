@@ -68,3 +68,29 @@ def test_typed_tensor_constructors():
     assert isinstance(x, fn.FloatTensor) and not isinstance(x, fn.LongTensor) and not isinstance(3, fn.FloatTensor)
     assert x.type() == "fastnn.FloatTensor" and x.type(fn.DoubleTensor).dtype == fn.float64
     assert x.type(fn.long).dtype == fn.int64 and x.type("torch.LongTensor").dtype == fn.int64
+
+
+@pytest.mark.parametrize("dtype, match", [
+    ([fn.float32], "dtype must be a dtype .* got list"),  # NumPy would read a list as a record layout
+    ({"a": 1}, "dtype must be a dtype .* got dict"),
+    ("float99", "dtype must be a dtype .* got 'float99'"),
+    (object, "dtype must be a boolean, integer, floating or complex dtype, got object"),
+    ("U3", "dtype must be a boolean, integer, floating or complex dtype"),
+])
+def test_a_dtype_that_is_not_one_is_a_type_error_naming_dtype(dtype, match):
+    for make in (lambda: fn.zeros(2, dtype=dtype), lambda: fn.tensor([1.0], dtype=dtype),
+                 lambda: fn.full((2,), 1, dtype=dtype), lambda: fn.arange(3, dtype=dtype),
+                 lambda: fn.zeros(2).to(dtype), lambda: fn.as_tensor(np.ones(2), dtype=dtype)):
+        with pytest.raises(TypeError, match=match):
+            make()
+
+
+@pytest.mark.parametrize("make", [
+    lambda s: fn.zeros(s), lambda s: fn.ones(*s), lambda s: fn.randn(s), lambda s: fn.randint(3, size=s),
+    lambda s: fn.zeros(2).new_zeros(s), lambda s: fn.tensor(1.0).reshape(s), lambda s: fn.tensor(1.0).view(*s),
+    lambda s: fn.tensor(1.0).expand(s)], ids=["zeros", "ones", "randn", "randint", "new_zeros", "reshape", "view",
+                                              "expand"])
+def test_more_than_64_dimensions_is_a_value_error_saying_so(make):
+    assert make((1,) * 64).shape == (1,) * 64
+    with pytest.raises(ValueError, match="must have at most 64 dimensions, got 65"):
+        make((1,) * 65)

@@ -58,6 +58,14 @@ def test_non_native_byte_order_through_layers(module):
     np.testing.assert_array_equal(layer(fn.from_numpy(big_endian(x))).numpy(), expected)
 
 
+def test_tensor_of_non_native_byte_order_data_is_native():
+    x = random_array((2, 3), np.float64)
+    for data in (big_endian(x), fn.from_numpy(big_endian(x))):
+        t = fn.tensor(data)
+        assert t.numpy().dtype.isnative and t.dtype == np.float64
+        np.testing.assert_array_equal(t.numpy(), x)
+
+
 def test_non_native_byte_order_output_is_refused():
     x = random_array(8, np.float32)
     with pytest.raises(TypeError, match="out must have native byte order"):
@@ -262,6 +270,15 @@ def test_uint64_class_index_does_not_wrap_into_ignore_index():
         K.cross_entropy_forward(logits, target, ignore_index=-100)
     with pytest.raises(IndexError, match="out of range"):
         K.embedding_forward(random_array((4, 2), np.float32), np.array([2**64 - 1], np.uint64))
+
+
+@pytest.mark.parametrize("loss", [nn.functional.cross_entropy, nn.functional.nll_loss], ids=["cross_entropy", "nll_loss"])
+def test_uint64_class_index_does_not_wrap_into_ignore_index_in_the_losses(loss):
+    logits = fn.tensor(random_array((2, 3), np.float32))
+    with pytest.raises(IndexError, match="18446744073709551516"):
+        loss(logits, fn.tensor(np.array([2**64 - 100, 1], np.uint64)))
+    for dtype in (np.uint8, np.uint64, np.int16):  # every integer dtype gives the int64 target's loss
+        assert loss(logits, fn.tensor(np.array([2, 1], dtype))).item() == loss(logits, fn.tensor([2, 1])).item()
 
 
 # ---------------------------------------------------------------------------------- geometry

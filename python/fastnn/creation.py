@@ -5,7 +5,9 @@ from fastnn import _backend
 from fastnn.devices import as_device
 from fastnn.random import generator_or_default
 from fastnn.tensor import Tensor
+from fastnn.tensor_methods import _sizes
 
+from fastnn.dtypes import as_dtype
 from fastnn.dtypes import bool_, float16, float32, float64, int8, int16, int32, int64, uint8  # noqa: F401
 
 
@@ -41,7 +43,9 @@ def tensor(data, dtype=None, device="cpu", requires_grad=False):
             raise TypeError(f"tensor(): cannot make a tensor of {array.dtype} data")
         array = array.astype(_default_dtype(array), copy=False)
     if dtype is not None:
-        array = array.astype(np.dtype(dtype), copy=False)
+        array = array.astype(as_dtype(dtype), copy=False)
+    if not array.dtype.isnative:  # '>f4' data: the same values in native order, as torch.tensor gives
+        array = array.astype(array.dtype.newbyteorder("="))
     return _finish(array, device, requires_grad)
 
 
@@ -50,7 +54,7 @@ def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor):
         return data.to(dtype) if dtype is not None else data
     if isinstance(data, np.ndarray):
-        return _finish(data if dtype is None else data.astype(dtype, copy=False), device, False)
+        return _finish(data if dtype is None else data.astype(as_dtype(dtype), copy=False), device, False)
     return tensor(data, dtype=dtype, device=device or "cpu")
 
 
@@ -61,39 +65,30 @@ def from_numpy(array):
     return Tensor._wrap(array)
 
 
-def _size(size):
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    for s in size:
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
-            raise ValueError(f"sizes must be non-negative ints, got {size}")
-    return tuple(int(s) for s in size)
-
-
 def _dtype(dtype):
-    return float32 if dtype is None else np.dtype(dtype)
+    return float32 if dtype is None else as_dtype(dtype)
 
 
 def zeros(*size, dtype=None, device="cpu", requires_grad=False):
-    return _finish(np.zeros(_size(size), _dtype(dtype)), device, requires_grad)
+    return _finish(np.zeros(_sizes(size), _dtype(dtype)), device, requires_grad)
 
 
 def ones(*size, dtype=None, device="cpu", requires_grad=False):
-    return _finish(np.ones(_size(size), _dtype(dtype)), device, requires_grad)
+    return _finish(np.ones(_sizes(size), _dtype(dtype)), device, requires_grad)
 
 
 def empty(*size, dtype=None, device="cpu", requires_grad=False):
-    return _finish(np.empty(_size(size), _dtype(dtype)), device, requires_grad)
+    return _finish(np.empty(_sizes(size), _dtype(dtype)), device, requires_grad)
 
 
 def full(size, fill_value, dtype=None, device="cpu", requires_grad=False):
     if dtype is None:
         dtype = _default_dtype(np.asarray(fill_value))
-    return _finish(np.full(_size((size,)), fill_value, np.dtype(dtype)), device, requires_grad)
+    return _finish(np.full(_sizes((size,)), fill_value, as_dtype(dtype)), device, requires_grad)
 
 
 def _like(t, dtype):
-    return t.dtype if dtype is None else np.dtype(dtype)
+    return t.dtype if dtype is None else as_dtype(dtype)
 
 
 def zeros_like(t, dtype=None, device=None, requires_grad=False):
@@ -116,7 +111,7 @@ def rand(*size, dtype=None, device="cpu", requires_grad=False, generator=None):
     """Uniform on [0, 1)."""
     rng = generator_or_default(generator).numpy
     dt = _dtype(dtype)
-    return _finish(rng.random(_size(size), dtype=dt if dt in (float32, float64) else float64).astype(dt, copy=False),
+    return _finish(rng.random(_sizes(size), dtype=dt if dt in (float32, float64) else float64).astype(dt, copy=False),
                    device, requires_grad)
 
 
@@ -124,7 +119,7 @@ def randn(*size, dtype=None, device="cpu", requires_grad=False, generator=None):
     """Standard normal."""
     rng = generator_or_default(generator).numpy
     dt = _dtype(dtype)
-    return _finish(rng.standard_normal(_size(size), dtype=dt if dt in (float32, float64) else float64).astype(
+    return _finish(rng.standard_normal(_sizes(size), dtype=dt if dt in (float32, float64) else float64).astype(
         dt, copy=False), device, requires_grad)
 
 
@@ -133,19 +128,20 @@ def randint(low, high=None, size=(), dtype=None, device="cpu", generator=None):
     if high is None:
         low, high = 0, low
     rng = generator_or_default(generator).numpy
-    return _finish(rng.integers(low, high, size=_size((size,))).astype(dtype or int64), device, False)
+    values = rng.integers(low, high, size=_sizes((size,)))
+    return _finish(values.astype(int64 if dtype is None else as_dtype(dtype)), device, False)
 
 
 def randperm(n, dtype=None, device="cpu", generator=None):
     rng = generator_or_default(generator).numpy
-    return _finish(rng.permutation(n).astype(dtype or int64), device, False)
+    return _finish(rng.permutation(n).astype(int64 if dtype is None else as_dtype(dtype)), device, False)
 
 
 def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=False):
     if end is None:
         start, end = 0, start
     values = np.arange(start, end, step)
-    return _finish(values.astype(_default_dtype(values) if dtype is None else np.dtype(dtype)), device, requires_grad)
+    return _finish(values.astype(_default_dtype(values) if dtype is None else as_dtype(dtype)), device, requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device="cpu", requires_grad=False):

@@ -75,14 +75,26 @@ def typed_tensor_name(dtype):
     return f"fastnn.{dtype}"
 
 
-def as_dtype(value):
-    """A NumPy dtype from a dtype, a NumPy type, a typed-tensor class or a dtype name."""
+def as_dtype(value, name="dtype"):
+    """A NumPy dtype from a dtype, a NumPy type, a typed-tensor class or a dtype name; anything else
+    (a list or dict, which NumPy would read as a record layout, a structured or object dtype) is a
+    TypeError naming the argument."""
     if isinstance(value, type) and issubclass(value, _TypedTensor):
         return value.dtype
     if isinstance(value, str):
-        name = value.removeprefix("fastnn.").removeprefix("torch.")
+        text = value.removeprefix("fastnn.").removeprefix("torch.")
         for cls in TYPED_TENSORS:
-            if cls.__name__ == name:
+            if cls.__name__ == text:
                 return cls.dtype
-        value = ALIASES.get(name, name)
-    return np.dtype(value)
+        value = ALIASES.get(text, text)
+    if not isinstance(value, (np.dtype, str, type)):
+        raise TypeError(f"{name} must be a dtype (such as fastnn.float32), a NumPy type or a dtype name, got "
+                        f"{type(value).__name__} {value!r:.80}")
+    try:
+        dtype = np.dtype(value)
+    except TypeError:
+        raise TypeError(f"{name} must be a dtype (such as fastnn.float32), a NumPy type or a dtype name, got "
+                        f"{value!r:.80}") from None
+    if dtype.kind not in "biufc":
+        raise TypeError(f"{name} must be a boolean, integer, floating or complex dtype, got {dtype}")
+    return dtype

@@ -12,7 +12,7 @@ from fastnn import _backend, devices, dtypes
 from fastnn.autograd import activation, arithmetic, engine, pointwise, reduction, shape
 from fastnn.promotion import result_type
 from fastnn.tensor_inplace import InplaceMethods
-from fastnn.tensor_methods import TensorMethods
+from fastnn.tensor_methods import MAX_DIMS, TensorMethods
 
 _FLOATING = "fc"
 
@@ -25,6 +25,8 @@ def _normalize_shape(args):
     """reshape(2, 3), reshape((2, 3)) and reshape([2, 3]) all mean (2, 3)."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
+    if len(args) > MAX_DIMS:
+        raise ValueError(f"shape must have at most {MAX_DIMS} dimensions, got {len(args)}")
     return tuple(int(a) for a in args)
 
 

@@ -330,10 +330,15 @@ class TensorMethods:
         return self @ mat2
 
 
+MAX_DIMS = 64  # NumPy's limit on an array's dimensions
+
+
 def _sizes(sizes, allow_negative=False):
     """(2, 3), ((2, 3),) and ([2, 3],) all mean (2, 3)."""
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
         sizes = tuple(sizes[0])
+    if len(sizes) > MAX_DIMS:
+        raise ValueError(f"sizes must have at most {MAX_DIMS} dimensions, got {len(sizes)}")
     out = []
     for s in sizes:
         if isinstance(s, _bool) or not isinstance(s, (_int, np.integer)) or (s < 0 and not allow_negative):

@@ -433,8 +433,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise TypeError(f"nll_loss(): target must hold class indices (integers), got dtype {target.dtype}")
     log_probs, flat_target, spatial = _class_last(input, target, "nll_loss")
     weights = _weight_array(weight, log_probs.shape[1], "nll_loss")
-    loss = _cls_loss.NLL.apply(log_probs, flat_target._data.astype(np.int64, copy=False), weights,
-                               int(ignore_index), reduction)
+    # the target as it is: NLL compares it with the classes and ignore_index exactly (a uint64 cast to
+    # int64 would wrap 2**64 - 100 into ignore_index -100)
+    loss = _cls_loss.NLL.apply(log_probs, flat_target._data, weights, int(ignore_index), reduction)
     return _restore_spatial(loss, spatial, reduction)
 
 
