@@ -33,9 +33,10 @@ def big_endian(a):
     lambda x: K.pad_forward(x, (1, 2, 0, 1), "reflect"),
     lambda x: K.interpolate_forward(x, (3, 7), "cubic"),
     lambda x: K.pixel_unshuffle(x[..., :4], 2),
+    lambda x: K.dropout_forward(x, 0.5, 7)[0],
 ], ids=["relu", "sigmoid", "softmax", "conv2d", "max_pool2d", "batch_norm", "layer_norm", "conv1d", "conv_transpose2d",
         "avg_pool2d", "adaptive_avg_pool2d", "upsample_nearest2d", "group_norm", "pad", "interpolate",
-        "pixel_unshuffle"])
+        "pixel_unshuffle", "dropout"])
 def test_non_native_byte_order_inputs_read_their_values(call):
     x = random_array((2, 3, 4, 5), np.float32)
     np.testing.assert_array_equal(call(big_endian(x)), call(x))
@@ -91,7 +92,9 @@ def test_read_only_grad_out_in_pool_and_upsample_backward():
     lambda g, x: K.pad_backward(g, (2, 2, 4, 3), (0, 1)),
     lambda g, x: K.interpolate_backward(g, (2, 2, 3, 2), "linear"),
     lambda g, x: K.pixel_shuffle(g, 1),
-], ids=["conv-input", "conv-weight", "conv-bias", "batch_norm", "group_norm", "pad", "interpolate", "pixel_shuffle"])
+    lambda g, x: K.dropout_backward(g, readonly(np.ones((2, 2, 4, 4), np.uint8)), 0.5),
+], ids=["conv-input", "conv-weight", "conv-bias", "batch_norm", "group_norm", "pad", "interpolate", "pixel_shuffle",
+        "dropout"])
 def test_read_only_inputs_in_layer_backwards(call):
     g, x = readonly(random_array((2, 2, 4, 4), np.float64)), readonly(random_array((2, 3, 4, 4), np.float64))
     assert np.isfinite(call(g, x)).all()
@@ -134,6 +137,18 @@ def test_optimizer_state_must_not_alias_param_grad_or_other_state():
         K.sgd_step(p, None, False, p, 0.1)
 
 
+def test_dropout_mask_must_not_alias_x_or_out():
+    x = random_array(8, np.float32)
+    with pytest.raises(ValueError, match="mask must not share memory with x"):
+        K.dropout_forward(x, 0.5, 1, mask=x.view(np.uint8)[:8])
+    out = np.empty(8, np.float32)
+    with pytest.raises(ValueError, match="out and mask must not share memory"):
+        K.dropout_forward(x, 0.5, 1, out=out, mask=out.view(np.uint8)[8:16])
+    mask = np.ones(8, np.uint8)
+    with pytest.raises(ValueError, match="out must not share memory with mask"):
+        K.dropout_backward(np.ones(2, np.float32), mask[:2], 0.5, out=mask[:8].view(np.float32))
+
+
 def test_zero_stride_output_is_refused():
     a, b = np.ones((3, 2), np.float32), np.ones((2, 4), np.float32)
     row = np.zeros(4, np.float32)
@@ -172,6 +187,9 @@ def test_shape_arguments_accept_any_iterable_of_ints(shape):
     (lambda: K.dropout_forward(np.ones(3), 0.5, -1), ValueError, r"seed must be in \[0, 2\*\*64\)"),
     (lambda: K.dropout_forward(np.ones(3), 0.5, 2**64), ValueError, "seed must be in"),
     (lambda: K.dropout_forward(np.ones(3), None, 1), TypeError, "p must be a real number"),
+    (lambda: K.dropout_forward(np.ones(3), 0.5, 1, offset=-1), ValueError, "offset must be in"),
+    (lambda: K.dropout_forward(np.ones(3), 0.5, 1.5), TypeError, "seed must be an int"),
+    (lambda: K.dropout_backward(np.ones(3), np.ones(3, np.uint8), "0.5"), TypeError, "p must be a real number"),
     (lambda: K.conv2d_forward(np.ones((1, 1, 3, 3)), np.ones((1, 1, 1, 1)), stride=2**63), ValueError,
      "stride must fit in int64"),
     (lambda: K.max_pool2d_forward(np.ones((1, 1, 3, 3)), 2**64), ValueError, "kernel_size must fit in int64"),

@@ -13,7 +13,7 @@ PYBIND11_MODULE(_C, m) {
   b::bind_gemm<b::CpuBackend>(m);
   b::bind_activation<b::CpuBackend>(m);
   b::bind_softmax_loss(m);
-  b::bind_dropout(m);
+  b::bind_dropout<b::CpuBackend>(m);
   b::bind_optim<b::CpuBackend>(m);
   b::bind_embedding(m);
   b::bind_attention<b::CpuBackend>(m);
