@@ -34,9 +34,10 @@ def big_endian(a):
     lambda x: K.interpolate_forward(x, (3, 7), "cubic"),
     lambda x: K.pixel_unshuffle(x[..., :4], 2),
     lambda x: K.dropout_forward(x, 0.5, 7)[0],
+    lambda x: K.embedding_forward(x[0, 0], np.array([[3, 0], [1, 1]])),
 ], ids=["relu", "sigmoid", "softmax", "conv2d", "max_pool2d", "batch_norm", "layer_norm", "conv1d", "conv_transpose2d",
         "avg_pool2d", "adaptive_avg_pool2d", "upsample_nearest2d", "group_norm", "pad", "interpolate",
-        "pixel_unshuffle", "dropout"])
+        "pixel_unshuffle", "dropout", "embedding"])
 def test_non_native_byte_order_inputs_read_their_values(call):
     x = random_array((2, 3, 4, 5), np.float32)
     np.testing.assert_array_equal(call(big_endian(x)), call(x))
@@ -93,8 +94,10 @@ def test_read_only_grad_out_in_pool_and_upsample_backward():
     lambda g, x: K.interpolate_backward(g, (2, 2, 3, 2), "linear"),
     lambda g, x: K.pixel_shuffle(g, 1),
     lambda g, x: K.dropout_backward(g, readonly(np.ones((2, 2, 4, 4), np.uint8)), 0.5),
+    lambda g, x: K.embedding_backward(g, readonly(np.zeros((2, 2, 4), np.int64)), 3),
+    lambda g, x: K.embedding_forward(x[0, 0], readonly(np.array([2, 0]))),
 ], ids=["conv-input", "conv-weight", "conv-bias", "batch_norm", "group_norm", "pad", "interpolate", "pixel_shuffle",
-        "dropout"])
+        "dropout", "embedding-backward", "embedding-forward"])
 def test_read_only_inputs_in_layer_backwards(call):
     g, x = readonly(random_array((2, 2, 4, 4), np.float64)), readonly(random_array((2, 3, 4, 4), np.float64))
     assert np.isfinite(call(g, x)).all()
@@ -149,6 +152,15 @@ def test_dropout_mask_must_not_alias_x_or_out():
         K.dropout_backward(np.ones(2, np.float32), mask[:2], 0.5, out=mask[:8].view(np.float32))
 
 
+def test_embedding_output_must_not_alias_weight_or_indices():
+    weight = random_array((4, 2), np.float32)
+    with pytest.raises(ValueError, match="out must not share memory with weight"):
+        K.embedding_forward(weight, np.array([0, 1]), out=weight[2:])
+    ids = np.zeros(4, np.int64)
+    with pytest.raises(ValueError, match="out must not share memory with indices"):
+        K.embedding_backward(np.ones((4, 1)), ids, 4, out=ids.view(np.float64).reshape(4, 1))
+
+
 def test_zero_stride_output_is_refused():
     a, b = np.ones((3, 2), np.float32), np.ones((2, 4), np.float32)
     row = np.zeros(4, np.float32)
@@ -190,6 +202,14 @@ def test_shape_arguments_accept_any_iterable_of_ints(shape):
     (lambda: K.dropout_forward(np.ones(3), 0.5, 1, offset=-1), ValueError, "offset must be in"),
     (lambda: K.dropout_forward(np.ones(3), 0.5, 1.5), TypeError, "seed must be an int"),
     (lambda: K.dropout_backward(np.ones(3), np.ones(3, np.uint8), "0.5"), TypeError, "p must be a real number"),
+    (lambda: K.embedding_backward(np.ones((2, 3)), np.zeros(2, np.int64), None), TypeError,
+     "num_embeddings must be an int"),
+    (lambda: K.embedding_backward(np.ones((2, 3)), np.zeros(2, np.int64), 2**63), ValueError,
+     "num_embeddings must fit in int64"),
+    (lambda: K.embedding_backward(np.ones((2, 3)), np.zeros(2, np.int64), 4, padding_idx=1.0), TypeError,
+     "padding_idx must be an int"),
+    (lambda: K.embedding_backward(np.ones((2, 3)), np.zeros(2, np.int64), 2**60), ValueError,
+     "the size of out in bytes overflows int64"),
     (lambda: K.conv2d_forward(np.ones((1, 1, 3, 3)), np.ones((1, 1, 1, 1)), stride=2**63), ValueError,
      "stride must fit in int64"),
     (lambda: K.max_pool2d_forward(np.ones((1, 1, 3, 3)), 2**64), ValueError, "kernel_size must fit in int64"),

@@ -15,7 +15,7 @@ PYBIND11_MODULE(_C, m) {
   b::bind_softmax_loss(m);
   b::bind_dropout<b::CpuBackend>(m);
   b::bind_optim<b::CpuBackend>(m);
-  b::bind_embedding(m);
+  b::bind_embedding<b::CpuBackend>(m);
   b::bind_attention<b::CpuBackend>(m);
   b::bind_rnn(m);
   b::bind_conv<b::CpuBackend>(m);
