@@ -35,9 +35,10 @@ def big_endian(a):
     lambda x: K.pixel_unshuffle(x[..., :4], 2),
     lambda x: K.dropout_forward(x, 0.5, 7)[0],
     lambda x: K.embedding_forward(x[0, 0], np.array([[3, 0], [1, 1]])),
+    lambda x: K.gather_forward(x, np.zeros((2, 3, 2, 5), np.int64) + 3, 2),
 ], ids=["relu", "sigmoid", "softmax", "conv2d", "max_pool2d", "batch_norm", "layer_norm", "conv1d", "conv_transpose2d",
         "avg_pool2d", "adaptive_avg_pool2d", "upsample_nearest2d", "group_norm", "pad", "interpolate",
-        "pixel_unshuffle", "dropout", "embedding"])
+        "pixel_unshuffle", "dropout", "embedding", "gather"])
 def test_non_native_byte_order_inputs_read_their_values(call):
     x = random_array((2, 3, 4, 5), np.float32)
     np.testing.assert_array_equal(call(big_endian(x)), call(x))
@@ -96,8 +97,10 @@ def test_read_only_grad_out_in_pool_and_upsample_backward():
     lambda g, x: K.dropout_backward(g, readonly(np.ones((2, 2, 4, 4), np.uint8)), 0.5),
     lambda g, x: K.embedding_backward(g, readonly(np.zeros((2, 2, 4), np.int64)), 3),
     lambda g, x: K.embedding_forward(x[0, 0], readonly(np.array([2, 0]))),
+    lambda g, x: K.gather_forward(x, readonly(np.ones((2, 3, 1, 4), np.int64)), 2),
+    lambda g, x: K.scatter_add_forward(np.zeros((2, 2, 5, 4)), g, readonly(np.ones((2, 2, 4, 4), np.int64)), 2),
 ], ids=["conv-input", "conv-weight", "conv-bias", "batch_norm", "group_norm", "pad", "interpolate", "pixel_shuffle",
-        "dropout", "embedding-backward", "embedding-forward"])
+        "dropout", "embedding-backward", "embedding-forward", "gather", "scatter_add"])
 def test_read_only_inputs_in_layer_backwards(call):
     g, x = readonly(random_array((2, 2, 4, 4), np.float64)), readonly(random_array((2, 3, 4, 4), np.float64))
     assert np.isfinite(call(g, x)).all()
@@ -159,6 +162,19 @@ def test_embedding_output_must_not_alias_weight_or_indices():
     ids = np.zeros(4, np.int64)
     with pytest.raises(ValueError, match="out must not share memory with indices"):
         K.embedding_backward(np.ones((4, 1)), ids, 4, out=ids.view(np.float64).reshape(4, 1))
+
+
+def test_gather_and_scatter_outputs_must_not_alias_their_inputs():
+    x = random_array((4, 3), np.float64)
+    with pytest.raises(ValueError, match="out must not share memory with x"):
+        K.gather_forward(x, np.zeros((2, 3), np.int64), 0, out=x[2:])
+    with pytest.raises(ValueError, match="out must not share memory with src"):
+        K.scatter_add_forward(x, x[:2], np.zeros((2, 3), np.int64), 0)
+    index = np.zeros((2, 3), np.int64)
+    with pytest.raises(ValueError, match="out must not share memory with index"):
+        K.scatter_add_forward(index.view(np.float64), np.ones((2, 3)), index, 0)
+    with pytest.raises(ValueError, match="out must be writeable"):
+        K.scatter_add_forward(readonly(x), np.ones((2, 3)), index, 0)
 
 
 def test_zero_stride_output_is_refused():
@@ -262,6 +278,11 @@ def test_shape_arguments_accept_any_iterable_of_ints(shape):
     (lambda: K.group_norm_forward(np.ones((2, 4)), 2**63), ValueError, "num_groups must fit in int64"),
     (lambda: K.pixel_shuffle(np.ones((1, 4, 2, 2)), None), TypeError, "upscale_factor must be an int"),
     (lambda: K.pixel_unshuffle(np.ones((1, 1, 2, 2)), "2"), TypeError, "downscale_factor must be an int"),
+    (lambda: K.gather_forward(np.ones((2, 3)), np.zeros((2, 3), np.int64), None), TypeError, "dim must be an int"),
+    (lambda: K.gather_forward(np.ones((2, 3)), np.zeros((2, 3), np.int64), 2**63), ValueError,
+     "dim must fit in int64"),
+    (lambda: K.scatter_add_forward(np.ones((2, 3)), np.ones((2, 3)), np.zeros((2, 3), np.int64), "0"), TypeError,
+     "dim must be an int"),
     (lambda: fn.set_num_threads(2**31), ValueError, "n must be a positive integer at most"),
     (lambda: fn._C.set_num_threads(None), TypeError, "n must be an int"),
     (lambda: fn._C.fma_peak_gflops(1, float("nan")), ValueError, "seconds must be in"),
@@ -300,6 +321,8 @@ def test_uint64_class_index_does_not_wrap_into_ignore_index():
         K.cross_entropy_forward(logits, target, ignore_index=-100)
     with pytest.raises(IndexError, match="out of range"):
         K.embedding_forward(random_array((4, 2), np.float32), np.array([2**64 - 1], np.uint64))
+    with pytest.raises(IndexError, match="out of range"):
+        K.gather_forward(np.ones((2, 3)), np.full((2, 3), 2**64 - 1, np.uint64), 1)
 
 
 # ---------------------------------------------------------------------------------- geometry
