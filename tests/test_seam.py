@@ -61,6 +61,18 @@ def test_non_native_byte_order_through_layers(module):
     np.testing.assert_array_equal(layer(fn.from_numpy(big_endian(x))).numpy(), expected)
 
 
+def test_non_native_byte_order_in_optimizer_steps():
+    g = random_array(6, np.float64)
+    params = []
+    for grad in (g, big_endian(g)):
+        p, step = np.ones(6), np.zeros((), np.float32)
+        K.adadelta_step(p, np.zeros(6), np.zeros(6), step, grad, weight_decay=0.1)
+        params.append(p)
+    np.testing.assert_array_equal(params[1], params[0])
+    with pytest.raises(TypeError, match="param must have native byte order"):  # updated in place: never converted
+        K.adadelta_step(big_endian(np.ones(6)), np.zeros(6), np.zeros(6), np.zeros((), np.float32), g)
+
+
 def test_non_native_byte_order_output_is_refused():
     x = random_array(8, np.float32)
     with pytest.raises(TypeError, match="out must have native byte order"):
@@ -141,6 +153,10 @@ def test_optimizer_state_must_not_alias_param_grad_or_other_state():
         K.nadam_step(p, np.zeros(6, np.float32), np.zeros(6, np.float32), step, step, g, 0.1)
     with pytest.raises(ValueError, match="param must not share memory with grad"):
         K.sgd_step(p, None, False, p, 0.1)
+    with pytest.raises(ValueError, match="square_avg and acc_delta must not share memory"):
+        K.adadelta_step(p, state[:6], state[3:9], step, g)
+    with pytest.raises(ValueError, match="acc_delta must not share memory with grad"):
+        K.adadelta_step(p, np.zeros(6, np.float32), g, step, g)
 
 
 def test_dropout_mask_must_not_alias_x_or_out():
@@ -232,6 +248,10 @@ def test_shape_arguments_accept_any_iterable_of_ints(shape):
     (lambda: K.layer_norm_forward(np.ones((2, 3)), [2**63]), ValueError, "normalized_shape must fit in int64"),
     (lambda: K.layer_norm_forward(np.ones((2, 3)), "3"), TypeError, "normalized_shape must be an int or a sequence"),
     (lambda: K.sgd_step(np.ones(2), None, False, np.ones(2), None), TypeError, "lr must be a real number"),
+    (lambda: K.adadelta_step(np.ones(2), np.zeros(2), np.zeros(2), np.zeros((), np.float32), np.ones(2), rho=None),
+     TypeError, "rho must be a real number"),
+    (lambda: K.adadelta_step(np.ones(2), np.zeros(2), np.zeros(2), np.zeros((), np.float32), np.ones(2),
+                             maximize="no"), TypeError, "maximize must be a bool"),
     (lambda: K.attention_forward(np.ones((1, 2, 3)), np.ones((1, 2, 3)), np.ones((1, 2, 3)), scale="1"),
      TypeError, "scale must be a real number"),
     (lambda: K.conv2d_forward(np.ones((1, 2, 3, 3)), np.ones((1, 2, 1, 1)), groups=None), TypeError,
@@ -412,4 +432,5 @@ def test_kernels_are_the_backend_functions_with_their_defaults_and_docs():
     p, g, state = np.ones(3), np.ones(3), [np.zeros(3), np.zeros(3)]
     step = np.zeros((), np.float32)
     K.adam_step(p, *state, None, step, g, 0.1)  # beta1, beta2, eps, ... from the binding's defaults
-    assert step == 1
+    K.adadelta_step(p, *state, step, g)  # lr, rho, eps, ... likewise
+    assert step == 2

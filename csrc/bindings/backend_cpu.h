@@ -50,6 +50,7 @@ struct CpuBackend {
   FASTNN_CPU_KERNEL(adam_step)
   FASTNN_CPU_KERNEL(adamax_step)
   FASTNN_CPU_KERNEL(nadam_step)
+  FASTNN_CPU_KERNEL(adadelta_step)
   FASTNN_CPU_KERNEL(embedding_forward)
   FASTNN_CPU_KERNEL(embedding_backward)
   FASTNN_CPU_KERNEL(gather_forward)

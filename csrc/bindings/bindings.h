@@ -26,6 +26,5 @@ void bind_config(pybind11::module_& m);
 void bind_device_introspection(pybind11::module_& m);
 void bind_softmax_loss(pybind11::module_& m);
 void bind_rnn(pybind11::module_& m);
-void bind_optim_adadelta(pybind11::module_& m);
 
 }  // namespace fastnn::bindings

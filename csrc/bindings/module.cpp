@@ -21,7 +21,6 @@ PYBIND11_MODULE(_C, m) {
   b::bind_conv<b::CpuBackend>(m);
   b::bind_pool<b::CpuBackend>(m);
   b::bind_norm<b::CpuBackend>(m);
-  b::bind_optim_adadelta(m);
   b::bind_padding<b::CpuBackend>(m);
   b::bind_interpolate<b::CpuBackend>(m);
   b::bind_group_norm<b::CpuBackend>(m);
