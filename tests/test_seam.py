@@ -36,9 +36,13 @@ def big_endian(a):
     lambda x: K.dropout_forward(x, 0.5, 7)[0],
     lambda x: K.embedding_forward(x[0, 0], np.array([[3, 0], [1, 1]])),
     lambda x: K.gather_forward(x, np.zeros((2, 3, 2, 5), np.int64) + 3, 2),
+    lambda x: K.log_softmax_forward(x, 2),
+    lambda x: K.cross_entropy_forward(x.reshape(8, 15), np.arange(8), label_smoothing=0.1)[0],
+    lambda x: K.cross_entropy_forward(x.reshape(8, 15), x.reshape(8, 15) ** 2, reduction="none")[0],
 ], ids=["relu", "sigmoid", "softmax", "conv2d", "max_pool2d", "batch_norm", "layer_norm", "conv1d", "conv_transpose2d",
         "avg_pool2d", "adaptive_avg_pool2d", "upsample_nearest2d", "group_norm", "pad", "interpolate",
-        "pixel_unshuffle", "dropout", "embedding", "gather"])
+        "pixel_unshuffle", "dropout", "embedding", "gather", "log_softmax", "cross_entropy",
+        "cross_entropy-probabilities"])
 def test_non_native_byte_order_inputs_read_their_values(call):
     x = random_array((2, 3, 4, 5), np.float32)
     np.testing.assert_array_equal(call(big_endian(x)), call(x))
@@ -71,6 +75,14 @@ def test_non_native_byte_order_in_optimizer_steps():
     np.testing.assert_array_equal(params[1], params[0])
     with pytest.raises(TypeError, match="param must have native byte order"):  # updated in place: never converted
         K.adadelta_step(big_endian(np.ones(6)), np.zeros(6), np.zeros(6), np.zeros((), np.float32), g)
+
+
+def test_non_native_byte_order_cross_entropy_target_and_weight():
+    logits = random_array((5, 4), np.float64)
+    target, weight = np.array([0, 3, 1, 1, 2]), random_array(4, np.float64, seed=2) + 0.5
+    expected = K.cross_entropy_forward(logits, target, weight)[0]
+    for t in (big_endian(target), target.astype(np.int32), big_endian(target.astype(np.uint16))):
+        np.testing.assert_array_equal(K.cross_entropy_forward(logits, t, big_endian(weight))[0], expected)
 
 
 def test_non_native_byte_order_output_is_refused():
@@ -111,8 +123,13 @@ def test_read_only_grad_out_in_pool_and_upsample_backward():
     lambda g, x: K.embedding_forward(x[0, 0], readonly(np.array([2, 0]))),
     lambda g, x: K.gather_forward(x, readonly(np.ones((2, 3, 1, 4), np.int64)), 2),
     lambda g, x: K.scatter_add_forward(np.zeros((2, 2, 5, 4)), g, readonly(np.ones((2, 2, 4, 4), np.int64)), 2),
+    lambda g, x: K.softmax_backward(g, readonly(K.softmax_forward(g, 1)), 1),
+    lambda g, x: K.cross_entropy_backward(readonly(np.ones(8)), readonly(g.reshape(8, 8)), readonly(np.arange(8)),
+                                          readonly(np.ones(8)), reduction="none"),
+    lambda g, x: K.cross_entropy_backward(readonly(np.ones(())), g.reshape(8, 8), readonly(np.ones((8, 8))) / 8),
 ], ids=["conv-input", "conv-weight", "conv-bias", "batch_norm", "group_norm", "pad", "interpolate", "pixel_shuffle",
-        "dropout", "embedding-backward", "embedding-forward", "gather", "scatter_add"])
+        "dropout", "embedding-backward", "embedding-forward", "gather", "scatter_add", "softmax",
+        "cross_entropy", "cross_entropy-probabilities"])
 def test_read_only_inputs_in_layer_backwards(call):
     g, x = readonly(random_array((2, 2, 4, 4), np.float64)), readonly(random_array((2, 3, 4, 4), np.float64))
     assert np.isfinite(call(g, x)).all()
@@ -191,6 +208,30 @@ def test_gather_and_scatter_outputs_must_not_alias_their_inputs():
         K.scatter_add_forward(index.view(np.float64), np.ones((2, 3)), index, 0)
     with pytest.raises(ValueError, match="out must be writeable"):
         K.scatter_add_forward(readonly(x), np.ones((2, 3)), index, 0)
+
+
+def test_softmax_and_cross_entropy_outputs_must_not_alias_their_inputs():
+    x = random_array((4, 6), np.float64)
+    with pytest.raises(ValueError, match="out must not share memory with x"):
+        K.softmax_forward(x, out=x)  # a row's outputs are written while it is read
+    y = K.softmax_forward(x)
+    g = random_array((4, 6), np.float64, seed=2)
+    expected = K.softmax_backward(g, y)
+    assert K.softmax_backward(g, y, out=g) is g  # grad_out is read before its row is written
+    np.testing.assert_array_equal(g, expected)
+    with pytest.raises(ValueError, match="out must not share memory with y"):
+        K.softmax_backward(g, y, out=y)
+    target = np.array([0, 1, 2, 3])
+    with pytest.raises(ValueError, match="log_probs must not share memory with logits"):
+        K.cross_entropy_forward(x, target, log_probs=x)
+    weight = np.ones(30)
+    with pytest.raises(ValueError, match="log_probs must not share memory with weight"):
+        K.cross_entropy_forward(x, target, weight[:6], log_probs=weight[5:29].reshape(4, 6))
+    with pytest.raises(ValueError, match="out must not share memory with log_probs"):
+        K.cross_entropy_backward(1.0, y, target, out=y)
+    with pytest.raises(ValueError, match="out must not share memory with grad_loss"):
+        grad_loss = np.ones(24)
+        K.cross_entropy_backward(grad_loss[:4], y, target, reduction="none", out=grad_loss.reshape(4, 6))
 
 
 def test_zero_stride_output_is_refused():
@@ -303,6 +344,18 @@ def test_shape_arguments_accept_any_iterable_of_ints(shape):
      "dim must fit in int64"),
     (lambda: K.scatter_add_forward(np.ones((2, 3)), np.ones((2, 3)), np.zeros((2, 3), np.int64), "0"), TypeError,
      "dim must be an int"),
+    (lambda: K.softmax_forward(np.ones((2, 3)), None), TypeError, "dim must be an int"),
+    (lambda: K.log_softmax_backward(np.ones((2, 3)), np.ones((2, 3)), 2**63), ValueError, "dim must fit in int64"),
+    (lambda: K.cross_entropy_forward(np.ones((2, 3)), np.zeros(2, np.int64), ignore_index=None), TypeError,
+     "ignore_index must be an int"),
+    (lambda: K.cross_entropy_forward(np.ones((2, 3)), np.zeros(2, np.int64), label_smoothing="0.1"), TypeError,
+     "label_smoothing must be a real number"),
+    (lambda: K.cross_entropy_forward(np.ones((2, 3)), np.zeros(2, np.int64), reduction=None), TypeError,
+     "reduction must be a str"),
+    (lambda: K.cross_entropy_backward("1", np.ones((2, 3)), np.zeros(2, np.int64)), ValueError,
+     "grad_loss must be one real number for reduction='mean'"),
+    (lambda: K.cross_entropy_backward(None, np.ones((2, 3)), np.zeros(2, np.int64), reduction="sum"), ValueError,
+     "grad_loss must be one real number for reduction='sum'"),
     (lambda: fn.set_num_threads(2**31), ValueError, "n must be a positive integer at most"),
     (lambda: fn._C.set_num_threads(None), TypeError, "n must be an int"),
     (lambda: fn._C.fma_peak_gflops(1, float("nan")), ValueError, "seconds must be in"),

@@ -12,7 +12,7 @@ PYBIND11_MODULE(_C, m) {
   const pybind11::set before = b::public_names(m);
   b::bind_gemm<b::CpuBackend>(m);
   b::bind_activation<b::CpuBackend>(m);
-  b::bind_softmax_loss(m);
+  b::bind_softmax_loss<b::CpuBackend>(m);
   b::bind_dropout<b::CpuBackend>(m);
   b::bind_optim<b::CpuBackend>(m);
   b::bind_embedding<b::CpuBackend>(m);
