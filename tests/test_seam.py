@@ -39,10 +39,13 @@ def big_endian(a):
     lambda x: K.log_softmax_forward(x, 2),
     lambda x: K.cross_entropy_forward(x.reshape(8, 15), np.arange(8), label_smoothing=0.1)[0],
     lambda x: K.cross_entropy_forward(x.reshape(8, 15), x.reshape(8, 15) ** 2, reduction="none")[0],
+    lambda x: K.rnn_forward(x[0], None, np.full((3, 5), 0.1, np.float32), np.full((3, 3), 0.2, np.float32)),
+    lambda x: K.lstm_forward(x[0], None, None, np.full((12, 5), 0.1, np.float32), np.full((12, 3), 0.2, np.float32))[0],
+    lambda x: K.gru_cell_forward(x[0, 0], None, np.full((9, 5), 0.1, np.float32), np.full((9, 3), 0.2, np.float32))[0],
 ], ids=["relu", "sigmoid", "softmax", "conv2d", "max_pool2d", "batch_norm", "layer_norm", "conv1d", "conv_transpose2d",
         "avg_pool2d", "adaptive_avg_pool2d", "upsample_nearest2d", "group_norm", "pad", "interpolate",
         "pixel_unshuffle", "dropout", "embedding", "gather", "log_softmax", "cross_entropy",
-        "cross_entropy-probabilities"])
+        "cross_entropy-probabilities", "rnn", "lstm", "gru_cell"])
 def test_non_native_byte_order_inputs_read_their_values(call):
     x = random_array((2, 3, 4, 5), np.float32)
     np.testing.assert_array_equal(call(big_endian(x)), call(x))
@@ -83,6 +86,14 @@ def test_non_native_byte_order_cross_entropy_target_and_weight():
     expected = K.cross_entropy_forward(logits, target, weight)[0]
     for t in (big_endian(target), target.astype(np.int32), big_endian(target.astype(np.uint16))):
         np.testing.assert_array_equal(K.cross_entropy_forward(logits, t, big_endian(weight))[0], expected)
+
+
+def test_non_native_byte_order_rnn_weights_and_states():
+    x, h0 = random_array((3, 2, 4), np.float64), random_array((2, 5), np.float64, seed=2)
+    w = [random_array(s, np.float64, seed=3 + i) for i, s in enumerate([(15, 4), (15, 5), (15,), (15,)])]
+    expected = K.gru_forward(x, h0, *w)
+    for a, b in zip(K.gru_forward(x, big_endian(h0), *map(big_endian, w)), expected):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_non_native_byte_order_output_is_refused():
@@ -133,6 +144,21 @@ def test_read_only_grad_out_in_pool_and_upsample_backward():
 def test_read_only_inputs_in_layer_backwards(call):
     g, x = readonly(random_array((2, 2, 4, 4), np.float64)), readonly(random_array((2, 3, 4, 4), np.float64))
     assert np.isfinite(call(g, x)).all()
+
+
+@pytest.mark.parametrize("cell", [False, True], ids=["sequence", "cell"])
+def test_read_only_inputs_in_rnn_backwards(cell):
+    x = random_array((2, 3) if cell else (4, 2, 3), np.float64)
+    h0, c0 = random_array((2, 5), np.float64, seed=2), random_array((2, 5), np.float64, seed=3)
+    w = [random_array(s, np.float64, seed=4 + i) for i, s in enumerate([(20, 3), (20, 5), (20,), (20,)])]
+    y, cs, gates = (K.lstm_cell_forward if cell else K.lstm_forward)(x, h0, c0, *w)
+    x, h0, c0, y, cs, gates, dy = map(readonly, (x, h0, c0, y, cs, gates, np.ones_like(y)))
+    w = list(map(readonly, w))
+    if cell:
+        grads = K.lstm_cell_backward(dy, readonly(np.ones((2, 5))), x, h0, c0, *w, cs, gates)
+    else:
+        grads = K.lstm_backward(dy, readonly(np.ones((2, 5))), None, x, h0, c0, *w, y, cs, gates)
+    assert all(np.isfinite(g).all() for g in grads)
 
 
 @pytest.mark.parametrize("layer", [lambda: nn.AdaptiveAvgPool2d(1), lambda: nn.MaxPool2d(4),
@@ -356,6 +382,12 @@ def test_shape_arguments_accept_any_iterable_of_ints(shape):
      "grad_loss must be one real number for reduction='mean'"),
     (lambda: K.cross_entropy_backward(None, np.ones((2, 3)), np.zeros(2, np.int64), reduction="sum"), ValueError,
      "grad_loss must be one real number for reduction='sum'"),
+    (lambda: K.rnn_forward(np.ones((1, 1, 2)), None, np.ones((3, 2)), np.ones((3, 3)), reverse="yes"), TypeError,
+     "reverse must be a bool"),
+    (lambda: K.rnn_cell_forward(np.ones((1, 2)), None, np.ones((3, 2)), np.ones((3, 3)), nonlinearity=None),
+     TypeError, "nonlinearity must be a str"),
+    (lambda: K.gru_cell_backward(np.ones((1, 3)), np.ones((1, 2)), None, np.ones((9, 2)), np.ones((9, 3)), None,
+                                 None, np.ones((1, 12)), input_grad=None), TypeError, "input_grad must be a bool"),
     (lambda: fn.set_num_threads(2**31), ValueError, "n must be a positive integer at most"),
     (lambda: fn._C.set_num_threads(None), TypeError, "n must be an int"),
     (lambda: fn._C.fma_peak_gflops(1, float("nan")), ValueError, "seconds must be in"),

@@ -17,7 +17,7 @@ PYBIND11_MODULE(_C, m) {
   b::bind_optim<b::CpuBackend>(m);
   b::bind_embedding<b::CpuBackend>(m);
   b::bind_attention<b::CpuBackend>(m);
-  b::bind_rnn(m);
+  b::bind_rnn<b::CpuBackend>(m);
   b::bind_conv<b::CpuBackend>(m);
   b::bind_pool<b::CpuBackend>(m);
   b::bind_norm<b::CpuBackend>(m);
