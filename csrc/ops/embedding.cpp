@@ -30,7 +30,7 @@ int64_t embedding_backward_check(const Array& grad_out, const Array& indices, in
 }
 
 void embedding_indices_check(const Array& indices, int64_t num_embeddings) {
-  const int64_t* id = indices.in<int64_t>();
+  const int64_t* id = host_index_values(indices, "indices");
   for (int64_t i = 0, n = indices.size(); i < n; ++i)
     if (id[i] < 0 || id[i] >= num_embeddings)
       index_error("index " + std::to_string(id[i]) + " (at flat position " + std::to_string(i) +

@@ -12,8 +12,8 @@ Shape embedding_forward_check(const Array& weight, const Array& indices);
 // D, the embedding dimension.
 int64_t embedding_backward_check(const Array& grad_out, const Array& indices, int64_t num_embeddings,
                                  int64_t padding_idx);
-// IndexOutOfRangeError naming the first index outside [0, num_embeddings). It reads the values,
-// so indices must be in host memory; a device backend checks them where they live.
+// IndexOutOfRangeError naming the first index outside [0, num_embeddings). It reads the values:
+// host memory only (host_index_values); a device backend checks them on the device.
 void embedding_indices_check(const Array& indices, int64_t num_embeddings);
 
 }  // namespace fastnn::ops

@@ -32,7 +32,7 @@ void scatter_add_check(const Array& out, const Array& src, const Array& index) {
 }
 
 void gather_index_check(const Array& index, int64_t n) {
-  const int64_t* v = index.in<int64_t>();
+  const int64_t* v = host_index_values(index, "index");
   for (int64_t p = 0, count = index.size(); p < count; ++p)
     if (v[p] < 0 || v[p] >= n)
       index_error("index " + std::to_string(v[p]) + " is out of bounds for dimension with size " + std::to_string(n));

@@ -17,8 +17,8 @@ struct GatherGeometry {
 // x_name: "x" (gather) or "out" (scatter_add), the array seen as [O, N, I].
 GatherGeometry gather_check(const Array& x, const char* x_name, const Array& index, int64_t dim);
 void scatter_add_check(const Array& out, const Array& src, const Array& index);
-// IndexOutOfRangeError naming the first index outside [0, n). It reads the values, so index
-// must be in host memory; a device backend checks them where they live.
+// IndexOutOfRangeError naming the first index outside [0, n). It reads the values: host memory
+// only (host_index_values); a device backend checks them on the device.
 void gather_index_check(const Array& index, int64_t n);
 
 }  // namespace fastnn::ops

@@ -76,7 +76,7 @@ void cross_entropy_target_check(const Array& target, bool class_indices, const A
 }
 
 void cross_entropy_indices_check(const Array& target, int64_t c, int64_t ignore_index) {
-  const int64_t* t = target.in<int64_t>();
+  const int64_t* t = host_index_values(target, "target");
   for (int64_t i = 0, n = target.size(); i < n; ++i)
     if (t[i] != ignore_index && (t[i] < 0 || t[i] >= c))
       index_error("target[" + std::to_string(i) + "] = " + std::to_string(t[i]) +

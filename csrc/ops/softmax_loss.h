@@ -38,7 +38,7 @@ bool cross_entropy_class_indices(const Array& target, const char* like_name);
 void cross_entropy_target_check(const Array& target, bool class_indices, const Array* weight, const Array& like,
                                 const char* like_name, const CrossEntropySizes& s);
 // IndexOutOfRangeError naming the first class index neither in [0, C) nor ignore_index. It reads
-// the values, so target must be in host memory; a device backend checks them where they live.
+// the values: host memory only (host_index_values); a device backend checks them on the device.
 void cross_entropy_indices_check(const Array& target, int64_t c, int64_t ignore_index);
 // grad_loss of reduction 'none': [N] of log_probs' dtype.
 void cross_entropy_grad_loss_check(const Array& grad_loss, const Array& log_probs, const CrossEntropySizes& s);
