@@ -171,6 +171,23 @@ SPECS = [
          lambda g, t: {"query": _r(g, (2, 3, 4), t), "key": _r(g, (2, 5, 4), t), "value": _r(g, (2, 5, 6), t),
                        "scale": 0.5},
          lambda a: ref.attention_forward(a["query"], a["key"], a["value"], a["scale"])),
+    Spec("embedding_backward",
+         lambda g, t: {"grad_out": _r(g, (2, 3, 4), t), "indices": g.integers(0, 5, (2, 3)), "num_embeddings": 5},
+         lambda a: ref.embedding_backward(a["grad_out"], a["indices"], a["num_embeddings"])),
+    Spec("dropout_backward",
+         lambda g, t: {"grad_out": _r(g, (3, 4), t), "mask": g.integers(0, 2, (3, 4)).astype(np.uint8), "p": 0.25},
+         lambda a: ref.dropout(a["grad_out"], a["mask"], a["p"]), out_like="grad_out"),
+    Spec("gather_forward", lambda g, t: {"x": _r(g, (3, 4), t), "index": g.integers(0, 3, (2, 4)), "dim": 0},
+         lambda a: ref.gather(a["x"], a["dim"], a["index"]), ints=("dim",)),
+    Spec("cross_entropy_forward",
+         lambda g, t: {"logits": _r(g, (4, 5), t), "target": g.integers(0, 5, 4), "ignore_index": -100,
+                       "reduction": "none"},
+         lambda a: ref.cross_entropy(a["logits"], a["target"], ignore_index=a["ignore_index"],
+                                     reduction=a["reduction"]), ints=("ignore_index",)),
+    Spec("rnn_forward",
+         lambda g, t: {"input": _r(g, (3, 2, 4), t), "h0": _r(g, (2, 5), t), "weight_ih": _r(g, (5, 4), t),
+                       "weight_hh": _r(g, (5, 5), t)},
+         lambda a: ref.rnn_forward(a["input"], a["h0"], a["weight_ih"], a["weight_hh"])[0]),
 ]
 
 MUTATIONS = ["dtype", "byteorder", "ndim", "strides", "readonly", "alias", "integers", "nan"]

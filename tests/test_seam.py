@@ -33,9 +33,19 @@ def big_endian(a):
     lambda x: K.pad_forward(x, (1, 2, 0, 1), "reflect"),
     lambda x: K.interpolate_forward(x, (3, 7), "cubic"),
     lambda x: K.pixel_unshuffle(x[..., :4], 2),
+    lambda x: K.dropout_forward(x, 0.5, 7)[0],
+    lambda x: K.embedding_forward(x[0, 0], np.array([[3, 0], [1, 1]])),
+    lambda x: K.gather_forward(x, np.zeros((2, 3, 2, 5), np.int64) + 3, 2),
+    lambda x: K.log_softmax_forward(x, 2),
+    lambda x: K.cross_entropy_forward(x.reshape(8, 15), np.arange(8), label_smoothing=0.1)[0],
+    lambda x: K.cross_entropy_forward(x.reshape(8, 15), x.reshape(8, 15) ** 2, reduction="none")[0],
+    lambda x: K.rnn_forward(x[0], None, np.full((3, 5), 0.1, np.float32), np.full((3, 3), 0.2, np.float32)),
+    lambda x: K.lstm_forward(x[0], None, None, np.full((12, 5), 0.1, np.float32), np.full((12, 3), 0.2, np.float32))[0],
+    lambda x: K.gru_cell_forward(x[0, 0], None, np.full((9, 5), 0.1, np.float32), np.full((9, 3), 0.2, np.float32))[0],
 ], ids=["relu", "sigmoid", "softmax", "conv2d", "max_pool2d", "batch_norm", "layer_norm", "conv1d", "conv_transpose2d",
         "avg_pool2d", "adaptive_avg_pool2d", "upsample_nearest2d", "group_norm", "pad", "interpolate",
-        "pixel_unshuffle"])
+        "pixel_unshuffle", "dropout", "embedding", "gather", "log_softmax", "cross_entropy",
+        "cross_entropy-probabilities", "rnn", "lstm", "gru_cell"])
 def test_non_native_byte_order_inputs_read_their_values(call):
     x = random_array((2, 3, 4, 5), np.float32)
     np.testing.assert_array_equal(call(big_endian(x)), call(x))
@@ -64,6 +74,34 @@ def test_tensor_of_non_native_byte_order_data_is_native():
         t = fn.tensor(data)
         assert t.numpy().dtype.isnative and t.dtype == np.float64
         np.testing.assert_array_equal(t.numpy(), x)
+
+
+def test_non_native_byte_order_in_optimizer_steps():
+    g = random_array(6, np.float64)
+    params = []
+    for grad in (g, big_endian(g)):
+        p, step = np.ones(6), np.zeros((), np.float32)
+        K.adadelta_step(p, np.zeros(6), np.zeros(6), step, grad, weight_decay=0.1)
+        params.append(p)
+    np.testing.assert_array_equal(params[1], params[0])
+    with pytest.raises(TypeError, match="param must have native byte order"):  # updated in place: never converted
+        K.adadelta_step(big_endian(np.ones(6)), np.zeros(6), np.zeros(6), np.zeros((), np.float32), g)
+
+
+def test_non_native_byte_order_cross_entropy_target_and_weight():
+    logits = random_array((5, 4), np.float64)
+    target, weight = np.array([0, 3, 1, 1, 2]), random_array(4, np.float64, seed=2) + 0.5
+    expected = K.cross_entropy_forward(logits, target, weight)[0]
+    for t in (big_endian(target), target.astype(np.int32), big_endian(target.astype(np.uint16))):
+        np.testing.assert_array_equal(K.cross_entropy_forward(logits, t, big_endian(weight))[0], expected)
+
+
+def test_non_native_byte_order_rnn_weights_and_states():
+    x, h0 = random_array((3, 2, 4), np.float64), random_array((2, 5), np.float64, seed=2)
+    w = [random_array(s, np.float64, seed=3 + i) for i, s in enumerate([(15, 4), (15, 5), (15,), (15,)])]
+    expected = K.gru_forward(x, h0, *w)
+    for a, b in zip(K.gru_forward(x, big_endian(h0), *map(big_endian, w)), expected):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_non_native_byte_order_output_is_refused():
@@ -99,10 +137,36 @@ def test_read_only_grad_out_in_pool_and_upsample_backward():
     lambda g, x: K.pad_backward(g, (2, 2, 4, 3), (0, 1)),
     lambda g, x: K.interpolate_backward(g, (2, 2, 3, 2), "linear"),
     lambda g, x: K.pixel_shuffle(g, 1),
-], ids=["conv-input", "conv-weight", "conv-bias", "batch_norm", "group_norm", "pad", "interpolate", "pixel_shuffle"])
+    lambda g, x: K.dropout_backward(g, readonly(np.ones((2, 2, 4, 4), np.uint8)), 0.5),
+    lambda g, x: K.embedding_backward(g, readonly(np.zeros((2, 2, 4), np.int64)), 3),
+    lambda g, x: K.embedding_forward(x[0, 0], readonly(np.array([2, 0]))),
+    lambda g, x: K.gather_forward(x, readonly(np.ones((2, 3, 1, 4), np.int64)), 2),
+    lambda g, x: K.scatter_add_forward(np.zeros((2, 2, 5, 4)), g, readonly(np.ones((2, 2, 4, 4), np.int64)), 2),
+    lambda g, x: K.softmax_backward(g, readonly(K.softmax_forward(g, 1)), 1),
+    lambda g, x: K.cross_entropy_backward(readonly(np.ones(8)), readonly(g.reshape(8, 8)), readonly(np.arange(8)),
+                                          readonly(np.ones(8)), reduction="none"),
+    lambda g, x: K.cross_entropy_backward(readonly(np.ones(())), g.reshape(8, 8), readonly(np.ones((8, 8))) / 8),
+], ids=["conv-input", "conv-weight", "conv-bias", "batch_norm", "group_norm", "pad", "interpolate", "pixel_shuffle",
+        "dropout", "embedding-backward", "embedding-forward", "gather", "scatter_add", "softmax",
+        "cross_entropy", "cross_entropy-probabilities"])
 def test_read_only_inputs_in_layer_backwards(call):
     g, x = readonly(random_array((2, 2, 4, 4), np.float64)), readonly(random_array((2, 3, 4, 4), np.float64))
     assert np.isfinite(call(g, x)).all()
+
+
+@pytest.mark.parametrize("cell", [False, True], ids=["sequence", "cell"])
+def test_read_only_inputs_in_rnn_backwards(cell):
+    x = random_array((2, 3) if cell else (4, 2, 3), np.float64)
+    h0, c0 = random_array((2, 5), np.float64, seed=2), random_array((2, 5), np.float64, seed=3)
+    w = [random_array(s, np.float64, seed=4 + i) for i, s in enumerate([(20, 3), (20, 5), (20,), (20,)])]
+    y, cs, gates = (K.lstm_cell_forward if cell else K.lstm_forward)(x, h0, c0, *w)
+    x, h0, c0, y, cs, gates, dy = map(readonly, (x, h0, c0, y, cs, gates, np.ones_like(y)))
+    w = list(map(readonly, w))
+    if cell:
+        grads = K.lstm_cell_backward(dy, readonly(np.ones((2, 5))), x, h0, c0, *w, cs, gates)
+    else:
+        grads = K.lstm_backward(dy, readonly(np.ones((2, 5))), None, x, h0, c0, *w, y, cs, gates)
+    assert all(np.isfinite(g).all() for g in grads)
 
 
 @pytest.mark.parametrize("layer", [lambda: nn.AdaptiveAvgPool2d(1), lambda: nn.MaxPool2d(4),
@@ -140,6 +204,68 @@ def test_optimizer_state_must_not_alias_param_grad_or_other_state():
         K.nadam_step(p, np.zeros(6, np.float32), np.zeros(6, np.float32), step, step, g, 0.1)
     with pytest.raises(ValueError, match="param must not share memory with grad"):
         K.sgd_step(p, None, False, p, 0.1)
+    with pytest.raises(ValueError, match="square_avg and acc_delta must not share memory"):
+        K.adadelta_step(p, state[:6], state[3:9], step, g)
+    with pytest.raises(ValueError, match="acc_delta must not share memory with grad"):
+        K.adadelta_step(p, np.zeros(6, np.float32), g, step, g)
+
+
+def test_dropout_mask_must_not_alias_x_or_out():
+    x = random_array(8, np.float32)
+    with pytest.raises(ValueError, match="mask must not share memory with x"):
+        K.dropout_forward(x, 0.5, 1, mask=x.view(np.uint8)[:8])
+    out = np.empty(8, np.float32)
+    with pytest.raises(ValueError, match="out and mask must not share memory"):
+        K.dropout_forward(x, 0.5, 1, out=out, mask=out.view(np.uint8)[8:16])
+    mask = np.ones(8, np.uint8)
+    with pytest.raises(ValueError, match="out must not share memory with mask"):
+        K.dropout_backward(np.ones(2, np.float32), mask[:2], 0.5, out=mask[:8].view(np.float32))
+
+
+def test_embedding_output_must_not_alias_weight_or_indices():
+    weight = random_array((4, 2), np.float32)
+    with pytest.raises(ValueError, match="out must not share memory with weight"):
+        K.embedding_forward(weight, np.array([0, 1]), out=weight[2:])
+    ids = np.zeros(4, np.int64)
+    with pytest.raises(ValueError, match="out must not share memory with indices"):
+        K.embedding_backward(np.ones((4, 1)), ids, 4, out=ids.view(np.float64).reshape(4, 1))
+
+
+def test_gather_and_scatter_outputs_must_not_alias_their_inputs():
+    x = random_array((4, 3), np.float64)
+    with pytest.raises(ValueError, match="out must not share memory with x"):
+        K.gather_forward(x, np.zeros((2, 3), np.int64), 0, out=x[2:])
+    with pytest.raises(ValueError, match="out must not share memory with src"):
+        K.scatter_add_forward(x, x[:2], np.zeros((2, 3), np.int64), 0)
+    index = np.zeros((2, 3), np.int64)
+    with pytest.raises(ValueError, match="out must not share memory with index"):
+        K.scatter_add_forward(index.view(np.float64), np.ones((2, 3)), index, 0)
+    with pytest.raises(ValueError, match="out must be writeable"):
+        K.scatter_add_forward(readonly(x), np.ones((2, 3)), index, 0)
+
+
+def test_softmax_and_cross_entropy_outputs_must_not_alias_their_inputs():
+    x = random_array((4, 6), np.float64)
+    with pytest.raises(ValueError, match="out must not share memory with x"):
+        K.softmax_forward(x, out=x)  # a row's outputs are written while it is read
+    y = K.softmax_forward(x)
+    g = random_array((4, 6), np.float64, seed=2)
+    expected = K.softmax_backward(g, y)
+    assert K.softmax_backward(g, y, out=g) is g  # grad_out is read before its row is written
+    np.testing.assert_array_equal(g, expected)
+    with pytest.raises(ValueError, match="out must not share memory with y"):
+        K.softmax_backward(g, y, out=y)
+    target = np.array([0, 1, 2, 3])
+    with pytest.raises(ValueError, match="log_probs must not share memory with logits"):
+        K.cross_entropy_forward(x, target, log_probs=x)
+    weight = np.ones(30)
+    with pytest.raises(ValueError, match="log_probs must not share memory with weight"):
+        K.cross_entropy_forward(x, target, weight[:6], log_probs=weight[5:29].reshape(4, 6))
+    with pytest.raises(ValueError, match="out must not share memory with log_probs"):
+        K.cross_entropy_backward(1.0, y, target, out=y)
+    with pytest.raises(ValueError, match="out must not share memory with grad_loss"):
+        grad_loss = np.ones(24)
+        K.cross_entropy_backward(grad_loss[:4], y, target, reduction="none", out=grad_loss.reshape(4, 6))
 
 
 def test_zero_stride_output_is_refused():
@@ -180,12 +306,27 @@ def test_shape_arguments_accept_any_iterable_of_ints(shape):
     (lambda: K.dropout_forward(np.ones(3), 0.5, -1), ValueError, r"seed must be in \[0, 2\*\*64\)"),
     (lambda: K.dropout_forward(np.ones(3), 0.5, 2**64), ValueError, "seed must be in"),
     (lambda: K.dropout_forward(np.ones(3), None, 1), TypeError, "p must be a real number"),
+    (lambda: K.dropout_forward(np.ones(3), 0.5, 1, offset=-1), ValueError, "offset must be in"),
+    (lambda: K.dropout_forward(np.ones(3), 0.5, 1.5), TypeError, "seed must be an int"),
+    (lambda: K.dropout_backward(np.ones(3), np.ones(3, np.uint8), "0.5"), TypeError, "p must be a real number"),
+    (lambda: K.embedding_backward(np.ones((2, 3)), np.zeros(2, np.int64), None), TypeError,
+     "num_embeddings must be an int"),
+    (lambda: K.embedding_backward(np.ones((2, 3)), np.zeros(2, np.int64), 2**63), ValueError,
+     "num_embeddings must fit in int64"),
+    (lambda: K.embedding_backward(np.ones((2, 3)), np.zeros(2, np.int64), 4, padding_idx=1.0), TypeError,
+     "padding_idx must be an int"),
+    (lambda: K.embedding_backward(np.ones((2, 3)), np.zeros(2, np.int64), 2**60), ValueError,
+     "the size of out in bytes overflows int64"),
     (lambda: K.conv2d_forward(np.ones((1, 1, 3, 3)), np.ones((1, 1, 1, 1)), stride=2**63), ValueError,
      "stride must fit in int64"),
     (lambda: K.max_pool2d_forward(np.ones((1, 1, 3, 3)), 2**64), ValueError, "kernel_size must fit in int64"),
     (lambda: K.layer_norm_forward(np.ones((2, 3)), [2**63]), ValueError, "normalized_shape must fit in int64"),
     (lambda: K.layer_norm_forward(np.ones((2, 3)), "3"), TypeError, "normalized_shape must be an int or a sequence"),
     (lambda: K.sgd_step(np.ones(2), None, False, np.ones(2), None), TypeError, "lr must be a real number"),
+    (lambda: K.adadelta_step(np.ones(2), np.zeros(2), np.zeros(2), np.zeros((), np.float32), np.ones(2), rho=None),
+     TypeError, "rho must be a real number"),
+    (lambda: K.adadelta_step(np.ones(2), np.zeros(2), np.zeros(2), np.zeros((), np.float32), np.ones(2),
+                             maximize="no"), TypeError, "maximize must be a bool"),
     (lambda: K.attention_forward(np.ones((1, 2, 3)), np.ones((1, 2, 3)), np.ones((1, 2, 3)), scale="1"),
      TypeError, "scale must be a real number"),
     (lambda: K.conv2d_forward(np.ones((1, 2, 3, 3)), np.ones((1, 2, 1, 1)), groups=None), TypeError,
@@ -232,6 +373,29 @@ def test_shape_arguments_accept_any_iterable_of_ints(shape):
     (lambda: K.group_norm_forward(np.ones((2, 4)), 2**63), ValueError, "num_groups must fit in int64"),
     (lambda: K.pixel_shuffle(np.ones((1, 4, 2, 2)), None), TypeError, "upscale_factor must be an int"),
     (lambda: K.pixel_unshuffle(np.ones((1, 1, 2, 2)), "2"), TypeError, "downscale_factor must be an int"),
+    (lambda: K.gather_forward(np.ones((2, 3)), np.zeros((2, 3), np.int64), None), TypeError, "dim must be an int"),
+    (lambda: K.gather_forward(np.ones((2, 3)), np.zeros((2, 3), np.int64), 2**63), ValueError,
+     "dim must fit in int64"),
+    (lambda: K.scatter_add_forward(np.ones((2, 3)), np.ones((2, 3)), np.zeros((2, 3), np.int64), "0"), TypeError,
+     "dim must be an int"),
+    (lambda: K.softmax_forward(np.ones((2, 3)), None), TypeError, "dim must be an int"),
+    (lambda: K.log_softmax_backward(np.ones((2, 3)), np.ones((2, 3)), 2**63), ValueError, "dim must fit in int64"),
+    (lambda: K.cross_entropy_forward(np.ones((2, 3)), np.zeros(2, np.int64), ignore_index=None), TypeError,
+     "ignore_index must be an int"),
+    (lambda: K.cross_entropy_forward(np.ones((2, 3)), np.zeros(2, np.int64), label_smoothing="0.1"), TypeError,
+     "label_smoothing must be a real number"),
+    (lambda: K.cross_entropy_forward(np.ones((2, 3)), np.zeros(2, np.int64), reduction=None), TypeError,
+     "reduction must be a str"),
+    (lambda: K.cross_entropy_backward("1", np.ones((2, 3)), np.zeros(2, np.int64)), ValueError,
+     "grad_loss must be one real number for reduction='mean'"),
+    (lambda: K.cross_entropy_backward(None, np.ones((2, 3)), np.zeros(2, np.int64), reduction="sum"), ValueError,
+     "grad_loss must be one real number for reduction='sum'"),
+    (lambda: K.rnn_forward(np.ones((1, 1, 2)), None, np.ones((3, 2)), np.ones((3, 3)), reverse="yes"), TypeError,
+     "reverse must be a bool"),
+    (lambda: K.rnn_cell_forward(np.ones((1, 2)), None, np.ones((3, 2)), np.ones((3, 3)), nonlinearity=None),
+     TypeError, "nonlinearity must be a str"),
+    (lambda: K.gru_cell_backward(np.ones((1, 3)), np.ones((1, 2)), None, np.ones((9, 2)), np.ones((9, 3)), None,
+                                 None, np.ones((1, 12)), input_grad=None), TypeError, "input_grad must be a bool"),
     (lambda: fn.set_num_threads(2**31), ValueError, "n must be a positive integer at most"),
     (lambda: fn._C.set_num_threads(None), TypeError, "n must be an int"),
     (lambda: fn._C.fma_peak_gflops(1, float("nan")), ValueError, "seconds must be in"),
@@ -270,6 +434,8 @@ def test_uint64_class_index_does_not_wrap_into_ignore_index():
         K.cross_entropy_forward(logits, target, ignore_index=-100)
     with pytest.raises(IndexError, match="out of range"):
         K.embedding_forward(random_array((4, 2), np.float32), np.array([2**64 - 1], np.uint64))
+    with pytest.raises(IndexError, match="out of range"):
+        K.gather_forward(np.ones((2, 3)), np.full((2, 3), 2**64 - 1, np.uint64), 1)
 
 
 @pytest.mark.parametrize("loss", [nn.functional.cross_entropy, nn.functional.nll_loss], ids=["cross_entropy", "nll_loss"])
@@ -368,4 +534,5 @@ def test_kernels_are_the_backend_functions_with_their_defaults_and_docs():
     p, g, state = np.ones(3), np.ones(3), [np.zeros(3), np.zeros(3)]
     step = np.zeros((), np.float32)
     K.adam_step(p, *state, None, step, g, 0.1)  # beta1, beta2, eps, ... from the binding's defaults
-    assert step == 1
+    K.adadelta_step(p, *state, step, g)  # lr, rho, eps, ... likewise
+    assert step == 2

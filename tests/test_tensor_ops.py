@@ -253,7 +253,7 @@ def test_gather_kernel_rejects_bad_arguments():
         fn.kernels.gather_forward(x, np.array([0]), 1)
     with pytest.raises(ValueError, match="size 3 at dimension 0"):
         fn.kernels.gather_forward(x, np.array([[0]] * 2), 1)
-    with pytest.raises(TypeError, match="integers"):
+    with pytest.raises(TypeError, match="index must have an integer dtype, got float64"):
         fn.kernels.gather_forward(x, np.array([[0.5]] * 3), 1)
     with pytest.raises(TypeError):
         fn.kernels.scatter_add_forward(x.astype(np.float64), x, np.zeros((3, 4), np.int64), 0)

@@ -9,6 +9,7 @@
 #include "cpu/conv.h"
 #include "cpu/dropout.h"
 #include "cpu/embedding.h"
+#include "cpu/gather.h"
 #include "cpu/gemm.h"
 #include "cpu/group_norm.h"
 #include "cpu/interpolate.h"
@@ -49,8 +50,11 @@ struct CpuBackend {
   FASTNN_CPU_KERNEL(adam_step)
   FASTNN_CPU_KERNEL(adamax_step)
   FASTNN_CPU_KERNEL(nadam_step)
+  FASTNN_CPU_KERNEL(adadelta_step)
   FASTNN_CPU_KERNEL(embedding_forward)
   FASTNN_CPU_KERNEL(embedding_backward)
+  FASTNN_CPU_KERNEL(gather_forward)
+  FASTNN_CPU_KERNEL(scatter_add_forward)
   FASTNN_CPU_KERNEL(attention_forward)
   FASTNN_CPU_KERNEL(attention_backward)
   FASTNN_CPU_KERNEL(lstm_forward)

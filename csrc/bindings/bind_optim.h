@@ -173,6 +173,26 @@ void bind_optim(py::module_& m) {
       arg("beta1") = 0.9, arg("beta2") = 0.999, arg("eps") = 1e-8, arg("weight_decay") = 0.0,
       arg("momentum_decay") = 4e-3, arg("decoupled_weight_decay") = false, arg("maximize") = false,
       "One NAdam step in place; mu_product (start at 1) is the running product of the momentum coefficients.");
+  m.def(
+      "adadelta_step",
+      [](py::handle param, py::handle square_avg, py::handle acc_delta, py::handle step, py::handle grad,
+         py::handle lr, py::handle rho, py::handle eps, py::handle weight_decay, py::handle maximize) {
+        const cpu::AdadeltaOptions o{float_arg(lr, "lr"), float_arg(rho, "rho"), float_arg(eps, "eps"),
+                                     float_arg(weight_decay, "weight_decay"), bool_arg(maximize, "maximize")};
+        U u(param, grad);
+        const ops::Array* sq = u.state(square_avg, "square_avg");
+        const ops::Array* acc = u.state(acc_delta, "acc_delta");
+        float* t = u.scalar(step, "step");
+        u.call.check_aliasing();
+        with_float_type(u.param, [&](auto tag) {
+          using T = decltype(tag);
+          Backend::adadelta_step(u.call.stream(), u.param.template out<T>(), out_or_null<T>(sq), out_or_null<T>(acc), t, u.grad.template in<T>(), u.n(), o);
+        });
+      },
+      arg("param"), arg("square_avg"), arg("acc_delta"), arg("step"), arg("grad"), arg("lr") = 1.0, arg("rho") = 0.9,
+      arg("eps") = 1e-6, arg("weight_decay") = 0.0, arg("maximize") = false,
+      "One Adadelta step in place; square_avg and acc_delta are the running averages of g**2 and of the squared "
+      "updates.");
 }
 
 }  // namespace fastnn::bindings

@@ -17,15 +17,14 @@ template <class Backend> void bind_padding(pybind11::module_& m);
 template <class Backend> void bind_interpolate(pybind11::module_& m);
 template <class Backend> void bind_group_norm(pybind11::module_& m);
 template <class Backend> void bind_pixel_shuffle(pybind11::module_& m);
+template <class Backend> void bind_dropout(pybind11::module_& m);
+template <class Backend> void bind_embedding(pybind11::module_& m);
+template <class Backend> void bind_gather(pybind11::module_& m);
+template <class Backend> void bind_softmax_loss(pybind11::module_& m);
+template <class Backend> void bind_rnn(pybind11::module_& m);
 
 void bind_config(pybind11::module_& m);
 // _describe_device_array: the device adapter's reading of an object, for tests (see the .cpp).
 void bind_device_introspection(pybind11::module_& m);
-void bind_softmax_loss(pybind11::module_& m);
-void bind_dropout(pybind11::module_& m);
-void bind_embedding(pybind11::module_& m);
-void bind_rnn(pybind11::module_& m);
-void bind_optim_adadelta(pybind11::module_& m);
-void bind_gather(pybind11::module_& m);
 
 }  // namespace fastnn::bindings

@@ -27,26 +27,6 @@ void for_each_block(int64_t o, int64_t k, int64_t i, Body&& body) {
 
 }  // namespace
 
-std::string check_gather_shapes(const int64_t* x_shape, const int64_t* index_shape, int ndim, int index_ndim, int dim) {
-  if (index_ndim != ndim)
-    return "index must have the input's number of dimensions (" + std::to_string(ndim) + "), got " +
-           std::to_string(index_ndim);
-  if (dim < 0 || dim >= ndim)
-    return "dim must be in [0, " + std::to_string(ndim) + "), got " + std::to_string(dim);
-  for (int d = 0; d < ndim; ++d)
-    if (d != dim && index_shape[d] != x_shape[d])
-      return "index must match the input's size " + std::to_string(x_shape[d]) + " at dimension " +
-             std::to_string(d) + ", got " + std::to_string(index_shape[d]);
-  return "";
-}
-
-std::string check_gather_index(const int64_t* index, int64_t count, int64_t n) {
-  for (int64_t p = 0; p < count; ++p)
-    if (index[p] < 0 || index[p] >= n)
-      return "index " + std::to_string(index[p]) + " is out of bounds for dimension with size " + std::to_string(n);
-  return "";
-}
-
 template <class T>
 void gather_forward(T* out, const T* x, const int64_t* index, int64_t o, int64_t n, int64_t k, int64_t i) {
   for_each_block(o, k, i, [&](int64_t oo, int64_t i0, int64_t i1) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 namespace fastnn::ops {
 
@@ -113,6 +114,12 @@ void check_aliasing(const Argument* args, int count, const InPlace* in_place, in
                        : " (the output would overwrite an argument while it is read)"));
     }
   }
+}
+
+const int64_t* host_index_values(const Array& index, const char* name) {
+  if (index.device != Device::host)
+    throw std::logic_error(std::string("the values of ") + name + " are checked on the host, but it is a device array");
+  return index.in<int64_t>();
 }
 
 int64_t checked_add(int64_t a, int64_t b, const char* what) {

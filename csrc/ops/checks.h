@@ -44,6 +44,10 @@ struct InPlace {
 // (zero or overlapping strides: one element would be written twice).
 void check_aliasing(const Argument* args, int count, const InPlace* in_place, int in_place_count);
 
+// The values of an int64 index array, for the checks that read them: host memory only. A
+// device array is a logic error (std::logic_error): its backend checks the values on the device.
+const int64_t* host_index_values(const Array& index, const char* name);
+
 // Checked int64 arithmetic: ValueError "<what> overflows int64" instead of wrapping.
 int64_t checked_add(int64_t a, int64_t b, const char* what);
 int64_t checked_sub(int64_t a, int64_t b, const char* what);

@@ -39,16 +39,18 @@ def _padded(part, shape):
 
 
 def _kernel_ready(array, index_shape, dim):
-    """True when the C++ gather/scatter-add kernels apply: a float NumPy array that index covers
-    in every dim but `dim`."""
-    return isinstance(array, np.ndarray) and array.dtype in (np.float32, np.float64) and array.ndim > 0 and \
+    """True when the gather/scatter-add kernels take the arrays: a float array that index covers in
+    every dim but `dim`. Which backend runs them is kernels_for's decision; a backend without
+    them (hasattr at the call site) takes the array-module path."""
+    return array.dtype in (np.float32, np.float64) and array.ndim > 0 and \
         all(n == array.shape[d] for d, n in enumerate(index_shape) if d != dim)
 
 
 def _scatter_add_into(out, dim, index, values):
     """out[where(index)] += values, repeated indices adding up (in order)."""
-    if _kernel_ready(out, index.shape, dim):
-        values = np.broadcast_to(np.asarray(values, dtype=out.dtype), index.shape)
+    if _kernel_ready(out, index.shape, dim) and hasattr(kernels_for(out), "scatter_add_forward"):
+        xp = xp_for(out)
+        values = xp.broadcast_to(xp.asarray(values, dtype=out.dtype), index.shape)
         kernels_for(out).scatter_add_forward(out, values, index, dim)
     else:
         xp_for(out).add.at(out, along(index, dim), values)
@@ -59,7 +61,7 @@ class Gather(Function):
     def forward(ctx, x, dim, index):
         ctx.shape, ctx.dim, ctx.index = x.shape, dim, index
         part = x[tuple(slice(0, n) if d != dim else slice(None) for d, n in enumerate(index.shape))]
-        if _kernel_ready(part, index.shape, dim):
+        if _kernel_ready(part, index.shape, dim) and hasattr(kernels_for(x), "gather_forward"):
             return kernels_for(x).gather_forward(part, index, dim)
         return part[along(index, dim)]
 
