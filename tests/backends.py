@@ -6,10 +6,14 @@
                      (forward, reverse: a race between a block's threads shows in one of them)
     cuda             fastnn._cuda on CuPy arrays (skipped without a GPU)
 
+FASTNN_TEST_BACKENDS (a comma-separated list of these names, e.g. "cuda") restricts the fixture
+to those backends (bench/gpu_check.py runs the kernel tests on "cuda" alone this way).
+
 A test moves its host inputs with backend.device(array) and reads results with
 backend.host(array); backend.kernels is the module whose kernel it checks.
 """
 import importlib
+import os
 
 import numpy as np
 import pytest
@@ -71,7 +75,18 @@ def _cuda():
     return Backend("cuda", module, cupy.asarray, cupy.asnumpy)
 
 
-BACKEND_NAMES = ["cpu"] + [f"cuda_emu-{s}" for s in EMULATOR_SCHEDULES] + ["cuda"]
+ALL_BACKEND_NAMES = ["cpu"] + [f"cuda_emu-{s}" for s in EMULATOR_SCHEDULES] + ["cuda"]
+
+
+def _selected():
+    wanted = [n.strip() for n in os.environ.get("FASTNN_TEST_BACKENDS", "").split(",") if n.strip()]
+    unknown = sorted(set(wanted) - set(ALL_BACKEND_NAMES))
+    if unknown:
+        raise ValueError(f"FASTNN_TEST_BACKENDS names unknown backends {unknown}; known: {ALL_BACKEND_NAMES}")
+    return wanted or ALL_BACKEND_NAMES
+
+
+BACKEND_NAMES = _selected()
 
 
 def make(name):
