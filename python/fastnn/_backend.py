@@ -117,7 +117,7 @@ def kernels_for(array):
         kernels, device = cpu, "cpu"
     else:
         kernels, device = _device_kernels(False), "cuda"
-    if profiler.active():
+    if profiler._active:  # the attribute, not active(): this runs on every kernel call
         return _ProfiledKernels(kernels, device, device == "cuda" and not isinstance(array, _emulated_cuda.DeviceArray))
     return kernels
 
