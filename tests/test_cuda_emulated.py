@@ -138,3 +138,27 @@ def test_device_arrays_refuse_host_arrays_like_cupy():
                                                                                _emulated_cuda.DeviceArray)
     interface = d[:, ::-1].__cuda_array_interface__
     assert interface["version"] == 3 and interface["strides"] == (16, -8) and interface["typestr"] == "<f8"
+
+
+def test_predict_evaluate_save_and_load_with_a_device_model(tmp_path):
+    model = fn.nn.Linear(5, 3).to("cuda")
+    x, y = fn.randn(10, 5, device="cuda"), fn.randn(10, 3, device="cuda")
+    out = fn.predict(model, x, batch_size=4)
+    assert out.is_cuda and relative_error(out.cpu().numpy(), model(x).cpu().numpy()) < 1e-7
+    logs = fn.evaluate(model, (x, y), loss_fn=fn.nn.MSELoss(), metrics=("mse",))
+    expected = float(((model(x) - y) ** 2).mean())
+    assert abs(logs["loss"] - expected) < 1e-6 and abs(logs["mse"] - expected) < 1e-6
+    path = tmp_path / "linear.safetensors"
+    fn.save(model.state_dict(), path)
+    assert all(not t.is_cuda for t in fn.load(path).values())
+    restored = fn.nn.Linear(5, 3).to("cuda")
+    restored.load_state_dict(fn.load(path, map_location="cuda"))
+    assert restored.weight.is_cuda and np.array_equal(restored(x).cpu().numpy(), model(x).cpu().numpy())
+
+
+def test_an_optimizer_step_without_a_cuda_kernel_says_so():
+    model = fn.nn.Linear(4, 2).to("cuda")
+    optimizer = fn.optim.SGD(model.parameters(), lr=0.1)
+    model(fn.randn(3, 4, device="cuda")).sum().backward()
+    with pytest.raises(NotImplementedError, match=r"sgd_step has no CUDA kernel yet"):
+        optimizer.step()
