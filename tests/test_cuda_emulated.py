@@ -162,3 +162,20 @@ def test_an_optimizer_step_without_a_cuda_kernel_says_so():
     model(fn.randn(3, 4, device="cuda")).sum().backward()
     with pytest.raises(NotImplementedError, match=r"sgd_step has no CUDA kernel yet"):
         optimizer.step()
+
+
+def test_gradcheck_of_the_gemm_ops_on_the_device():
+    x = fn.tensor(random_array((5, 7), np.float64, 1), device="cuda", requires_grad=True)
+    w = fn.tensor(random_array((3, 7), np.float64, 2), device="cuda", requires_grad=True)
+    b = fn.tensor(random_array((3,), np.float64, 3), device="cuda", requires_grad=True)
+    with fn.profiler.profile() as prof:
+        assert fn.testing.gradcheck(fn.nn.functional.linear, (x, w, b))
+        assert fn.testing.gradcheck(lambda p, q: p @ q.T, (x, w))
+    assert {(e.key, e.device) for e in prof.key_averages()} == {("gemm", "cuda")}
+
+
+def test_gaussian_nll_with_a_float_variance_stays_on_the_device():
+    x, y = fn.randn(4, 3, device="cuda"), fn.randn(4, 3, device="cuda")
+    loss = fn.nn.functional.gaussian_nll_loss(x, y, 0.5)
+    expected = fn.nn.functional.gaussian_nll_loss(x.cpu(), y.cpu(), 0.5)
+    assert loss.is_cuda and abs(float(loss) - float(expected)) < 1e-6
