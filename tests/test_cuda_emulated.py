@@ -179,3 +179,18 @@ def test_gaussian_nll_with_a_float_variance_stays_on_the_device():
     loss = fn.nn.functional.gaussian_nll_loss(x, y, 0.5)
     expected = fn.nn.functional.gaussian_nll_loss(x.cpu(), y.cpu(), 0.5)
     assert loss.is_cuda and abs(float(loss) - float(expected)) < 1e-6
+
+
+@pytest.mark.parametrize("make", [lambda p: fn.optim.Adam(p), lambda p: fn.optim.NAdam(p), lambda p: fn.optim.Adagrad(p)])
+def test_optimizer_state_is_created_on_the_device(make):
+    """Step counts and running products too: no host-side state for a device parameter."""
+    model = fn.nn.Linear(4, 2).to("cuda")
+    optimizer = make(model.parameters())
+    model(fn.randn(3, 4, device="cuda")).sum().backward()
+    with pytest.raises(NotImplementedError, match="_step has no CUDA kernel yet"):
+        optimizer.step()
+    state = optimizer.state[model.weight]
+    assert state and all(value.is_cuda for value in state.values()), {k: v.device for k, v in state.items()}
+    assert state["step"].dtype == np.float32 and state["step"].ndim == 0
+    optimizer.load_state_dict(optimizer.state_dict())
+    assert all(value.is_cuda for value in optimizer.state[model.weight].values())
