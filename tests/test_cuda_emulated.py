@@ -194,3 +194,19 @@ def test_optimizer_state_is_created_on_the_device(make):
     assert state["step"].dtype == np.float32 and state["step"].ndim == 0
     optimizer.load_state_dict(optimizer.state_dict())
     assert all(value.is_cuda for value in optimizer.state[model.weight].values())
+
+
+def test_gradient_clipping_stays_on_the_device():
+    cpu_model = fn.nn.Linear(6, 3)
+    cuda_model = fn.nn.Linear(6, 3)
+    cuda_model.load_state_dict(cpu_model.state_dict())
+    cuda_model.to("cuda")
+    x = random_array((5, 6), np.float32, 4)
+    norms = []
+    for model, device in ((cpu_model, "cpu"), (cuda_model, "cuda")):
+        (model(fn.tensor(x, device=device)) ** 2).sum().backward()
+        norms.append(fn.nn.utils.clip_grad_norm_(model.parameters(), 0.1))
+        fn.nn.utils.clip_grad_value_(model.parameters(), 0.01)
+    assert norms[1].is_cuda and cuda_model.weight.grad.is_cuda
+    assert abs(float(norms[1]) - float(norms[0])) < 1e-5 * float(norms[0])
+    assert np.allclose(cuda_model.weight.grad.cpu().numpy(), cpu_model.weight.grad.numpy(), rtol=1e-5, atol=1e-7)
