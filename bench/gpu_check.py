@@ -10,9 +10,13 @@ Steps, each with its own time limit (all within 8 minutes):
   tests       the gemm kernel tests (tests/test_cuda_gemm.py) on backend cuda
               (FASTNN_TEST_BACKENDS=cuda; dry run: cuda_emu-forward, a subset); a run where no
               test ran on the backend fails
-  memcheck    compute-sanitizer --tool memcheck on a small subset of those tests
-  racecheck   compute-sanitizer --tool racecheck (shared-memory races) on the same subset
-              (dry run: the subset without compute-sanitizer, which needs a GPU)
+  versions    tests/emu/gemm_check.cpp built by nvcc (-arch=native): every numbered gemm kernel
+              against the float64 reference on awkward sizes, views and epilogues
+              (dry run: built by the host compiler through the emulator and run under the
+              reverse schedule, and built by nvcc, not run, when nvcc is present)
+  memcheck    compute-sanitizer --tool memcheck on gemm_check's view cases
+  racecheck   compute-sanitizer --tool racecheck (shared-memory races) on one of them
+              (dry run: the same cases on the emulated binary, under the random schedule)
   sgemm N^3   fastnn's gemm against cuBLAS (CuPy matmul) and PyTorch CUDA, N = 1024 and 4096,
               float32, checked against a float64 product on the host (dry run: N = 96 and 128 on the emulator,
               against NumPy and PyTorch on the CPU; those numbers only show the script works)
@@ -25,12 +29,15 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_S = 480
-SANITIZER_SUBSET = "test_float64_is_tight or test_output_view_leaves_the_rest_untouched or test_awkward_sizes and 65-17"
+GEMM_CHECK_SOURCES = ["csrc/cuda/gemm.cu", "tests/emu/gemm_check.cpp", "tests/emu/main.cpp"]
+MEMCHECK_CASES = ["gemm_float_views", "gemm_double_views", "gemm_k_zero_is_the_epilogue_alone"]
+RACECHECK_CASES = ["gemm_float_views"]
 DRY_RUN_TEST_SUBSET = "test_float64_is_tight or test_output_view or test_strided or test_host_array or test_awkward_sizes and 7-"
 
 
@@ -84,6 +91,49 @@ def pytest_command(subset=None):
     return command + (["-k", subset] if subset else [])
 
 
+def gemm_check_build(compiler, output, arch=None):
+    """The command that builds tests/emu/gemm_check.cpp: nvcc for a GPU, else the host compiler
+    through the SIMT emulator."""
+    common = ["-std=c++17", "-O2", "-Icsrc", "-Itests/emu"]
+    if arch:
+        return [compiler, *common, "-x", "cu", f"-arch={arch}", *GEMM_CHECK_SOURCES, "-o", output]
+    return [compiler, *common, "-pthread", "-x", "c++", *GEMM_CHECK_SOURCES, "-o", output]
+
+
+def check_kernel_versions(report, env, dry_run, work_dir):
+    """Builds and runs gemm_check (every kernel version), then the sanitizer runs on it."""
+    program = str(Path(work_dir) / "gemm_check")
+    nvcc = shutil.which("nvcc")
+    if dry_run:
+        emulated = {**env, "FASTNN_EMU_SCHEDULE": "reverse"}
+        built = run_step(report, "versions: build (host compiler, emulator)",
+                         gemm_check_build(os.environ.get("CXX", "g++"), program), 240, env)
+        if built:
+            run_step(report, "versions (emulated, reverse schedule)", [program], 120, emulated, expect="PASS")
+            randomized = {**env, "FASTNN_EMU_SCHEDULE": "random", "FASTNN_EMU_SEED": "7"}
+            run_step(report, "memcheck (dry run: emulated, no compute-sanitizer)", [program, *MEMCHECK_CASES], 120,
+                     randomized, expect="PASS")
+            run_step(report, "racecheck (dry run: emulated, no compute-sanitizer)", [program, *RACECHECK_CASES], 120,
+                     randomized, expect="PASS")
+        if nvcc:
+            run_step(report, "versions: nvcc builds it (sm_90, not run)",
+                     gemm_check_build(nvcc, program + "_gpu", "sm_90"), 240, env)
+        return
+    if nvcc is None:
+        report.add("versions", False, 0.0, "nvcc not found on PATH")
+        return
+    if not run_step(report, "versions: build (nvcc)", gemm_check_build(nvcc, program, "native"), 240, env):
+        return
+    run_step(report, "versions", [program], 120, env, expect="PASS")
+    sanitizer = shutil.which("compute-sanitizer")
+    for tool, cases in (("memcheck", MEMCHECK_CASES), ("racecheck", RACECHECK_CASES)):
+        if sanitizer is None:
+            report.add(tool, False, 0.0, "compute-sanitizer not found on PATH")
+        else:
+            run_step(report, tool, [sanitizer, "--tool", tool, "--error-exitcode", "1", program, *cases], 180, env,
+                     expect="PASS")
+
+
 def median_seconds(call, synchronize, min_total=0.3, max_reps=50):
     call()
     synchronize()
@@ -132,10 +182,10 @@ def time_sgemm(report, n, dry_run):
     ours = gflops / median_seconds(lambda: kernels.gemm(a, b, c), sync)
     expected = np.matmul(a_host.astype(np.float64), b_host.astype(np.float64))
     error = float(np.linalg.norm(host(c).astype(np.float64) - expected) / np.linalg.norm(expected))
-    parts = [f"fastnn {ours:.0f} GFLOP/s"]
+    parts = [f"fastnn {ours:.4g} GFLOP/s"]
     for name, call in peers.items():
         theirs = gflops / median_seconds(call, sync)
-        parts.append(f"{name} {theirs:.0f} GFLOP/s ({ours / theirs:.2f}x)")
+        parts.append(f"{name} {theirs:.4g} GFLOP/s ({ours / theirs:.3g}x)")
     ok = error < 1e-5 * max(1.0, np.sqrt(n))
     parts.append(f"rel. error {error:.1e}")
     report.add(f"sgemm {n}^3", ok, time.perf_counter() - start, ", ".join(parts))
@@ -162,16 +212,8 @@ def main(argv=None):
     if built:
         subset = DRY_RUN_TEST_SUBSET if args.dry_run else None
         run_step(report, "kernel tests", pytest_command(subset), 180, env, expect=" passed")
-        sanitizer = shutil.which("compute-sanitizer")
-        for tool in ("memcheck", "racecheck"):
-            if args.dry_run:
-                run_step(report, f"{tool} (dry run: no compute-sanitizer)", pytest_command(SANITIZER_SUBSET), 120,
-                         env, expect=" passed")
-            elif sanitizer is None:
-                report.add(tool, False, 0.0, "compute-sanitizer not found on PATH")
-            else:
-                run_step(report, tool, [sanitizer, "--tool", tool, "--error-exitcode", "1",
-                                        *pytest_command(SANITIZER_SUBSET)], 150, env, expect=" passed")
+        with tempfile.TemporaryDirectory(prefix="fastnn-gpu-check-") as work_dir:
+            check_kernel_versions(report, env, args.dry_run, work_dir)
         for n in (96, 128) if args.dry_run else (1024, 4096):
             try:
                 time_sgemm(report, n, args.dry_run)
