@@ -210,3 +210,14 @@ def test_gradient_clipping_stays_on_the_device():
     assert norms[1].is_cuda and cuda_model.weight.grad.is_cuda
     assert abs(float(norms[1]) - float(norms[0])) < 1e-5 * float(norms[0])
     assert np.allclose(cuda_model.weight.grad.cpu().numpy(), cpu_model.weight.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_gradients_flow_back_through_device_moves():
+    x = fn.tensor(random_array((4, 3), np.float64, 8), requires_grad=True)
+    w = fn.tensor(random_array((3, 2), np.float64, 9), device="cuda")
+    y = (x.cuda() @ w).cpu()
+    assert y.device == "cpu" and y.grad_fn is not None
+    (y * y).sum().backward()
+    assert x.grad.device == "cpu"
+    expected = 2 * (x.numpy() @ w.cpu().numpy()) @ w.cpu().numpy().T
+    assert relative_error(x.grad.numpy(), expected) < 1e-12
