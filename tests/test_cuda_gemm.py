@@ -143,3 +143,19 @@ def test_device_argument_errors_match_the_cpu_module(backend):
         read_only.flags.writeable = False
         with pytest.raises(ValueError, match="c must be writeable"):
             backend.kernels.gemm(a, backend.device(np.ones((6, 3), np.float32)), read_only)
+
+
+class ForeignDeviceArray:
+    """Another library's device array (as CuPy's): __cuda_array_interface__ naming a pointer that
+    the emulated kernels must never read (0x10 is not readable memory)."""
+    __cuda_array_interface__ = {"version": 3, "shape": (4, 6), "typestr": "<f4", "data": (0x10, False),
+                                "strides": None, "stream": None}
+
+
+def test_the_emulated_module_takes_only_emulated_device_arrays(backend):
+    if not backend.name.startswith("cuda_emu"):
+        pytest.skip("the emulated module's guard")
+    b = backend.device(np.ones((6, 3), np.float32))
+    with pytest.raises(TypeError, match=r"a must be a fastnn._emulated_cuda.DeviceArray for this module, got "
+                                        r"test_cuda_gemm.ForeignDeviceArray \(the emulated CUDA kernels run on the CPU"):
+        backend.kernels.gemm(ForeignDeviceArray(), b)

@@ -59,6 +59,7 @@ def _device_kernels(emulated):
         except ImportError as error:
             raise RuntimeError("fastnn was built without its emulated CUDA kernels (fastnn._cuda_emu)") from error
         module._set_allocator(_emulated_cuda.empty)
+        module._set_device_array_type(_emulated_cuda.DeviceArray)  # never a GPU pointer on the CPU
     else:
         module = cuda_module()
         cp = cupy()

@@ -3,7 +3,8 @@
 // (FASTNN_CUDA_MODULE names the module). Each op family with CUDA kernels is bound through its
 // binding template on CudaBackend, so names, defaults and docstrings are _C's; families without
 // CUDA kernels are absent (fastnn._backend turns a call to one into a clear error).
-// `_set_allocator(f)` registers the allocator of device outputs, f(shape, typestr) -> array.
+// `_set_allocator(f)` registers the allocator of device outputs, f(shape, typestr) -> array;
+// `_set_device_array_type(t)` restricts the device arrays taken to instances of t.
 // _cuda_emu also has the emulator's controls, for tests: `_emulator_set_schedule(name, seed)`
 // (forward, reverse or random order of a block's threads between barriers),
 // `_emulator_schedule()` -> (name, seed), `_emulator_set_workers(n)` (0: one per core).
@@ -64,6 +65,8 @@ PYBIND11_MODULE(FASTNN_CUDA_MODULE, m) {
   b::register_errors(m);
   m.def("_set_allocator", &b::set_device_allocator, py::arg("allocator"),
         "Private: registers f(shape, typestr) -> device array, the allocator of outputs given as None.");
+  m.def("_set_device_array_type", &b::set_device_array_type, py::arg("type"),
+        "Private: only instances of `type` are taken as device arrays (None: any __cuda_array_interface__).");
   const py::set before = b::public_names(m);
   b::bind_gemm<b::CudaBackend>(m);
   b::set_kernel_names(m, before);
