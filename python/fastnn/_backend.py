@@ -114,7 +114,7 @@ def kernels_for(array):
         kernels, device = cpu, "cpu"
     elif isinstance(array, _emulated_cuda.DeviceArray):
         kernels, device = _device_kernels(True), "cuda"
-    elif isinstance(array, np.ndarray):
+    elif isinstance(array, (np.ndarray, np.generic)):  # subclasses; scalars, which the kernels refuse clearly
         kernels, device = cpu, "cpu"
     else:
         kernels, device = _device_kernels(False), "cuda"
