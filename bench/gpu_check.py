@@ -17,7 +17,8 @@ Steps, each with its own time limit (all within 8 minutes):
   memcheck    compute-sanitizer --tool memcheck on gemm_check's view cases
   racecheck   compute-sanitizer --tool racecheck (shared-memory races) on one of them
               (dry run: the same cases on the emulated binary, under the random schedule)
-  sgemm N^3   fastnn's gemm against cuBLAS (CuPy matmul) and PyTorch CUDA, N = 1024 and 4096,
+  sgemm N^3   fastnn's gemm against cuBLAS (CuPy matmul) and PyTorch CUDA, N = 1024 (each
+              numbered kernel version too) and 4096,
               float32, checked against a float64 product on the host (dry run: N = 96 and 128 on the emulator,
               against NumPy and PyTorch on the CPU; those numbers only show the script works)
 Prints one table and exits 1 if any step failed. Timings are medians of repeated calls, each
@@ -146,8 +147,9 @@ def median_seconds(call, synchronize, min_total=0.3, max_reps=50):
     return statistics.median(times)
 
 
-def time_sgemm(report, n, dry_run):
-    """fastnn's gemm on n^3 float32 against the peers; ok when its result matches the first peer's."""
+def time_sgemm(report, n, dry_run, versions=()):
+    """fastnn's gemm (version 0, then each numbered version in `versions`) on n^3 float32 against
+    the peers; ok when every version's result matches a float64 product."""
     import numpy as np
 
     from fastnn import _backend, _emulated_cuda
@@ -179,15 +181,26 @@ def time_sgemm(report, n, dry_run):
     except ImportError:
         pass
     gflops = 2.0 * n ** 3 / 1e9
-    ours = gflops / median_seconds(lambda: kernels.gemm(a, b, c), sync)
     expected = np.matmul(a_host.astype(np.float64), b_host.astype(np.float64))
-    error = float(np.linalg.norm(host(c).astype(np.float64) - expected) / np.linalg.norm(expected))
-    parts = [f"fastnn {ours:.4g} GFLOP/s"]
-    for name, call in peers.items():
+    tolerance = 1e-5 * max(1.0, np.sqrt(n))
+    parts, ok = [], True
+    try:
+        for version in (0, *versions):
+            kernels._set_gemm_version(version)
+            c[...] = np.nan
+            speed = gflops / median_seconds(lambda: kernels.gemm(a, b, c), sync)
+            error = float(np.linalg.norm(host(c).astype(np.float64) - expected) / np.linalg.norm(expected))
+            ok = ok and error < tolerance
+            if version == 0:
+                ours = speed
+                parts.append(f"fastnn {speed:.4g} GFLOP/s (rel. error {error:.1e})")
+            else:
+                parts.append(f"v{version} {speed:.4g}" + ("" if error < tolerance else f" WRONG ({error:.1e})"))
+    finally:
+        kernels._set_gemm_version(0)
+    for position, (name, call) in enumerate(peers.items(), start=1):
         theirs = gflops / median_seconds(call, sync)
-        parts.append(f"{name} {theirs:.4g} GFLOP/s ({ours / theirs:.3g}x)")
-    ok = error < 1e-5 * max(1.0, np.sqrt(n))
-    parts.append(f"rel. error {error:.1e}")
+        parts.insert(position, f"{name} {theirs:.4g} GFLOP/s ({ours / theirs:.3g}x)")
     report.add(f"sgemm {n}^3", ok, time.perf_counter() - start, ", ".join(parts))
 
 
@@ -214,9 +227,10 @@ def main(argv=None):
         run_step(report, "kernel tests", pytest_command(subset), 180, env, expect=" passed")
         with tempfile.TemporaryDirectory(prefix="fastnn-gpu-check-") as work_dir:
             check_kernel_versions(report, env, args.dry_run, work_dir)
-        for n in (96, 128) if args.dry_run else (1024, 4096):
+        all_versions = tuple(range(1, 5))  # fastnn.cuda's kernels 1..4 (csrc/cuda/gemm.cu)
+        for n, versions in ((96, ()), (128, all_versions)) if args.dry_run else ((1024, all_versions), (4096, ())):
             try:
-                time_sgemm(report, n, args.dry_run)
+                time_sgemm(report, n, args.dry_run, versions)
             except Exception as error:  # a missing peer library or a device error: report it, go on
                 report.add(f"sgemm {n}^3", False, 0.0, f"{type(error).__name__}: {error}")
     total = time.perf_counter() - started

@@ -159,3 +159,20 @@ def test_the_emulated_module_takes_only_emulated_device_arrays(backend):
     with pytest.raises(TypeError, match=r"a must be a fastnn._emulated_cuda.DeviceArray for this module, got "
                                         r"test_cuda_gemm.ForeignDeviceArray \(the emulated CUDA kernels run on the CPU"):
         backend.kernels.gemm(ForeignDeviceArray(), b)
+
+
+def test_every_numbered_kernel_version(backend, dtype):
+    """version 0 runs the best kernel; 1..4 (naive, shared tiles, register blocked, warp tiled)
+    must each agree with the reference on sizes that leave partial tiles in every dimension."""
+    backend = device_backend(backend)
+    kernels = backend.kernels
+    try:
+        for version in range(kernels._gemm_versions):
+            kernels._set_gemm_version(version)
+            check(backend, 131, 37, 150, dtype, 0.5, 1.5, True, False, True, "relu", seed=version)
+            check(backend, 1, 5, 1, dtype, seed=version)
+            check(backend, 70, 9, 65, dtype, trans_b=True, seed=version)
+    finally:
+        kernels._set_gemm_version(0)
+    with pytest.raises(ValueError, match=r"version must be in \[0, 4\], got 5"):
+        kernels._set_gemm_version(5)

@@ -4,7 +4,8 @@
 // binding template on CudaBackend, so names, defaults and docstrings are _C's; families without
 // CUDA kernels are absent (fastnn._backend turns a call to one into a clear error).
 // `_set_allocator(f)` registers the allocator of device outputs, f(shape, typestr) -> array;
-// `_set_device_array_type(t)` restricts the device arrays taken to instances of t.
+// `_set_device_array_type(t)` restricts the device arrays taken to instances of t;
+// `_set_gemm_version(v)` picks gemm's numbered kernel (0: the best; `_gemm_versions` of them).
 // _cuda_emu also has the emulator's controls, for tests: `_emulator_set_schedule(name, seed)`
 // (forward, reverse or random order of a block's threads between barriers),
 // `_emulator_schedule()` -> (name, seed), `_emulator_set_workers(n)` (0: one per core).
@@ -67,6 +68,17 @@ PYBIND11_MODULE(FASTNN_CUDA_MODULE, m) {
         "Private: registers f(shape, typestr) -> device array, the allocator of outputs given as None.");
   m.def("_set_device_array_type", &b::set_device_array_type, py::arg("type"),
         "Private: only instances of `type` are taken as device arrays (None: any __cuda_array_interface__).");
+  m.def(
+      "_set_gemm_version",
+      [](py::handle version) {
+        const int64_t v = b::int_arg(version, "version");
+        if (v < 0 || v >= fastnn::cuda::kGemmVersions)
+          fastnn::ops::value_error("version must be in [0, " + std::to_string(fastnn::cuda::kGemmVersions - 1) +
+                                   "], got " + std::to_string(v));
+        b::gemm_version = static_cast<int>(v);
+      },
+      py::arg("version"), "Private: the numbered gemm kernel later calls run (0: the best), for tests and benchmarks.");
+  m.attr("_gemm_versions") = fastnn::cuda::kGemmVersions;
   const py::set before = b::public_names(m);
   b::bind_gemm<b::CudaBackend>(m);
   b::set_kernel_names(m, before);
