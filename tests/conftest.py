@@ -3,12 +3,20 @@ import os
 import numpy as np
 import pytest
 
+import backends
 import fastnn
 
 
 @pytest.fixture(params=[np.float32, np.float64], ids=["float32", "float64"])
 def dtype(request):
     return request.param
+
+
+@pytest.fixture(params=backends.BACKEND_NAMES)
+def backend(request):
+    """A kernel backend (tests/backends.py): cpu, cuda_emu under two thread schedules, cuda (GPU only)."""
+    yield backends.make(request.param)
+    backends.restore_emulator_schedule()
 
 
 @pytest.fixture

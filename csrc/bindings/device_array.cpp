@@ -13,6 +13,15 @@ py::object& allocator() {
   return *a;
 }
 
+std::string class_name(py::handle type) {
+  return py::str(type.attr("__module__")).cast<std::string>() + "." + py::str(type.attr("__qualname__")).cast<std::string>();
+}
+
+py::object& required_type() {
+  static py::object* t = new py::object();  // never destroyed, as the allocator
+  return *t;
+}
+
 // '<f4' -> float32 ...; byte order '>' (or '<' on a big-endian host) is refused.
 ops::DType parse_typestr(const std::string& t, const char* name) {
   if (t.size() < 3) ops::type_error(std::string(name) + " has an invalid __cuda_array_interface__ typestr '" + t + "'");
@@ -57,10 +66,15 @@ const char* typestr_of(ops::DType t) {
 
 void set_device_allocator(py::object a) { allocator() = std::move(a); }
 
+void set_device_array_type(py::object type) { required_type() = type.is_none() ? py::object() : std::move(type); }
+
 ops::Array describe_device(py::handle obj, const char* name, std::string& storage, uintptr_t* stream) {
   if (!py::hasattr(obj, "__cuda_array_interface__"))
     ops::type_error(std::string(name) + " must be a device array exposing __cuda_array_interface__ (a CuPy array), got " +
                     type_name(obj));
+  if (required_type() && !py::isinstance(obj, required_type()))
+    ops::type_error(std::string(name) + " must be a " + class_name(required_type()) + " for this module, got " +
+                    type_name(obj) + " (the emulated CUDA kernels run on the CPU and cannot read GPU memory)");
   py::object iface_obj = obj.attr("__cuda_array_interface__");
   if (!py::isinstance<py::dict>(iface_obj))
     ops::type_error(std::string(name) + ".__cuda_array_interface__ must be a dict, got " + type_name(iface_obj));

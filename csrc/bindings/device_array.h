@@ -21,6 +21,11 @@ namespace fastnn::bindings {
 // Sets the allocator of device outputs (a callable (shape tuple, typestr) -> device array).
 void set_device_allocator(py::object allocator);
 
+// Restricts the device arrays this module takes to instances of `type` (None: any object with
+// __cuda_array_interface__). The emulated module takes only the emulated device's arrays: its
+// kernels run on the CPU, and a GPU pointer (a CuPy array) read there would crash the process.
+void set_device_array_type(py::object type);
+
 // The descriptor and stream of one __cuda_array_interface__ object (no checks beyond the
 // interface's own rules); `storage` holds the dtype name for dtypes without an ops::DType.
 ops::Array describe_device(py::handle obj, const char* name, std::string& storage, uintptr_t* stream);

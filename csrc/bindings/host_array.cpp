@@ -63,9 +63,20 @@ bool whole_element_strides(const py::array& a) {
   return true;
 }
 
+// An ndarray subclass that exposes __cuda_array_interface__ is device memory (fastnn's emulated
+// device keeps device arrays in host memory this way): a host kernel must refuse it, as it
+// refuses a CuPy array, instead of silently running on it.
+void refuse_device_array(py::handle obj, const char* name) {
+  static PyObject* const ndarray = py::object(py::module_::import("numpy").attr("ndarray")).release().ptr();
+  if (Py_TYPE(obj.ptr()) != reinterpret_cast<PyTypeObject*>(ndarray) && py::hasattr(obj, "__cuda_array_interface__"))
+    ops::type_error(std::string(name) + " must be a host array (numpy.ndarray) for this CPU kernel, got a device array (" +
+                    type_name(obj) + "); move it with .cpu() or run the op on the device");
+}
+
 py::array require_ndarray(py::handle obj, const char* name, const char* of = "") {
   if (!py::isinstance<py::array>(obj))
     ops::type_error(std::string(name) + " must be a numpy.ndarray" + of + ", got " + type_name(obj));
+  refuse_device_array(obj, name);
   return py::reinterpret_borrow<py::array>(obj);
 }
 
@@ -165,6 +176,7 @@ ops::Array& HostCall::output(py::handle obj, const char* name, ops::DType dtype,
   if (obj.is_none()) return allocate(name, dtype, shape);
   if (!py::isinstance<py::array>(obj))
     ops::type_error(std::string(name) + " must be None or a numpy.ndarray, got " + type_name(obj));
+  refuse_device_array(obj, name);
   py::array a = py::reinterpret_borrow<py::array>(obj);
   const py::dtype dt = a.dtype();
   if (dtype_of(dt.kind(), dt.itemsize()) != dtype)

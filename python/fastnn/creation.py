@@ -33,7 +33,7 @@ def tensor(data, dtype=None, device="cpu", requires_grad=False):
     """A new tensor holding a copy of `data` (nested lists, scalars, arrays or tensors)."""
     if isinstance(data, Tensor):
         array = _backend.to_device(data._data, "cpu").copy()
-    elif isinstance(data, np.ndarray):
+    elif type(data) is np.ndarray:
         array = data.copy()
     else:
         if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):

@@ -5,12 +5,13 @@ from fastnn import _backend
 
 
 def is_available():
-    """True when this build has CUDA kernels and at least one device can run them."""
+    """True when this build has CUDA kernels and at least one device can run them, or the device is
+    emulated (FASTNN_CUDA_EMULATE=1)."""
     return _backend.cuda_device_count() > 0
 
 
 def device_count():
-    """The number of CUDA devices fastnn can use (0 without a CUDA build or a GPU)."""
+    """The number of CUDA devices fastnn can use (0 without a CUDA build or a GPU; 1 emulated)."""
     return _backend.cuda_device_count()
 
 

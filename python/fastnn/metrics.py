@@ -1,11 +1,13 @@
 """Metrics for fit()/evaluate(): each accumulates over batches and reports one number per epoch."""
 import numpy as np
 
+from fastnn import _backend
 from fastnn.tensor import Tensor
 
 
 def _array(x):
-    return np.asarray(x._data if isinstance(x, Tensor) else x)
+    """A host array of a batch's outputs or targets (metrics accumulate on the host)."""
+    return np.asarray(_backend.to_device(x._data, "cpu") if isinstance(x, Tensor) else x)
 
 
 class Metric:

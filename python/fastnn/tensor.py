@@ -36,7 +36,12 @@ class Tensor(InplaceMethods, TensorMethods):
     __array_priority__ = 1000  # numpy_array * tensor -> Tensor.__rmul__
 
     def __init__(self, data, requires_grad=False):
-        array = data._data if isinstance(data, Tensor) else np.asarray(data)
+        if isinstance(data, Tensor):
+            array = data._data
+        elif _backend.device_of(data) == "cuda" and hasattr(data, "__cuda_array_interface__"):
+            array = data  # a device array stays on its device
+        else:
+            array = np.asarray(data)
         self._data = array
         self.grad = None
         self.grad_fn = None
@@ -73,7 +78,7 @@ class Tensor(InplaceMethods, TensorMethods):
 
     @property
     def device(self):
-        return devices.CPU if isinstance(self._data, np.ndarray) else devices.device(_backend.device_of(self._data))
+        return devices.CPU if type(self._data) is np.ndarray else devices.device(_backend.device_of(self._data))
 
     @property
     def is_cuda(self):
@@ -126,7 +131,7 @@ class Tensor(InplaceMethods, TensorMethods):
     # ---------------------------------------------------------------------------- conversions
     def numpy(self):
         """The NumPy array itself (zero-copy), also on tensors that require grad."""
-        if not isinstance(self._data, np.ndarray):
+        if _backend.device_of(self._data) != "cpu":
             raise TypeError("can't convert a cuda tensor to numpy: use tensor.cpu() first")
         return self._data
 

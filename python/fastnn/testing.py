@@ -1,6 +1,7 @@
 """Gradient checking and parity helpers for tests."""
 import numpy as np
 
+from fastnn import _backend
 from fastnn.tensor import Tensor
 
 
@@ -8,17 +9,26 @@ def _as_tuple(x):
     return x if isinstance(x, tuple) else (x,)
 
 
+def _host64(array):
+    return np.asarray(_backend.to_device(array, "cpu"), np.float64)
+
+
+def _projection(func, inputs, direction_out):
+    return sum(float((_host64(o._data) * d).sum()) for o, d in zip(_as_tuple(func(*inputs)), direction_out))
+
+
 def numerical_jacobian_vector(func, inputs, index, direction_out, eps):
-    """d<direction_out, func(inputs)>/d inputs[index] by central differences, element by element."""
+    """d<direction_out, func(inputs)>/d inputs[index] by central differences, element by element
+    (the inputs may live on any device; the projections are summed on the host)."""
     x = inputs[index]._data
-    grad = np.zeros_like(x, dtype=np.float64)
+    grad = np.zeros(x.shape, dtype=np.float64)
     flat = x.reshape(-1)  # a view: x is contiguous (gradcheck copies inputs)
     for i in range(flat.size):
-        original = flat[i]
+        original = flat[i].copy()
         flat[i] = original + eps
-        plus = sum(float((np.asarray(o._data, np.float64) * d).sum()) for o, d in zip(_as_tuple(func(*inputs)), direction_out))
+        plus = _projection(func, inputs, direction_out)
         flat[i] = original - eps
-        minus = sum(float((np.asarray(o._data, np.float64) * d).sum()) for o, d in zip(_as_tuple(func(*inputs)), direction_out))
+        minus = _projection(func, inputs, direction_out)
         flat[i] = original
         grad.reshape(-1)[i] = (plus - minus) / (2 * eps)
     return grad
@@ -31,7 +41,7 @@ def gradcheck(func, inputs, eps=1e-6, atol=1e-8, rtol=1e-6, raise_exception=True
     Returns True, or raises AssertionError (returns False when raise_exception=False) naming the
     input and the largest mismatch.
     """
-    inputs = tuple(Tensor._wrap(np.array(t._data, copy=True), requires_grad=t.requires_grad)
+    inputs = tuple(Tensor._wrap(_backend.xp_for(t._data).array(t._data, copy=True), requires_grad=t.requires_grad)
                    if isinstance(t, Tensor) else t for t in (inputs if isinstance(inputs, (tuple, list)) else (inputs,)))
     for t in inputs:
         if isinstance(t, Tensor) and t.requires_grad and t.dtype != np.float64:
@@ -45,7 +55,7 @@ def gradcheck(func, inputs, eps=1e-6, atol=1e-8, rtol=1e-6, raise_exception=True
     loss = None
     for o, d in zip(outputs, directions):
         if o.requires_grad:
-            term = (o * Tensor._wrap(d.astype(o.dtype))).sum()
+            term = (o * Tensor._wrap(_backend.to_device(d.astype(o.dtype), o.device.type))).sum()
             loss = term if loss is None else loss + term
     for t in inputs:
         if isinstance(t, Tensor):
@@ -55,7 +65,7 @@ def gradcheck(func, inputs, eps=1e-6, atol=1e-8, rtol=1e-6, raise_exception=True
     for index, t in enumerate(inputs):
         if not (isinstance(t, Tensor) and t.requires_grad):
             continue
-        analytic = np.zeros(t.shape) if t.grad is None else np.asarray(t.grad._data, np.float64)
+        analytic = np.zeros(t.shape) if t.grad is None else _host64(t.grad._data)
         numeric = numerical_jacobian_vector(func, inputs, index, directions, eps)
         if not np.allclose(analytic, numeric, atol=atol, rtol=rtol):
             worst = np.unravel_index(np.argmax(np.abs(analytic - numeric)), analytic.shape) if analytic.size else ()

@@ -148,6 +148,8 @@ class Function:
             else:
                 arrays.append(arg)
                 parents.append(None)
+        if len(tensors) > 1:
+            _check_one_device(cls, tensors)
         needs_input_grad = tuple([p is not None for p in parents])
         needs_grad = _GradMode.enabled and True in needs_input_grad
         ctx = cls.__new__(cls)
@@ -181,6 +183,20 @@ class Function:
         if needs_grad and ctx.saved:
             _record_saved_versions(ctx, tensors, outputs)
         return outputs
+
+
+def _check_one_device(cls, tensors):
+    """As PyTorch: the tensors of one op live on one device, 0-d CPU tensors (scalars) excepted."""
+    first = tensors[0][1]
+    on_host = type(first._data) is np.ndarray
+    for _, t in tensors:
+        if (type(t._data) is np.ndarray) != on_host:  # the fast test; the exact one below
+            devices = {t.device for _, t in tensors if t.device.type != "cpu" or t.ndim > 0}
+            if len(devices) > 1:
+                a, b = sorted(devices, key=str)[:2]
+                raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
+                                   f"{b} and {a}! ({cls.__name__})")
+            return
 
 
 def _edge(tensor):

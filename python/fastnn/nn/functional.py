@@ -164,7 +164,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if isinstance(var, (int, float)) and not isinstance(var, bool):
         if var < 0:
             raise ValueError("var has negative entry/entries")
-        var = Tensor._wrap(np.full(input.shape, var, dtype=input.dtype))
+        var = Tensor._wrap(xp_for(input._data).full(input.shape, var, dtype=input.dtype))
     _check_tensor(var, "var", "gaussian_nll_loss")
     if var.shape != input.shape:
         if input.shape[:-1] == var.shape:

@@ -20,7 +20,7 @@ class Adadelta(FusedOptimizer):
         check_number(group["weight_decay"], "weight_decay", "weight_decay value")
 
     def _init_state(self, state, data, group):
-        state["step"] = scalar_state(0.0)
+        state["step"] = scalar_state(0.0, data)
         state["square_avg"] = zeros_state(data)
         state["acc_delta"] = zeros_state(data)
 

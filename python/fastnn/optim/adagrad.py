@@ -27,7 +27,7 @@ class Adagrad(FusedOptimizer):
         check_number(group["eps"], "eps", "epsilon value")
 
     def _init_state(self, state, data, group):
-        state["step"] = scalar_state(0.0)
+        state["step"] = scalar_state(0.0, data)
         state["sum"] = zeros_state(data, group["initial_accumulator_value"])
 
     def _step_group(self, group):

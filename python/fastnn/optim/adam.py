@@ -23,7 +23,7 @@ class Adam(FusedOptimizer):
         check_number(group["weight_decay"], "weight_decay", "weight_decay value")
 
     def _init_state(self, state, data, group):
-        state["step"] = scalar_state(0.0)
+        state["step"] = scalar_state(0.0, data)
         state["exp_avg"] = zeros_state(data)
         state["exp_avg_sq"] = zeros_state(data)
         if group["amsgrad"]:

@@ -21,7 +21,7 @@ class Adamax(FusedOptimizer):
         check_number(group["weight_decay"], "weight_decay", "weight_decay value")
 
     def _init_state(self, state, data, group):
-        state["step"] = scalar_state(0.0)
+        state["step"] = scalar_state(0.0, data)
         state["exp_avg"] = zeros_state(data)
         state["exp_inf"] = zeros_state(data)
 

@@ -24,8 +24,8 @@ class NAdam(FusedOptimizer):
         check_number(group["momentum_decay"], "momentum_decay", "momentum_decay value")
 
     def _init_state(self, state, data, group):
-        state["step"] = scalar_state(0.0)
-        state["mu_product"] = scalar_state(1.0)
+        state["step"] = scalar_state(0.0, data)
+        state["mu_product"] = scalar_state(1.0, data)
         state["exp_avg"] = zeros_state(data)
         state["exp_avg_sq"] = zeros_state(data)
 

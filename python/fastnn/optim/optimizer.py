@@ -46,9 +46,10 @@ def zeros_state(data, fill=0.0):
     return Tensor._wrap(_backend.xp_for(data).full(data.shape, fill, dtype=data.dtype))
 
 
-def scalar_state(value):
-    """A float32 0-D state entry (step counts, running products), as PyTorch keeps them."""
-    return Tensor._wrap(np.array(value, dtype=np.float32))
+def scalar_state(value, data):
+    """A float32 0-D state entry (step counts, running products), as PyTorch keeps them, on the
+    device of parameter array `data` (the fused kernels read and advance it there)."""
+    return Tensor._wrap(_backend.xp_for(data).array(value, dtype=np.float32))
 
 
 class Optimizer:
@@ -257,7 +258,7 @@ class FusedOptimizer(Optimizer):
         """As Optimizer's, but the kernels need float32 0-D step counts and running products, and
         buffers of the parameter's dtype and shape (checked here, with the state's name)."""
         if name in _SCALAR_STATE:
-            return scalar_state(float(value._data if isinstance(value, Tensor) else value))
+            return scalar_state(float(value._data if isinstance(value, Tensor) else value), param._data)
         if not _is_array(value):
             return copy.deepcopy(value)
         loaded = super()._loaded_state_value(param, index, name, value)

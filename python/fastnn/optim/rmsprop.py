@@ -23,7 +23,7 @@ class RMSprop(FusedOptimizer):
         check_number(group["alpha"], "alpha", "alpha value")
 
     def _init_state(self, state, data, group):
-        state["step"] = scalar_state(0.0)
+        state["step"] = scalar_state(0.0, data)
         state["square_avg"] = zeros_state(data)
         if group["momentum"] > 0:
             state["momentum_buffer"] = zeros_state(data)

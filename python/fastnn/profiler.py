@@ -1,0 +1,118 @@
+"""fn.profiler, in the manner of torch.profiler: which kernels ran, on which device, how often
+and for how long.
+
+    with fn.profiler.profile() as prof:
+        loss = model(x).sum(); loss.backward()
+    print(prof.key_averages().table(sort_by="total_time", row_limit=10))
+
+Every kernel call that fastnn._backend dispatches (kernels_for(array).<kernel>) inside the
+block is recorded: its name, its device ('cpu' or 'cuda'), and the wall time of the call. On a
+GPU each recorded call waits for its kernel to finish (so the time is the kernel's, and the
+profiled run is slower than an unprofiled one); the emulator and the CPU kernels finish before
+returning anyway. Array-library work between kernels (NumPy or CuPy element-wise operations)
+is not a kernel of fastnn's and is not recorded. Profiles nest: an inner block's calls are
+recorded in the outer one too.
+"""
+import time
+
+__all__ = ["profile", "EventAverage", "EventList"]
+
+_active = []  # the profiles recording now, outermost first
+
+
+def active():
+    """True while some profile() block is recording."""
+    return bool(_active)
+
+
+def record(name, device, seconds):
+    """Adds one kernel call to every recording profile (called by fastnn._backend)."""
+    for p in _active:
+        p._add(name, device, seconds)
+
+
+class EventAverage:
+    """The calls of one kernel on one device: key (the kernel's name), device, count, and the
+    total and average wall time in microseconds (total_time_us, avg_time_us)."""
+
+    __slots__ = ("key", "device", "count", "total_time_us")
+
+    def __init__(self, key, device):
+        self.key, self.device, self.count, self.total_time_us = key, device, 0, 0.0
+
+    @property
+    def avg_time_us(self):
+        return self.total_time_us / self.count if self.count else 0.0
+
+    def __repr__(self):
+        return (f"<EventAverage key={self.key!r} device={self.device!r} count={self.count} "
+                f"total_time_us={self.total_time_us:.1f}>")
+
+
+_SORT_KEYS = {"total_time": lambda e: -e.total_time_us, "count": lambda e: -e.count,
+              "avg_time": lambda e: -e.avg_time_us, "name": lambda e: (e.key, e.device)}
+
+
+class EventList(list):
+    """EventAverage rows; table() prints them."""
+
+    def table(self, sort_by="total_time", row_limit=100):
+        """A text table: Name, Device, Calls, Total, Avg and % of the total time, sorted by
+        'total_time' (default), 'avg_time', 'count' or 'name', at most row_limit rows."""
+        if sort_by not in _SORT_KEYS:
+            raise ValueError(f"sort_by must be one of {sorted(_SORT_KEYS)}, got {sort_by!r}")
+        if isinstance(row_limit, bool) or not isinstance(row_limit, int) or row_limit < 0:
+            raise ValueError(f"row_limit must be a non-negative int, got {row_limit!r}")
+        rows = sorted(self, key=_SORT_KEYS[sort_by])[:row_limit]
+        total = sum(e.total_time_us for e in self)
+        width = max([len("Name")] + [len(e.key) for e in rows])
+        header = f"{'Name':<{width}}  {'Device':>6}  {'Calls':>7}  {'Total':>11}  {'Avg':>11}  {'%':>6}"
+        rule = "-" * len(header)
+        lines = [rule, header, rule]
+        for e in rows:
+            share = 100.0 * e.total_time_us / total if total else 0.0
+            lines.append(f"{e.key:<{width}}  {e.device:>6}  {e.count:>7}  {_us(e.total_time_us):>11}  "
+                         f"{_us(e.avg_time_us):>11}  {share:>5.1f}%")
+        lines += [rule, f"Kernel time total: {_us(total)}"]
+        return "\n".join(lines)
+
+
+def _us(us):
+    return f"{us / 1e6:.3f}s" if us >= 1e6 else f"{us / 1e3:.3f}ms" if us >= 1e3 else f"{us:.3f}us"
+
+
+class profile:
+    """A context manager that records the kernel calls made inside it (see the module doc)."""
+
+    def __init__(self):
+        self._events = {}
+        self._recording = False
+        self.elapsed_us = 0.0  # wall time of the block
+
+    def __enter__(self):
+        if self._recording:
+            raise RuntimeError("this profile is already recording")
+        self._recording = True
+        self._start = time.perf_counter()
+        _active.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _active.remove(self)
+        self._recording = False
+        self.elapsed_us += (time.perf_counter() - self._start) * 1e6
+        return False
+
+    def _add(self, name, device, seconds):
+        event = self._events.get((name, device))
+        if event is None:
+            event = self._events[(name, device)] = EventAverage(name, device)
+        event.count += 1
+        event.total_time_us += seconds * 1e6
+
+    def key_averages(self):
+        """One EventAverage per (kernel, device), in the order first called."""
+        return EventList(self._events.values())
+
+    def table(self, **kwargs):
+        return self.key_averages().table(**kwargs)
