@@ -15,8 +15,24 @@ import time
 
 import pytest
 
+import fastnn.distributed as dist
+
 PROGRAMS = pathlib.Path(__file__).resolve().parent / "mpi_programs"
 PYTHON_DIR = pathlib.Path(__file__).resolve().parent.parent / "python"
+
+
+LAUNCHER_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "PMI_SIZE", "PMIX_SIZE", "PMIX_RANK",
+                      "MPI_LOCALNRANKS", "SLURM_STEP_NUM_TASKS")
+
+
+@pytest.fixture
+def no_launcher(monkeypatch):
+    """This process as if no MPI launcher had started it; destroys the process group afterwards."""
+    for name in LAUNCHER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    yield
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def mpirun_path():

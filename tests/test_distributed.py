@@ -3,22 +3,10 @@
 import fastnn as fn
 import fastnn.distributed as dist
 import pytest
-from mpi_harness import mpirun, run_ok, skip_without_mpi
+from mpi_harness import mpirun, no_launcher, run_ok, skip_without_mpi  # noqa: F401 (no_launcher: a fixture)
 
-LAUNCHER_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "PMI_SIZE", "PMIX_SIZE", "PMIX_RANK",
-                      "MPI_LOCALNRANKS", "SLURM_STEP_NUM_TASKS")
-
-
-@pytest.fixture
-def no_launcher(monkeypatch):
-    for name in LAUNCHER_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    yield
-    if dist.is_initialized():
-        dist.destroy_process_group()
-
-
-def test_serial_world_without_a_launcher(no_launcher):
+@pytest.mark.usefixtures("no_launcher")
+def test_serial_world_without_a_launcher():
     assert not dist.is_initialized()
     with pytest.raises(RuntimeError, match="init_process_group"):
         dist.get_rank()
@@ -48,7 +36,8 @@ def test_serial_world_without_a_launcher(no_launcher):
     assert not dist.is_initialized()
 
 
-def test_init_arguments_are_checked(no_launcher):
+@pytest.mark.usefixtures("no_launcher")
+def test_init_arguments_are_checked():
     with pytest.raises(ValueError, match="backend"):
         dist.init_process_group("nccl")
     with pytest.raises(ValueError, match="world_size=2"):
@@ -58,7 +47,8 @@ def test_init_arguments_are_checked(no_launcher):
     assert dist.get_world_size() == 1
 
 
-def test_a_launched_process_without_mpi4py_says_what_to_install(no_launcher, monkeypatch):
+@pytest.mark.usefixtures("no_launcher")
+def test_a_launched_process_without_mpi4py_says_what_to_install(monkeypatch):
     monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "2")
     monkeypatch.setattr(dist, "is_mpi_available", lambda: False)
     with pytest.raises(RuntimeError, match=r"fastnn\[mpi\]"):

@@ -1,5 +1,5 @@
 """fastnn.nn: modules, layers, losses, nn.functional (F), nn.init and nn.utils, as in torch.nn."""
-from fastnn.nn import functional, init, utils
+from fastnn.nn import functional, init, parallel, utils
 from fastnn.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax, Softplus, Tanh
 from fastnn.nn.containers import ModuleDict, ModuleList, Sequential
 from fastnn.nn.conv import Conv1d, Conv2d, ConvTranspose2d
