@@ -10,6 +10,7 @@ from fastnn.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Gaussi
                             L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
 from fastnn.nn.module import Module
 from fastnn.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from fastnn.nn.sync_batchnorm import SyncBatchNorm
 from fastnn.nn.group_norm import GroupNorm, InstanceNorm1d, InstanceNorm2d
 from fastnn.nn.parameter import Parameter
 from fastnn.nn.attention import MultiheadAttention
