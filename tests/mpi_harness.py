@@ -18,7 +18,7 @@ import pytest
 import fastnn.distributed as dist
 
 PROGRAMS = pathlib.Path(__file__).resolve().parent / "mpi_programs"
-PYTHON_DIR = pathlib.Path(__file__).resolve().parent.parent / "python"
+PYTHON_DIR = pathlib.Path(dist.__file__).resolve().parent.parent  # where this process's fastnn is
 
 
 LAUNCHER_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "PMI_SIZE", "PMIX_SIZE", "PMIX_RANK",
@@ -85,8 +85,8 @@ class Result:
 
 def mpirun(program, *args, np=2, timeout=120, mpirun_args=(), prefix=(), env=None):
     """Runs tests/mpi_programs/<program> (or a path) on `np` ranks; returns a Result. More ranks
-    than cores are allowed (--oversubscribe); each rank uses one thread; fastnn comes from this
-    checkout's python/ directory."""
+    than cores are allowed (--oversubscribe); each rank uses one thread; fastnn comes from the
+    same place as this process's (a checkout's python/ or the installed package)."""
     script = pathlib.Path(program)
     if not script.is_absolute():
         script = PROGRAMS / program

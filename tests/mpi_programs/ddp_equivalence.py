@@ -5,6 +5,7 @@ accumulates the gradients of every rank's shard, divides by the world size and s
 steps DDP's parameters must equal the reference bitwise (exact for 2 ranks: a + b == b + a) and
 be identical on every rank; one model on the whole batch must agree within a tolerance.
 """
+import socket
 import sys
 
 import numpy as np
@@ -81,4 +82,5 @@ else:  # more than 2 addends: MPI may sum them in another order
     assert difference < (1e-6 if dtype == np.float32 else 1e-14), difference
 full_difference = float(np.max(np.abs(mine - whole)))
 assert full_difference <= full_batch_tolerance, f"one big batch differs by {full_difference}"
-print(f"rank {rank} OK accumulation {difference:.3g} full-batch {full_difference:.3g}", flush=True)
+print(f"rank {rank} OK accumulation {difference:.3g} full-batch {full_difference:.3g} on {socket.gethostname()}",
+      flush=True)
