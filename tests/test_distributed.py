@@ -73,3 +73,14 @@ def test_an_exception_on_one_rank_aborts_the_job(failing):
     assert "unreachable" not in result.stdout
     assert result.stderr.count("Traceback") == 1, result
     assert f"[rank {failing}] RuntimeError: deliberate failure" in result.stderr
+
+
+@skip_without_mpi()
+@pytest.mark.mpi
+def test_a_hanging_job_is_killed_whole_at_the_time_limit(tmp_path):
+    from fastnn import _mpi_launch
+
+    script = tmp_path / "hang.py"
+    script.write_text("import time\ntime.sleep(600)\n")
+    result = _mpi_launch.run(_mpi_launch.mpirun_command(2, [script]), 5, _mpi_launch.job_environment())
+    assert result.timed_out and not result.left, result
