@@ -9,7 +9,8 @@ Collectives work in place on a Tensor's array (all_reduce, broadcast) or fill a 
 (all_gather), in the order the ranks call them, as MPI requires. Once a world of several ranks is
 set up, an uncaught exception on any rank prints its traceback (prefixed with the rank) and calls
 MPI_Abort, which ends every rank of the job with a non-zero status instead of leaving the others
-waiting forever in their next collective.
+waiting forever in their next collective. (A rank leaving through sys.exit does not reach that
+hook: launch with `mpirun ... python -m mpi4py script.py` to abort on those too.)
 """
 import os
 import sys
