@@ -159,17 +159,17 @@ class DistributedDataParallel(Module):
                 start += t._data.size
 
     def _make_buckets(self, params):
-        buckets, open_buckets = [], {}  # dtype -> params of the bucket being filled
+        buckets, open_buckets = [], {}  # dtype -> [params of the bucket being filled, their bytes]
         cap = min(_FIRST_BUCKET_BYTES, self.bucket_bytes_cap)
         for p in reversed(params):
-            dtype = p._data.dtype
-            group = open_buckets.setdefault(dtype, [])
-            group.append(p)
-            if sum(q._data.nbytes for q in group) >= cap:
-                buckets.append(_Bucket(group))
-                open_buckets[dtype] = []
+            group = open_buckets.setdefault(p._data.dtype, [[], 0])
+            group[0].append(p)
+            group[1] += p._data.nbytes
+            if group[1] >= cap:
+                buckets.append(_Bucket(group[0]))
+                del open_buckets[p._data.dtype]
                 cap = self.bucket_bytes_cap
-        buckets.extend(_Bucket(group) for group in open_buckets.values() if group)
+        buckets.extend(_Bucket(group) for group, _ in open_buckets.values() if group)
         return buckets
 
     @property
