@@ -279,7 +279,9 @@ def fit(model, loss_fn, optimizer, train_data, epochs=1, val_data=None, batch_si
             if distributed:
                 _check_same_batch_count(train_loader, epoch)
             lr = _current_lr(optimizer)
-            bar = _progress_bar(len(train_loader.dataset), epoch, epochs, progress)
+            sampler = _sharded(train_loader)  # on rank 0: its own samples, without the padding
+            shown_samples = sampler.num_real_samples if sampler is not None else len(train_loader.dataset)
+            bar = _progress_bar(shown_samples, epoch, epochs, progress)
             start = time.perf_counter()
             model.train()
             logs, seen = _run_epoch(model, loss_fn, train_loader, train_metrics, optimizer,
