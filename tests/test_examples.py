@@ -9,6 +9,7 @@ import fastnn as fn
 from fastnn import demo
 from fastnn.__main__ import main as command_line
 from fastnn.datasets import mnist
+from mpi_harness import run_ok, skip_without_mpi
 
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 
@@ -31,7 +32,8 @@ def test_every_example_is_tested():
               "05_fashion_mnist_linear", "06_fashion_mnist_mlp", "07_heteroscedastic_regression",
               "08_char_lstm", "09_lorenz_forecast", "10_fashion_mnist_row_lstm",
               "11_tiny_transformer", "12_fashion_mnist_cnn", "13_residual_network", "14_denoising_autoencoder",
-              "15_vae", "16_gan", "17_conditional_gan", "18_unet_segmentation"}
+              "15_vae", "16_gan", "17_conditional_gan", "18_unet_segmentation",
+              "19_data_parallel"}
     assert {path.stem for path in EXAMPLES.glob("[0-9]*.py")} == tested
 
 
@@ -224,3 +226,18 @@ def test_asking_for_the_sample_prints_no_note(capsys):
     (x_train, _), _, is_full = demo.load_fashion_mnist_or_sample(sample=True, flatten=False)
     assert not is_full and x_train.shape == (6000, 1, 28, 28)
     assert capsys.readouterr().out == ""
+
+
+def test_data_parallel_example_runs_serially(tmp_path):
+    results = run_example("19_data_parallel", "--sample", "--train-size", "1000", "--out", str(tmp_path))
+    assert results["world_size"] == 1 and results["test_accuracy"] > 0.5  # about 0.65 here; chance is 0.1
+    assert sorted(fn.load(results["checkpoint"]))[0].startswith("module.")
+
+
+@skip_without_mpi()
+@pytest.mark.mpi
+def test_data_parallel_example_on_2_ranks(tmp_path):
+    result = run_ok(EXAMPLES / "19_data_parallel.py", "--sample", "--train-size", "1000", "--batch-norm",
+                    "--out", tmp_path, np=2, timeout=300)
+    assert result.stdout.count("on 2 rank(s)") == 2, result  # the header and the result, from rank 0 only
+    assert (tmp_path / "19_data_parallel.safetensors").exists()

@@ -1,5 +1,5 @@
 """fastnn: a small, fast deep-learning library with hand-written C++/SIMD kernels."""
-from fastnn import accelerator, cuda, data, datasets, kernels, nn, optim, profiler, testing, utils
+from fastnn import accelerator, cuda, data, datasets, distributed, kernels, nn, optim, profiler, testing, utils
 from fastnn._config import get_num_threads, set_num_threads, show_config
 from fastnn.autograd.engine import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
                                     set_detect_anomaly, set_grad_enabled)

@@ -86,7 +86,8 @@ class EarlyStopping(Callback):
 
 class ModelCheckpoint(Callback):
     """Saves the model's state_dict (safetensors) to `path` after each epoch, or only when
-    `monitor` improves (save_best_only=True). `path` may contain {epoch} and logged names."""
+    `monitor` improves (save_best_only=True). `path` may contain {epoch} and logged names. In a
+    fit on several ranks, rank 0 writes the file and every rank waits for it (a barrier)."""
 
     def __init__(self, path, monitor="val_loss", save_best_only=True, mode="auto"):
         self.path = str(path)
@@ -96,12 +97,19 @@ class ModelCheckpoint(Callback):
     def on_epoch_end(self, epoch, logs):
         from fastnn.io import save
 
+        improved = True
         if self.save_best_only:
             value = self.tracker.value(logs)
-            if not self.tracker.improved(value):
-                return
-            self.tracker.best = value
-        save(self.trainer.model.state_dict(), self.path.format(epoch=epoch + 1, **logs))
+            improved = self.tracker.improved(value)
+            if improved:
+                self.tracker.best = value
+        distributed = getattr(self.trainer, "distributed", False)
+        if improved and (not distributed or self.trainer.rank == 0):  # on several ranks: rank 0 writes
+            save(self.trainer.model.state_dict(), self.path.format(epoch=epoch + 1, **logs))
+        if distributed:  # ...and the others wait until the file is there
+            import fastnn.distributed as dist
+
+            dist.barrier()
 
 
 class LRSchedulerCallback(Callback):

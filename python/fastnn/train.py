@@ -58,20 +58,22 @@ class History:
         return path
 
 
-def _loader(data, batch_size, shuffle):
-    """A DataLoader for a DataLoader, a Dataset or an (inputs, targets) pair of arrays/tensors."""
-    from fastnn.data import DataLoader, Dataset, TensorDataset
+def _loader(data, batch_size, shuffle, shard=False):
+    """A DataLoader for a DataLoader, a Dataset or an (inputs, targets) pair of arrays/tensors;
+    shard: each rank of fastnn.distributed loads its part (a DistributedSampler, seed 0)."""
+    from fastnn.data import DataLoader, Dataset, DistributedSampler, TensorDataset
     from fastnn.creation import as_tensor
 
     if isinstance(data, DataLoader):
         return data
-    if isinstance(data, Dataset):
-        return DataLoader(data, batch_size=batch_size, shuffle=shuffle)
     if isinstance(data, (tuple, list)) and len(data) == 2:
-        return DataLoader(TensorDataset(as_tensor(data[0]), as_tensor(data[1])), batch_size=batch_size,
-                          shuffle=shuffle)
-    raise TypeError("data must be a DataLoader, a Dataset or an (inputs, targets) pair, "
-                    f"got {type(data).__name__}")
+        data = TensorDataset(as_tensor(data[0]), as_tensor(data[1]))
+    elif not isinstance(data, Dataset):
+        raise TypeError("data must be a DataLoader, a Dataset or an (inputs, targets) pair, "
+                        f"got {type(data).__name__}")
+    if shard:
+        return DataLoader(data, batch_size=batch_size, sampler=DistributedSampler(data, shuffle=shuffle))
+    return DataLoader(data, batch_size=batch_size, shuffle=shuffle)
 
 
 def _uses_logits(loss_fn):
@@ -79,11 +81,75 @@ def _uses_logits(loss_fn):
 
 
 class _Trainer:
-    """What callbacks see: the model, the optimizer, the history, and the stop flag."""
+    """What callbacks see: the model, the optimizer, the history, and the stop flag; on several
+    ranks (`distributed`) also this process's `rank` (callbacks that write files do so on rank 0)."""
 
-    def __init__(self, model, optimizer, history):
+    def __init__(self, model, optimizer, history, distributed=False, rank=0):
         self.model, self.optimizer, self.history = model, optimizer, history
         self.stop_training = False
+        self.distributed, self.rank = distributed, rank
+
+
+def _world_size():
+    import fastnn.distributed as dist
+
+    return dist.get_world_size() if dist.is_initialized() else 1
+
+
+def _sharded(loader):
+    """The DistributedSampler of a loader whose ranks load different parts, else None."""
+    from fastnn.data import DistributedSampler
+
+    sampler = getattr(loader, "sampler", None)
+    return sampler if isinstance(sampler, DistributedSampler) and sampler.num_replicas > 1 else None
+
+
+def _is_data_parallel(model):
+    from fastnn.nn.parallel import DistributedDataParallel
+
+    return isinstance(model, DistributedDataParallel)
+
+
+def _reduce_epoch(total_loss, seen, metrics):
+    """Sums the loss, the sample count and the metrics' totals and counts over the ranks."""
+    import fastnn.distributed as dist
+    from fastnn.tensor import Tensor
+
+    sums = Tensor(np.array([total_loss, seen] + [x for m in metrics for x in (m.total, m.count)], dtype=np.float64))
+    dist.all_reduce(sums)
+    values = sums._data.tolist()
+    for i, m in enumerate(metrics):
+        m.total, m.count = values[2 + 2 * i], values[3 + 2 * i]
+    return values[0], int(values[1])
+
+
+def _seed_per_rank(rank):
+    """Distinct, reproducible random streams (dropout) per rank: rank 0 draws a seed from the
+    default generator and broadcasts it; each rank seeds the default generator with (seed, rank)."""
+    import fastnn.distributed as dist
+    from fastnn.random import default_generator
+
+    base = [default_generator.next_seed() if rank == 0 else None]
+    dist.broadcast_object_list(base, src=0)
+    state = np.random.SeedSequence([base[0], rank]).generate_state(2, np.uint64)
+    default_generator.manual_seed(int(state[0]) << 64 | int(state[1]))
+
+
+def _check_same_batch_count(loader, epoch):
+    """Every rank must run as many training batches (each one all-reduces gradients): a clear
+    error on every rank now instead of a hang at the first missing allreduce."""
+    import fastnn.distributed as dist
+
+    try:
+        mine = len(loader)
+    except TypeError:  # an IterableDataset of unknown length
+        mine = None
+    counts = [None] * dist.get_world_size()
+    dist.all_gather_object(counts, mine)
+    if len(set(counts)) > 1:
+        raise ValueError(f"epoch {epoch}: the ranks would run different numbers of training batches "
+                         f"(rank: batches {dict(enumerate(counts))}); every rank must run the same number, "
+                         "e.g. with a DistributedSampler over a dataset of the same length on every rank")
 
 
 def _current_lr(optimizer):
@@ -92,10 +158,14 @@ def _current_lr(optimizer):
 
 def _run_epoch(model, loss_fn, loader, metrics, optimizer=None, scheduler_per_batch=None, bar=None,
                callbacks=()):
-    """One pass over `loader`: trains when an optimizer is given, else evaluates."""
+    """One pass over `loader`: trains when an optimizer is given, else evaluates. On a loader
+    sharded over several ranks the loss and the metrics count only the samples that are not the
+    sampler's padding, summed over the ranks."""
     for m in metrics:
         m.reset()
     total_loss, seen = 0.0, 0
+    sampler = _sharded(loader)
+    real = sampler.num_real_samples if sampler is not None else None
     for batch_index, (inputs, targets) in enumerate(loader):
         if optimizer is not None:
             output = model(inputs)
@@ -109,17 +179,27 @@ def _run_epoch(model, loss_fn, loader, metrics, optimizer=None, scheduler_per_ba
             output = model(inputs)
             loss = loss_fn(output, targets) if loss_fn is not None else None
         n = len(targets)
+        if real is not None and seen + n > real:  # the sampler's padding: repeats of other ranks' samples
+            kept = max(real - seen, 0)
+            output, targets = output[:kept], targets[:kept]
+            if loss is not None:
+                with no_grad():
+                    loss = loss_fn(output, targets) if kept else None
+            n = kept
         seen += n
         if loss is not None:
             total_loss += loss.item() * n
         for m in metrics:
-            m.update(output, targets)
+            if n:
+                m.update(output, targets)
         if bar is not None:
             bar.update(n)
             if batch_index % 10 == 0:
                 bar.set_postfix(loss=f"{total_loss / max(seen, 1):.4f}", refresh=False)
         for cb in callbacks:
             cb.on_batch_end(batch_index, {"loss": loss.item() if loss is not None else None})
+    if sampler is not None:
+        total_loss, seen = _reduce_epoch(total_loss, seen, metrics)
     logs = {"loss": total_loss / seen if seen and loss_fn is not None else float("nan")}
     logs.update({m.name: m.result() for m in metrics})
     return logs, seen
@@ -150,16 +230,37 @@ def fit(model, loss_fn, optimizer, train_data, epochs=1, val_data=None, batch_si
     silent. When the training loader's sampler has set_epoch (e.g. a DistributedSampler), fit calls
     sampler.set_epoch(epoch) before each epoch, as PyTorch training loops do by hand, so that each
     epoch is shuffled anew.
+
+    On several ranks (fastnn.distributed initialized with world size > 1, and `model` a
+    DistributedDataParallel or the training loader sharded by a DistributedSampler), call fit on
+    every rank: data given as a Dataset or a pair are sharded with a DistributedSampler; every rank
+    must run the same number of batches per epoch (checked at the start of each epoch); the loss
+    and metrics of sharded loaders are summed over the ranks (the sampler's padding not counted),
+    so every rank logs the same values; progress is shown on rank 0 only; rank 0's stop_training
+    (EarlyStopping) is broadcast after each epoch; ModelCheckpoint writes on rank 0, then all ranks
+    wait for the file; the default generator is reseeded per rank from a seed rank 0 draws, so
+    dropout masks differ between ranks and repeat from run to run.
     """
     if scheduler_interval not in ("epoch", "batch"):
         raise ValueError(f"scheduler_interval must be 'epoch' or 'batch', got {scheduler_interval!r}")
-    train_loader = _loader(train_data, batch_size, shuffle)
-    val_loader = _loader(val_data, batch_size, False) if val_data is not None else None
+    world = _world_size()
+    data_parallel = world > 1 and _is_data_parallel(model)
+    train_loader = _loader(train_data, batch_size, shuffle, shard=data_parallel)
+    val_loader = _loader(val_data, batch_size, False, shard=data_parallel) if val_data is not None else None
+    distributed = data_parallel or (world > 1 and _sharded(train_loader) is not None)
+    if distributed:
+        import fastnn.distributed as dist
+
+        rank = dist.get_rank()
+        _seed_per_rank(rank)
+    else:
+        rank = 0
+    progress = progress and rank == 0
     logits = _uses_logits(loss_fn)
     train_metrics = [make_metric(m, logits) for m in metrics]
     val_metrics = [make_metric(m, logits) for m in metrics]
     history = History()
-    trainer = _Trainer(model, optimizer, history)
+    trainer = _Trainer(model, optimizer, history, distributed, rank)
     callbacks = list(callbacks)
     if scheduler is not None and scheduler_interval == "epoch":
         callbacks.append(LRSchedulerCallback(scheduler))
@@ -175,8 +276,12 @@ def fit(model, loss_fn, optimizer, train_data, epochs=1, val_data=None, batch_si
             set_epoch = getattr(getattr(train_loader, "sampler", None), "set_epoch", None)
             if set_epoch is not None:
                 set_epoch(epoch)
+            if distributed:
+                _check_same_batch_count(train_loader, epoch)
             lr = _current_lr(optimizer)
-            bar = _progress_bar(len(train_loader.dataset), epoch, epochs, progress)
+            sampler = _sharded(train_loader)  # on rank 0: its own samples, without the padding
+            shown_samples = sampler.num_real_samples if sampler is not None else len(train_loader.dataset)
+            bar = _progress_bar(shown_samples, epoch, epochs, progress)
             start = time.perf_counter()
             model.train()
             logs, seen = _run_epoch(model, loss_fn, train_loader, train_metrics, optimizer,
@@ -197,6 +302,10 @@ def fit(model, loss_fn, optimizer, train_data, epochs=1, val_data=None, batch_si
                 print(f"Epoch {epoch + 1}/{epochs} - {elapsed:.1f}s - {_format_logs(shown)}", flush=True)
             for cb in callbacks:
                 cb.on_epoch_end(epoch, logs)
+            if distributed:  # rank 0 decides, so that no rank trains on alone
+                decision = [trainer.stop_training]
+                dist.broadcast_object_list(decision, src=0)
+                trainer.stop_training = decision[0]
             if trainer.stop_training:
                 break
     finally:

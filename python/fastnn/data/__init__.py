@@ -3,6 +3,7 @@ plus sklearn-style helpers)."""
 from fastnn.data import transforms
 from fastnn.data.collate import default_collate, default_convert
 from fastnn.data.dataloader import DataLoader
+from fastnn.data.distributed import DistributedSampler
 from fastnn.data.dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset, Subset,
                                  TensorDataset)
 from fastnn.data.kfold import KFold
@@ -13,7 +14,7 @@ from fastnn.data.splits import random_split, train_val_test_split
 from fastnn.data.transforms import Compose, Normalize, RandomCrop, RandomHorizontalFlip, ToTensor
 from fastnn.data.worker import WorkerInfo, get_worker_info
 
-__all__ = ["BatchSampler", "ChainDataset", "Compose", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset",
+__all__ = ["BatchSampler", "ChainDataset", "Compose", "ConcatDataset", "DataLoader", "Dataset", "DistributedSampler", "IterableDataset",
            "KFold", "Normalize", "RandomCrop", "RandomHorizontalFlip", "RandomSampler", "Sampler", "SequentialSampler",
            "StackDataset", "StandardScaler", "Subset", "SubsetRandomSampler", "TensorDataset", "ToTensor",
            "WeightedRandomSampler", "WorkerInfo", "default_collate", "default_convert", "get_worker_info",

@@ -1,5 +1,5 @@
 """fastnn.nn: modules, layers, losses, nn.functional (F), nn.init and nn.utils, as in torch.nn."""
-from fastnn.nn import functional, init, utils
+from fastnn.nn import functional, init, parallel, utils
 from fastnn.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax, Softplus, Tanh
 from fastnn.nn.containers import ModuleDict, ModuleList, Sequential
 from fastnn.nn.conv import Conv1d, Conv2d, ConvTranspose2d
@@ -10,6 +10,7 @@ from fastnn.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Gaussi
                             L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
 from fastnn.nn.module import Module
 from fastnn.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from fastnn.nn.sync_batchnorm import SyncBatchNorm
 from fastnn.nn.group_norm import GroupNorm, InstanceNorm1d, InstanceNorm2d
 from fastnn.nn.parameter import Parameter
 from fastnn.nn.attention import MultiheadAttention
