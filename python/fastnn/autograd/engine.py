@@ -140,15 +140,18 @@ class Function:
         arrays = []
         tensors = []  # (position, Tensor) of every Tensor argument
         parents = []  # per argument: the edge its gradient goes to (see _edge), None where none is needed
+        on_host = 0  # Tensor arguments whose array is a plain NumPy array
         for i, arg in enumerate(args):
             if isinstance(arg, Tensor):
-                arrays.append(arg._data)
+                data = arg._data
+                arrays.append(data)
+                on_host += type(data) is np.ndarray
                 tensors.append((i, arg))
                 parents.append(_edge(arg) if arg.requires_grad else None)
             else:
                 arrays.append(arg)
                 parents.append(None)
-        if len(tensors) > 1:
+        if 0 < on_host < len(tensors):  # host and device arrays among the inputs
             _check_one_device(cls, tensors)
         needs_input_grad = tuple([p is not None for p in parents])
         needs_grad = _GradMode.enabled and True in needs_input_grad
@@ -187,16 +190,11 @@ class Function:
 
 def _check_one_device(cls, tensors):
     """As PyTorch: the tensors of one op live on one device, 0-d CPU tensors (scalars) excepted."""
-    first = tensors[0][1]
-    on_host = type(first._data) is np.ndarray
-    for _, t in tensors:
-        if (type(t._data) is np.ndarray) != on_host:  # the fast test; the exact one below
-            devices = {t.device for _, t in tensors if t.device.type != "cpu" or t.ndim > 0}
-            if len(devices) > 1:
-                a, b = sorted(devices, key=str)[:2]
-                raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
-                                   f"{b} and {a}! ({cls.__name__})")
-            return
+    devices = {t.device for _, t in tensors if t.device.type != "cpu" or t.ndim > 0}
+    if len(devices) > 1:
+        a, b = sorted(devices, key=str)[:2]
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
+                           f"{b} and {a}! ({cls.__name__})")
 
 
 def _edge(tensor):
