@@ -158,3 +158,32 @@ def test_cpu_clock_is_for_one_thread_and_times_each_implementation():
     assert timing.clock_timer("wall", [1, 2], 1) is None
     seconds = timing.clock_timer("cpu", [1], 2)({"spin": lambda: sum(range(200_000)), "idle": lambda: None})
     assert seconds["spin"] > seconds["idle"] >= 0
+
+
+def test_breakdown_counts_the_cnn_step_flops_and_every_layer_pass():
+    from fastnn.benchmarks import breakdown, cnn
+    result = breakdown.run(quick=True, log=None)
+    rows = result["rows"]
+    flops = sum(r["gflops"] * 1e9 * r["seconds"] for r in rows if "gflops" in r)
+    assert flops == pytest.approx(cnn.step_flops(), rel=1e-6)  # the same count the cnn suite's GFLOP/s use
+    kernels = {(r["kernel"], r["shapes"]) for r in rows}
+    assert ("conv2d_forward", "64x32x14x14 64x32x3x3") in kernels
+    assert ("conv2d_backward_weight", "64x64x14x14 64x32x14x14") in kernels
+    assert all(r["calls"] == 1 and r["seconds"] > 0 for r in rows)
+    assert 0 < result["kernel_seconds"] <= result["step_seconds"]
+    assert "| conv2d_backward_input |" in breakdown.markdown(result)
+
+
+def test_profiler_groups_by_shape_only_when_it_records_them():
+    a, b = fastnn.randn(3, 4), fastnn.randn(5, 4)
+    with fastnn.profiler.profile(record_shapes=True) as prof:
+        a @ a.T
+        a @ b.T
+    events = prof.key_averages(group_by_input_shape=True)
+    assert sorted(e.output_shapes for e in events if e.key == "gemm") == [((3, 3),), ((3, 5),)]
+    assert [(e.key, e.count) for e in prof.key_averages()] == [("gemm", 2)]
+    assert all(e.bytes_total > 0 and e.cpu_time_total_us >= 0 for e in events)
+    with fastnn.profiler.profile() as plain:
+        a @ a.T
+    with pytest.raises(ValueError, match="needs profile\\(record_shapes=True\\)"):
+        plain.key_averages(group_by_input_shape=True)

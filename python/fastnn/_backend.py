@@ -88,6 +88,15 @@ class DeviceKernels:
         return function
 
 
+def _shapes_and_bytes(args, result):
+    """((shape of each argument), (shape of each result)), None for what is not an array, and
+    the bytes of all those arrays: what a profile with record_shapes keeps of one kernel call."""
+    outputs = result if isinstance(result, tuple) else (result,)
+    arrays = [a for a in (*args, *outputs) if hasattr(a, "shape") and hasattr(a, "nbytes")]
+    return ((tuple(getattr(a, "shape", None) for a in args), tuple(getattr(r, "shape", None) for r in outputs)),
+            sum(int(a.nbytes) for a in arrays))
+
+
 class _ProfiledKernels:
     """A kernel module whose calls are timed into the active profiler (fastnn.profiler)."""
 
@@ -98,11 +107,13 @@ class _ProfiledKernels:
         function = getattr(self._kernels, name)
 
         def timed(*args, **kwargs):
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.thread_time()
             result = function(*args, **kwargs)
             if self._synchronize:  # a GPU runs kernels asynchronously: time them to completion
                 cuda_synchronize()
-            profiler.record(name, self._device, time.perf_counter() - start)
+            seconds, cpu_seconds = time.perf_counter() - start, time.thread_time() - cpu_start
+            shapes, nbytes = _shapes_and_bytes(args, result) if profiler.records_shapes() else (None, 0)
+            profiler.record(name, self._device, seconds, cpu_seconds, shapes, nbytes)
             return result
 
         return timed

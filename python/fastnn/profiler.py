@@ -6,7 +6,12 @@ and for how long.
     print(prof.key_averages().table(sort_by="total_time", row_limit=10))
 
 Every kernel call that fastnn._backend dispatches (kernels_for(array).<kernel>) inside the
-block is recorded: its name, its device ('cpu' or 'cuda'), and the wall time of the call. On a
+block is recorded: its name, its device ('cpu' or 'cuda'), the wall time of the call and the
+CPU time of the calling thread (which other jobs on a loaded machine do not inflate; on 1
+thread it is the kernel's whole cost), and with record_shapes=True the shapes of its array
+arguments and results and the bytes of those arrays, so that
+key_averages(group_by_input_shape=True) tells the layers apart and a kernel's flops or memory
+traffic can be worked out (fastnn.benchmarks.breakdown does). On a
 GPU each recorded call waits for its kernel to finish (so the time is the kernel's, and the
 profiled run is slower than an unprofiled one); the emulator and the CPU kernels finish before
 returning anyway. Array-library work between kernels (NumPy or CuPy element-wise operations)
@@ -25,20 +30,31 @@ def active():
     return bool(_active)
 
 
-def record(name, device, seconds):
-    """Adds one kernel call to every recording profile (called by fastnn._backend)."""
+def records_shapes():
+    """True while some recording profile wants the shapes of the kernels' arguments."""
+    return any(p.record_shapes for p in _active)
+
+
+def record(name, device, seconds, cpu_seconds=0.0, shapes=None, nbytes=0):
+    """Adds one kernel call to every recording profile (called by fastnn._backend); shapes:
+    (input shapes, output shapes), each a tuple with the shape of every argument / result (None
+    for what is not an array); nbytes: the bytes of those arrays."""
     for p in _active:
-        p._add(name, device, seconds)
+        p._add(name, device, seconds, cpu_seconds, shapes if p.record_shapes else None, nbytes)
 
 
 class EventAverage:
-    """The calls of one kernel on one device: key (the kernel's name), device, count, and the
-    total and average wall time in microseconds (total_time_us, avg_time_us)."""
+    """The calls of one kernel on one device (and, grouped by input shape, with one
+    input_shapes and output_shapes): key (the kernel's name), device, count, the total and
+    average wall time in microseconds (total_time_us, avg_time_us), the calling thread's CPU time
+    (cpu_time_total_us) and, with record_shapes, the bytes of the arrays in and out (bytes_total)."""
 
-    __slots__ = ("key", "device", "count", "total_time_us")
+    __slots__ = ("key", "device", "input_shapes", "output_shapes", "count", "total_time_us", "cpu_time_total_us",
+                 "bytes_total")
 
-    def __init__(self, key, device):
-        self.key, self.device, self.count, self.total_time_us = key, device, 0, 0.0
+    def __init__(self, key, device, input_shapes=None, output_shapes=None):
+        self.key, self.device, self.input_shapes, self.output_shapes = key, device, input_shapes, output_shapes
+        self.count, self.total_time_us, self.cpu_time_total_us, self.bytes_total = 0, 0.0, 0.0, 0
 
     @property
     def avg_time_us(self):
@@ -84,8 +100,9 @@ def _us(us):
 class profile:
     """A context manager that records the kernel calls made inside it (see the module doc)."""
 
-    def __init__(self):
-        self._events = {}
+    def __init__(self, record_shapes=False):
+        self.record_shapes = bool(record_shapes)
+        self._events = {}  # (name, device, input shapes or None) -> EventAverage
         self._recording = False
         self.elapsed_us = 0.0  # wall time of the block
 
@@ -103,16 +120,33 @@ class profile:
         self.elapsed_us += (time.perf_counter() - self._start) * 1e6
         return False
 
-    def _add(self, name, device, seconds):
-        event = self._events.get((name, device))
+    def _add(self, name, device, seconds, cpu_seconds, shapes, nbytes):
+        key = (name, device, shapes)
+        event = self._events.get(key)
         if event is None:
-            event = self._events[(name, device)] = EventAverage(name, device)
+            event = self._events[key] = EventAverage(name, device, *(shapes or (None, None)))
         event.count += 1
         event.total_time_us += seconds * 1e6
+        event.cpu_time_total_us += cpu_seconds * 1e6
+        event.bytes_total += nbytes
 
-    def key_averages(self):
-        """One EventAverage per (kernel, device), in the order first called."""
-        return EventList(self._events.values())
+    def key_averages(self, group_by_input_shape=False):
+        """One EventAverage per (kernel, device), or per (kernel, device, input shapes) with
+        group_by_input_shape (which needs record_shapes=True), in the order first called."""
+        if group_by_input_shape and not self.record_shapes:
+            raise ValueError("group_by_input_shape=True needs profile(record_shapes=True)")
+        if group_by_input_shape:
+            return EventList(self._events.values())
+        merged = {}
+        for event in self._events.values():
+            total = merged.get((event.key, event.device))
+            if total is None:
+                total = merged[(event.key, event.device)] = EventAverage(event.key, event.device)
+            total.count += event.count
+            total.total_time_us += event.total_time_us
+            total.cpu_time_total_us += event.cpu_time_total_us
+            total.bytes_total += event.bytes_total
+        return EventList(merged.values())
 
     def table(self, **kwargs):
         return self.key_averages().table(**kwargs)

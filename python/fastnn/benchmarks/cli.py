@@ -7,7 +7,7 @@ import importlib
 import inspect
 import json
 
-SUITES = ("gemm", "training", "cnn", "conv", "models", "pool", "rnn", "attention", "distributed")
+SUITES = ("gemm", "training", "cnn", "breakdown", "conv", "models", "pool", "rnn", "attention", "distributed")
 
 
 def _module(name):
