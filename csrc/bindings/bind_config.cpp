@@ -10,6 +10,7 @@
 
 #include "bindings/binding.h"
 #include "bindings/bindings.h"
+#include "bindings/host_memory.h"
 #include "core/cpu_features.h"
 #include "core/futex.h"
 #include "core/parallel.h"
@@ -182,6 +183,15 @@ void bind_config(py::module_& m) {
     info["sleep"] = futex_kind();
     return info;
   }, "The thread pool now: workers started, spin time, what idle workers sleep on.");
+  m.def("_host_cache_stats", [] {
+    const HostCacheStats s = host_cache_stats();
+    py::dict d;
+    d["cached_bytes"] = s.cached_bytes;
+    d["reused"] = s.reused;
+    d["allocated"] = s.allocated;
+    return d;
+  }, "The output-block cache (bindings/host_memory.h): free bytes kept, blocks reused, blocks allocated.");
+  m.def("_host_cache_clear", &host_cache_clear, "Frees the output-block cache's free blocks.");
   m.def("_region_barrier_check", [](int nworkers, int rounds) {
         py::gil_scoped_release no_gil;
         return region_barrier_check(nworkers, rounds);

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <limits>
 
+#include "bindings/host_memory.h"
+
 namespace fastnn::bindings {
 
 std::string type_name(py::handle obj) {
@@ -201,7 +203,7 @@ ops::Array& HostCall::allocate(const char* name, ops::DType dtype, const ops::Sh
   ops::require_valid_shape(shape, name);
   ops::checked_mul(shape.numel(), static_cast<int64_t>(ops::itemsize(dtype)), (std::string("the size of ") + name + " in bytes").c_str());
   std::vector<py::ssize_t> dims(shape.dims, shape.dims + shape.ndim);
-  return add(py::array(numpy_dtype(dtype), dims), name, true);
+  return add(host_output_array(numpy_dtype(dtype), dims), name, true);
 }
 
 
