@@ -34,6 +34,7 @@ class Spec:
     reference: object  # kwargs -> the expected first output (float64)
     ints: tuple = ()  # integer arguments (their valid values are in make's dict)
     out_like: str = None  # the input an `out` argument may alias (same shape and dtype)
+    updated: str = None  # for a kernel that works in place (the optimizer steps): the argument it updates
 
     def __repr__(self):
         return self.kernel
@@ -167,6 +168,44 @@ SPECS = [
     Spec("pad_backward",
          lambda g, t: {"grad_out": _r(g, (2, 3, 8), t), "input_shape": (2, 3, 5), "pad": (2, 1), "mode": "reflect"},
          lambda a: ref.pad_backward(a["grad_out"], a["input_shape"], a["pad"], a["mode"])),
+    Spec("conv_transpose2d_backward_input",
+         lambda g, t: {"grad_output": _r(g, (2, 3, 7, 5), t), "weight": _r(g, (2, 3, 2, 3), t), "stride": 2,
+                       "padding": 1},
+         lambda a: ref.conv_transpose2d_backward_input(
+             a["grad_output"], a["weight"], ref.conv2d_output_size(a["grad_output"].shape[2:], a["weight"].shape[2:],
+                                                                   (a["stride"],) * 2, (a["padding"],) * 4, (1, 1)),
+             (a["stride"],) * 2, (a["padding"],) * 2),
+         ints=("stride", "padding")),
+    Spec("conv_transpose2d_backward_weight",
+         lambda g, t: {"grad_output": _r(g, (2, 3, 7, 5), t), "input": _r(g, (2, 2, 4, 3), t),
+                       "weight_size": (2, 3, 2, 3), "stride": 2, "padding": 1},
+         lambda a: ref.conv_transpose2d_backward_weight(a["grad_output"], a["input"], a["weight_size"][2:],
+                                                        (a["stride"],) * 2, (a["padding"],) * 2),
+         ints=("stride", "padding")),
+    Spec("pixel_unshuffle", lambda g, t: {"x": _r(g, (2, 3, 4, 6), t), "downscale_factor": 2},
+         lambda a: _pixel_unshuffle(ref.f64(a["x"]), a["downscale_factor"]),
+         ints=("downscale_factor",)),
+    Spec("layer_norm_backward", lambda g, t: _norm_backward_args(g, t, (3, 4, 5), "normalized_shape", 5),
+         lambda a: _norm_backward_reference(a, (a["x"].shape[0], a["x"].shape[1], 1), (1, 1, -1)),
+         ints=("normalized_shape",)),
+    Spec("group_norm_backward", lambda g, t: _norm_backward_args(g, t, (2, 4, 3), "num_groups", 2),
+         lambda a: _norm_backward_reference(a, (2, 2, 1), (1, 4, 1)), ints=("num_groups",)),
+    Spec("sgd_step",
+         lambda g, t: {"param": _r(g, (7,), t), "momentum_buffer": _r(g, (7,), t), "first_step": False,
+                       "grad": _r(g, (7,), t), "lr": 0.1, "momentum": 0.9, "weight_decay": 0.01},
+         lambda a: ref.sgd_step(a["param"], a["grad"], {"momentum_buffer": ref.f64(a["momentum_buffer"])}, 2, a["lr"],
+                                a["momentum"], weight_decay=a["weight_decay"]), updated="param"),
+    Spec("adam_step",
+         lambda g, t: {"param": _r(g, (2, 5), t), "exp_avg": _r(g, (2, 5), t),
+                       "exp_avg_sq": g.uniform(0, 1, (2, 5)).astype(t), "max_exp_avg_sq": None, "step": np.array(2, np.float32), "grad": _r(g, (2, 5), t), "lr": 0.01},
+         lambda a: ref.adam_step(a["param"], a["grad"], {"exp_avg": ref.f64(a["exp_avg"]),
+                                                        "exp_avg_sq": ref.f64(a["exp_avg_sq"])},
+                                 float(a["step"]) + 1, a["lr"]), updated="param"),
+    Spec("adagrad_step",
+         lambda g, t: {"param": _r(g, (6,), t), "sum": g.uniform(0, 1, 6).astype(t), "step": np.array(4, np.float32),
+                       "grad": _r(g, (6,), t), "lr": 0.1},
+         lambda a: ref.adagrad_step(a["param"], a["grad"], {"sum": ref.f64(a["sum"])}, float(a["step"]) + 1, a["lr"]),
+         updated="param"),
     Spec("attention_forward",
          lambda g, t: {"query": _r(g, (2, 3, 4), t), "key": _r(g, (2, 5, 4), t), "value": _r(g, (2, 5, 6), t),
                        "scale": 0.5},
@@ -189,6 +228,38 @@ SPECS = [
                        "weight_hh": _r(g, (5, 5), t)},
          lambda a: ref.rnn_forward(a["input"], a["h0"], a["weight_ih"], a["weight_hh"])[0]),
 ]
+
+def _pixel_unshuffle(x, r):
+    """[*, C, H r, W r] -> [*, C r^2, H, W]: out[..., c r^2 + i r + j, h, w] = x[..., c, h r + i, w r + j]."""
+    *lead, c, h, w = x.shape
+    if h % r or w % r:
+        raise ValueError("not divisible")
+    blocks = x.reshape(*lead, c, h // r, r, w // r, r)
+    k = len(lead)
+    order = tuple(range(k)) + (k, k + 2, k + 4, k + 1, k + 3)
+    return blocks.transpose(order).reshape(*lead, c * r * r, h // r, w // r)
+
+
+def _norm_backward_args(g, t, shape, name, value):
+    """A valid call of layer_norm_backward / group_norm_backward: the statistics from the forward."""
+    x = _r(g, shape, t)
+    forward = K.layer_norm_forward if name == "normalized_shape" else K.group_norm_forward
+    _, mean, rstd = forward(x, value)
+    return {"grad_out": _r(g, shape, t), "x": x, "mean": mean, "rstd": rstd, name: value, "weight": _r(g, (shape[1]
+            if name == "num_groups" else shape[-1],), t)}
+
+
+def _norm_backward_reference(a, stat_shape, weight_shape):
+    """The input gradient from the given mean and rstd (so a NaN in them spreads as in the kernel):
+    dx = rstd (g - mean(g) - x_hat mean(g x_hat)) over each normalized group, g = grad_out * weight."""
+    x, gout = ref.f64(a["x"]), ref.f64(a["grad_out"])
+    groups = x.reshape(stat_shape[:2] + (-1,))
+    mean, rstd = ref.f64(a["mean"]).reshape(stat_shape), ref.f64(a["rstd"]).reshape(stat_shape)
+    g = (gout * ref.f64(a["weight"]).reshape(weight_shape)).reshape(groups.shape)
+    x_hat = (groups - mean) * rstd
+    dx = rstd * (g - g.mean(-1, keepdims=True) - x_hat * (g * x_hat).mean(-1, keepdims=True))
+    return dx.reshape(x.shape)
+
 
 MUTATIONS = ["dtype", "byteorder", "ndim", "strides", "readonly", "alias", "integers", "nan"]
 HUGE_INTS = [2 ** 63, 2 ** 64 - 100, 2 ** 100, -(2 ** 63) - 1, 2 ** 62, 2 ** 31, -(2 ** 31), -1, 0, -7]
@@ -239,6 +310,8 @@ def mutate(mutation, spec, kwargs, data):
                    "scalar": value.reshape(-1)[:1].reshape(())}[how]
         return {**kwargs, name: changed}, name, how
     if mutation == "strides":
+        if value.ndim == 0:
+            return None  # a 0-D array has no strides
         how = data.draw(st.sampled_from(["gapped", "negative", "zero"]))
         return {**kwargs, name: _strided(value, how)}, name, how
     if mutation == "readonly":
@@ -275,6 +348,8 @@ def check(mutation, spec, kwargs, name, variant, failures):
     before = _copy({k: v for k, v in kwargs.items() if k != "out"})  # the inputs, before an aliased out overwrites them
     try:
         result = _first(getattr(K, spec.kernel)(**kwargs))
+        if spec.updated:
+            result = kwargs[spec.updated]
     except CLEAR_ERRORS as error:
         if not _names_an_argument(str(error), kwargs):
             fail(f"{type(error).__name__} names no argument", str(error)[:160])

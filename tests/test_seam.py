@@ -438,7 +438,8 @@ def test_uint64_class_index_does_not_wrap_into_ignore_index():
         K.gather_forward(np.ones((2, 3)), np.full((2, 3), 2**64 - 1, np.uint64), 1)
 
 
-@pytest.mark.parametrize("loss", [nn.functional.cross_entropy, nn.functional.nll_loss], ids=["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("loss", [nn.functional.cross_entropy, nn.functional.nll_loss],
+                         ids=["cross_entropy", "nll_loss"])
 def test_uint64_class_index_does_not_wrap_into_ignore_index_in_the_losses(loss):
     logits = fn.tensor(random_array((2, 3), np.float32))
     with pytest.raises(IndexError, match="18446744073709551516"):
@@ -458,11 +459,13 @@ def test_uint64_class_index_does_not_wrap_into_ignore_index_in_the_losses(loss):
     lambda: K.conv2d_forward(np.ones((1, 0, 3, 3)), np.ones((0, 4, 1, 1)), groups=2**62),
     lambda: K.pixel_shuffle(np.ones((1, 1, 1, 1)), 2**32),
     lambda: K.pad_forward(np.ones((1, 3)), (2**62, 2**62)),
+    lambda: K.conv_transpose2d_backward_input(np.ones((2, 3, 7, 5)), np.ones((2, 3, 2, 3)), stride=2, padding=2**31),
 ], ids=["conv-padding", "conv-dilation", "transpose-stride", "max-pool-window", "avg-pool-divisor", "conv1d-padding",
-        "conv-groups", "pixel-shuffle-factor", "pad-widths"])
+        "conv-groups", "pixel-shuffle-factor", "pad-widths", "transpose-input-gradient"])
 def test_geometry_overflow_is_a_value_error(call):
-    with pytest.raises(ValueError, match="overflows int64"):
+    with pytest.raises(ValueError, match="overflows int64") as info:
         call()
+    assert not str(info.value).startswith("out ")  # the geometry's arguments, not the output they give
 
 
 @pytest.mark.parametrize("stride, dilation, output_padding", [(1, 2, 1), (2, 3, 2), ((1, 2), (3, 1), (2, 1))])

@@ -232,7 +232,10 @@ cpu::Conv2dShape conv_transpose2d_backward_input_check(const ConvOptions& o, con
                                                        const Array& weight) {
   require_conv_array(grad_output, "grad_output", 4, nullptr, nullptr);
   require_conv_array(weight, "weight", 4, &grad_output, "grad_output");
-  return make_shape(o, grad_output.dims(), weight.dims(), "grad_output", "weight");
+  const cpu::Conv2dShape s = make_shape(o, grad_output.dims(), weight.dims(), "grad_output", "weight");
+  require_valid_bytes(conv_output_shape(s, 2), grad_output,
+                      "the input gradient (the conv of grad_output with weight, stride, padding)");
+  return s;
 }
 
 cpu::Conv2dShape conv_transpose2d_backward_weight_check(const ConvOptions& o, const Array& grad_output,
