@@ -5,11 +5,12 @@ projected efficiency on more nodes.
 - Allreduce: float32 MPI_Allreduce (sum, in place) of 4 B to 16 MB (64 MB without --quick) on 2
   ranks started by `mpirun -np 2` (shared memory on one machine), the slowest rank's median
   per call. Fitted to T(n) = 2 log2(p) alpha + 2 (p - 1) / p n beta, i.e. 2 alpha + n beta at p = 2:
-  alpha from the smallest message, beta the least-squares slope over messages of 256 KB and more.
+  alpha from the smallest message, beta the least-squares slope over messages of 256 KB to 16 MB.
 - Steps: one training step (zero_grad, forward, CrossEntropyLoss, backward, SGD momentum 0.9)
   at batch 64 per rank, 1 thread per rank, of the training suite's 784-128-64-10 MLP and the demo
-  CNN (fastnn.demo.build_cnn): alone in this process; on 2 ranks at once without DDP (the same
-  work, sharing the machine); on 2 ranks under DDP (overlap=True and False).
+  CNN (fastnn.demo.build_cnn), in the MPI job, the four variants timed in alternation (one block
+  of each per repetition): alone (rank 0, the other rank sleeping); on 2 ranks at once without
+  DDP (the same work, sharing the machine); on 2 ranks under DDP (overlap=True and False).
   Measured efficiency = step alone / DDP step on 2 ranks (ideal 1: twice the samples in the same
   time); the communication part of it = plain step on 2 ranks / DDP step on 2 ranks.
 - Projection: efficiency(p) = t / (t + T(p, n)) with t the measured step alone (one rank per node,
@@ -26,6 +27,9 @@ import numpy as np
 
 SIZES = [4, 64, 1024, 16 * 1024, 256 * 1024, 1 << 20, 4 << 20, 16 << 20]
 BIG = 64 << 20
+# beta is fitted over the sizes that bracket DDP's buckets (25 MB cap; the models' gradients are
+# 0.4-1.7 MB); 64 MB is in the table only (this VM's memory copies slow down above ~16 MB).
+FIT_FROM, FIT_TO = 256 * 1024, 16 << 20
 BATCH = 64
 PROJECT_AT = (2, 8, 64, 512)
 # Assumed, not measured here: typical MPI figures (latency alpha in s, inverse bandwidth beta in s/B).
@@ -85,6 +89,54 @@ def _timed(fn, repetitions, block_seconds, agree=lambda value: value, slowest=la
     return statistics.median(samples)
 
 
+def _wrapped(name, overlap, ddp_class):
+    """(model, x, y) of `name`, a fresh copy; under DDP unless overlap is None."""
+    model, x, y = _models()[name]
+    return (model if overlap is None else ddp_class(model, overlap=overlap)), x, y
+
+
+def _idle_until_rank_0_is_done(comm):
+    """The other ranks' part while rank 0 times a step alone: sleep (an MPI wait would spin on a core)."""
+    request = comm.Ibarrier()
+    while not request.Test():
+        time.sleep(0.005)
+
+
+def _time_variants(steps, repetitions, block_seconds, comm):
+    """Median seconds per call of each step (name -> fn), timed in alternation, one block of each
+    per repetition (the slowest rank's). 'alone' runs on rank 0 while the others sleep; the other
+    steps run on every rank at once, with rank 0's call counts."""
+    from mpi4py import MPI
+
+    rank = comm.Get_rank()
+    calls, samples = {}, {name: [] for name in steps}
+    for name, fn in steps.items():
+        if name != "alone" or rank == 0:
+            fn()
+            start = time.perf_counter()
+            fn()
+            calls[name] = max(1, int(block_seconds / max(time.perf_counter() - start, 1e-7)))
+        if name == "alone":
+            comm.Ibarrier().Wait() if rank == 0 else _idle_until_rank_0_is_done(comm)
+    calls = comm.bcast(calls, root=0)
+    for _ in range(repetitions):
+        for name, fn in steps.items():
+            comm.Barrier()
+            if name == "alone" and rank != 0:
+                _idle_until_rank_0_is_done(comm)
+                continue
+            start = time.perf_counter()
+            for _ in range(calls[name]):
+                fn()
+            seconds = (time.perf_counter() - start) / calls[name]
+            if name == "alone":
+                comm.Ibarrier().Wait()  # rank 0 releases the sleepers
+                samples[name].append(seconds)
+            else:
+                samples[name].append(comm.allreduce(seconds, op=MPI.MAX))
+    return {name: statistics.median(values) for name, values in samples.items()} if rank == 0 else None
+
+
 # ------------------------------------------------------------------------- the MPI ranks
 def _worker(quick):
     """Runs on each rank under mpirun; rank 0 prints the measurements as JSON."""
@@ -113,15 +165,11 @@ def _worker(quick):
         allreduce[nbytes] = _timed(lambda: comm.Allreduce(MPI.IN_PLACE, buffer, MPI.SUM), repetitions, block,
                                    agree, slowest)
     steps = {}
-    for name, (model, x, y) in _models().items():
-        row = {"plain": _timed(_step(model, x, y), repetitions, block, agree, slowest)}
-        for overlap in (True, False):
-            ddp = DistributedDataParallel(model, overlap=overlap)
-            row["ddp_overlap" if overlap else "ddp_blocking"] = _timed(_step(ddp, x, y), repetitions, block, agree,
-                                                                       slowest)
-            for handle in ddp._handles:  # the next DDP wraps the same model
-                handle.remove()
-        steps[name] = row
+    for name in _models():
+        variants = {"alone": None, "plain": None, "ddp_overlap": True, "ddp_blocking": False}
+        steps[name] = _time_variants(
+            {variant: _step(*_wrapped(name, overlap, DistributedDataParallel)) for variant, overlap in variants.items()},
+            repetitions, block, comm)
     if dist.get_rank() == 0:
         print(json.dumps({"allreduce": allreduce, "steps": steps, "ranks": dist.get_world_size()}), flush=True)
     dist.destroy_process_group()
@@ -131,7 +179,7 @@ def _worker(quick):
 def _fit_alpha_beta(allreduce, p):
     sizes = sorted(allreduce)
     alpha = allreduce[sizes[0]] / (2 * math.log2(p))
-    big = [n for n in sizes if n >= 256 * 1024]
+    big = [n for n in sizes if FIT_FROM <= n <= FIT_TO]
     slope = np.polyfit(np.array(big, dtype=np.float64), np.array([allreduce[n] for n in big]), 1)[0]
     beta = slope / (2 * (p - 1) / p)
     return alpha, beta
@@ -144,17 +192,8 @@ def run(quick=False, log=print, timeout=900):
     import fastnn
 
     env = timing.environment([1])
-    result = {"environment": env, "refused": None}
-    repetitions, block = (5, 0.05) if quick else (11, 0.2)
-    alone = {}
-    with timing.threads(1):
-        for name, (model, x, y) in _models().items():
-            alone[name] = {"seconds": _timed(_step(model, x, y), repetitions, block),
-                           "gradient_bytes": _gradient_bytes(model)}
-            if log:
-                log(f"  {name}: step alone {alone[name]['seconds'] * 1e3:.2f} ms, "
-                    f"{alone[name]['gradient_bytes'] / 1e6:.2f} MB of gradients", flush=True)
-    result["alone"] = alone
+    result = {"environment": env, "refused": None,
+              "gradient_bytes": {name: _gradient_bytes(model) for name, (model, _, _) in _models().items()}}
     try:
         command = _mpi_launch.mpirun_command(2, ["-m", "fastnn.benchmarks.distributed", "--worker"]
                                              + (["--quick"] if quick else []))
@@ -171,18 +210,18 @@ def run(quick=False, log=print, timeout=900):
     p = measured["ranks"]
     allreduce = {int(k): v for k, v in measured["allreduce"].items()}
     alpha, beta = _fit_alpha_beta(allreduce, p)
-    result.update({"ranks": p, "allreduce": allreduce, "alpha": alpha, "beta": beta, "steps": measured["steps"]})
-    for name, row in measured["steps"].items():
-        row["efficiency"] = alone[name]["seconds"] / row["ddp_overlap"]
-        row["efficiency_blocking"] = alone[name]["seconds"] / row["ddp_blocking"]
+    steps = measured["steps"]
+    result.update({"ranks": p, "allreduce": allreduce, "alpha": alpha, "beta": beta, "steps": steps})
+    for row in steps.values():
+        row["efficiency"] = row["alone"] / row["ddp_overlap"]
+        row["efficiency_blocking"] = row["alone"] / row["ddp_blocking"]
         row["communication_efficiency"] = row["plain"] / row["ddp_overlap"]
     networks = {f"loopback (measured: alpha {alpha * 1e6:.2f} us, {1 / beta / 1e9:.2f} GB/s)": (alpha, beta),
                 **NETWORKS}
     result["projection"] = {
-        name: {network: {str(q): alone[name]["seconds"] / (alone[name]["seconds"]
-                                                              + comm_seconds(q, alone[name]["gradient_bytes"], a, b))
+        name: {network: {str(q): row["alone"] / (row["alone"] + comm_seconds(q, result["gradient_bytes"][name], a, b))
                          for q in PROJECT_AT} for network, (a, b) in networks.items()}
-        for name in alone}
+        for name, row in steps.items()}
     if log:
         log(f"  alpha {alpha * 1e6:.2f} us, beta {beta * 1e9:.3f} ns/B ({1 / beta / 1e9:.2f} GB/s); fastnn "
             f"{fastnn.__version__}", flush=True)
@@ -208,8 +247,7 @@ def markdown(result):
               "efficiency (overlap) | efficiency (blocking) | communication part |",
               "|---|---|---|---|---|---|---|---|---|"]
     for name, row in result["steps"].items():
-        alone = result["alone"][name]
-        lines.append(f"| {name} | {alone['gradient_bytes'] / 1e6:.2f} | {alone['seconds'] * 1e3:.2f} | "
+        lines.append(f"| {name} | {result['gradient_bytes'][name] / 1e6:.2f} | {row['alone'] * 1e3:.2f} | "
                      f"{row['plain'] * 1e3:.2f} | {row['ddp_overlap'] * 1e3:.2f} | {row['ddp_blocking'] * 1e3:.2f} | "
                      f"{row['efficiency']:.1%} | {row['efficiency_blocking']:.1%} | "
                      f"{row['communication_efficiency']:.1%} |")
