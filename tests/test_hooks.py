@@ -288,3 +288,16 @@ def test_module_global_forward_hooks():
     model(fn.ones((1, 2)))
     assert seen == [("pre", "Sequential"), ("pre", "Linear"), ("fwd", "Linear"), ("pre", "Tanh"), ("fwd", "Tanh"),
                     ("fwd", "Sequential")]
+
+
+def test_torch_nn_modules_import_paths():
+    from fastnn.nn.modules import Conv2d, Linear
+    from fastnn.nn.modules.module import Module, register_module_forward_hook
+    assert Linear is fn.nn.Linear and Conv2d is fn.nn.Conv2d and Module is fn.nn.Module
+    seen = []
+    handle = register_module_forward_hook(lambda module, args, output: seen.append(type(module).__name__))
+    try:
+        fn.nn.Linear(2, 3)(fn.ones(1, 2))
+    finally:
+        handle.remove()
+    assert seen == ["Linear"]
