@@ -118,12 +118,12 @@ def test_mixing_devices_names_both():
 
 
 def test_an_op_without_a_cuda_kernel_says_so():
-    x = fn.randn(3, 4).cuda()
-    with pytest.raises(NotImplementedError, match=r"relu_forward has no CUDA kernel yet, so it cannot run on "
+    x = fn.randn(2, 3, 4, 4).cuda()
+    with pytest.raises(NotImplementedError, match=r"max_pool2d_forward has no CUDA kernel yet, so it cannot run on "
                                                   r"device 'cuda'"):
-        fn.relu(x)
-    with pytest.raises(NotImplementedError, match="softmax_forward"):
-        fn.softmax(x, dim=1)
+        fn.nn.functional.max_pool2d(x, 2)
+    with pytest.raises(NotImplementedError, match="layer_norm_forward"):
+        fn.nn.functional.layer_norm(x, (4,))
 
 
 def test_device_arrays_refuse_host_arrays_like_cupy():

@@ -5,8 +5,10 @@
 // exist; each forwarder takes the call's stream first, as CpuBackend's do.
 #pragma once
 #include <atomic>
+#include <utility>
 
 #include "bindings/device_array.h"
+#include "cuda/activation.h"
 #include "cuda/gemm.h"
 
 namespace fastnn::bindings {
@@ -17,6 +19,13 @@ inline cudaStream_t cuda_stream(DeviceCall::Stream s) { return reinterpret_cast<
 // _set_gemm_version so that tests and bench/gpu_check.py can check and time each version.
 inline std::atomic<int> gemm_version{0};
 
+// A forwarder to fastnn::cuda::<name>(stream, args...).
+#define FASTNN_CUDA_KERNEL(name)                                  \
+  template <class... A>                                           \
+  static void name(DeviceCall::Stream s, A&&... args) {           \
+    cuda::name(cuda_stream(s), std::forward<A>(args)...);         \
+  }
+
 struct CudaBackend {
   using Call = DeviceCall;
   static constexpr const char* name = "cuda";
@@ -25,6 +34,10 @@ struct CudaBackend {
   static void gemm(DeviceCall::Stream s, const cpu::GemmProblem<T>& problem) {
     cuda::gemm(problem, cuda_stream(s), gemm_version.load(std::memory_order_relaxed));
   }
+  FASTNN_CUDA_KERNEL(activation_forward)
+  FASTNN_CUDA_KERNEL(activation_backward)
 };
+
+#undef FASTNN_CUDA_KERNEL
 
 }  // namespace fastnn::bindings
