@@ -3,8 +3,8 @@ against the float64 reference: sizes of one element up to several blocks (256 th
 poisoned outputs, parameters, in-place calls, NaN, and the dtypes they refuse."""
 import numpy as np
 import pytest
-
 import reference
+from fastnn import _backend
 from helpers import random_array, relative_error
 
 # (test id, kernel name, keyword arguments)
@@ -81,7 +81,6 @@ def test_in_place(backend, dtype):
 def test_nan_and_extremes_as_on_the_cpu(backend, dtype):
     """NaN in gives NaN out; huge |x| neither overflows nor turns into NaN (gelu_tanh's clamp,
     sigmoid's exp(-|x|), softplus's threshold); the same as the CPU kernels."""
-    from fastnn import _backend
     x = np.array([np.nan, -np.inf, np.inf, -1e30, 1e30, -100.0, 0.0, -0.0, 1e-30], dtype)
     g = np.linspace(-1, 1, x.size).astype(dtype)
     for name, kw in [("relu", {}), ("sigmoid", {}), ("tanh", {}), ("gelu", {"approximate": "tanh"}),
