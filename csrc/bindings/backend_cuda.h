@@ -10,6 +10,8 @@
 #include "bindings/device_array.h"
 #include "cuda/activation.h"
 #include "cuda/gemm.h"
+#include "cuda/softmax_loss.h"
+#include "ops/softmax_loss.h"
 
 namespace fastnn::bindings {
 
@@ -36,6 +38,43 @@ struct CudaBackend {
   }
   FASTNN_CUDA_KERNEL(activation_forward)
   FASTNN_CUDA_KERNEL(activation_backward)
+  FASTNN_CUDA_KERNEL(softmax_forward)
+  FASTNN_CUDA_KERNEL(softmax_backward)
+  FASTNN_CUDA_KERNEL(cross_entropy_prob_forward)
+
+  // Class indices: their values are checked on the device (the binding checks host arrays only),
+  // with the CPU module's error.
+  static void check_class_indices(DeviceCall::Stream s, const int64_t* target, int64_t n, int64_t c,
+                                  int64_t ignore_index) {
+    const cuda::InvalidTarget bad = cuda::cross_entropy_first_invalid_target(cuda_stream(s), target, n, c, ignore_index);
+    if (bad.row >= 0) ops::invalid_class_index(bad.row, bad.value, c, ignore_index);
+  }
+  template <class T>
+  static void cross_entropy_forward(DeviceCall::Stream s, T* loss, T* log_probs, const T* logits,
+                                    const int64_t* target, int64_t n, int64_t c,
+                                    const cpu::CrossEntropyOptions<T>& opt) {
+    check_class_indices(s, target, n, c, opt.ignore_index);
+    cuda::cross_entropy_forward(cuda_stream(s), loss, log_probs, logits, target, n, c, opt);
+  }
+  // grad_loss is the device array [N] of reduction 'none'; for 'mean' and 'sum' the binding
+  // passes the address of one number on the host, which the kernel gets by value.
+  template <class T>
+  static void cross_entropy_backward(DeviceCall::Stream s, T* grad_logits, const T* grad_loss, const T* log_probs,
+                                     const int64_t* target, int64_t n, int64_t c,
+                                     const cpu::CrossEntropyOptions<T>& opt) {
+    check_class_indices(s, target, n, c, opt.ignore_index);
+    const bool rows = opt.reduction == cpu::Reduction::none;
+    cuda::cross_entropy_backward(cuda_stream(s), grad_logits, rows ? grad_loss : nullptr, rows ? T(0) : *grad_loss,
+                                 log_probs, target, n, c, opt);
+  }
+  template <class T>
+  static void cross_entropy_prob_backward(DeviceCall::Stream s, T* grad_logits, const T* grad_loss,
+                                          const T* log_probs, const T* target, int64_t n, int64_t c,
+                                          const cpu::CrossEntropyOptions<T>& opt) {
+    const bool rows = opt.reduction == cpu::Reduction::none;
+    cuda::cross_entropy_prob_backward(cuda_stream(s), grad_logits, rows ? grad_loss : nullptr,
+                                      rows ? T(0) : *grad_loss, log_probs, target, n, c, opt);
+  }
 };
 
 #undef FASTNN_CUDA_KERNEL

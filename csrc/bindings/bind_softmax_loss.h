@@ -70,7 +70,9 @@ struct CrossEntropyArgs {
     target = class_indices ? &call.index_input(target_obj, "target") : &given;
     weight = call.optional_float_input(weight_obj, "weight");
     ops::cross_entropy_target_check(*target, class_indices, weight, like, like_name, sizes);
-    if (class_indices) ops::cross_entropy_indices_check(*target, sizes.c, ignore_index);
+    // The values of device indices are checked on the device, by the backend's kernels.
+    if (class_indices && target->device == ops::Device::host)
+      ops::cross_entropy_indices_check(*target, sizes.c, ignore_index);
   }
 
   template <class T>

@@ -13,6 +13,7 @@
 #include "bindings/binding.h"
 #include "bindings/bind_gemm.h"
 #include "bindings/bind_activation.h"
+#include "bindings/bind_softmax_loss.h"
 
 #if defined(FASTNN_CUDA_EMULATED)
 #include "cuda/emu/options.h"
@@ -83,5 +84,6 @@ PYBIND11_MODULE(FASTNN_CUDA_MODULE, m) {
   const py::set before = b::public_names(m);
   b::bind_gemm<b::CudaBackend>(m);
   b::bind_activation<b::CudaBackend>(m);
+  b::bind_softmax_loss<b::CudaBackend>(m);
   b::set_kernel_names(m, before);
 }
