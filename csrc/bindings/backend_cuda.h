@@ -10,6 +10,7 @@
 #include "bindings/device_array.h"
 #include "cuda/activation.h"
 #include "cuda/gemm.h"
+#include "cuda/optim.h"
 #include "cuda/softmax_loss.h"
 #include "ops/softmax_loss.h"
 
@@ -41,6 +42,13 @@ struct CudaBackend {
   FASTNN_CUDA_KERNEL(softmax_forward)
   FASTNN_CUDA_KERNEL(softmax_backward)
   FASTNN_CUDA_KERNEL(cross_entropy_prob_forward)
+  FASTNN_CUDA_KERNEL(sgd_step)
+  FASTNN_CUDA_KERNEL(adagrad_step)
+  FASTNN_CUDA_KERNEL(rmsprop_step)
+  FASTNN_CUDA_KERNEL(adam_step)
+  FASTNN_CUDA_KERNEL(adamax_step)
+  FASTNN_CUDA_KERNEL(nadam_step)
+  FASTNN_CUDA_KERNEL(adadelta_step)
 
   // Class indices: their values are checked on the device (the binding checks host arrays only),
   // with the CPU module's error.

@@ -14,6 +14,7 @@
 #include "bindings/bind_gemm.h"
 #include "bindings/bind_activation.h"
 #include "bindings/bind_softmax_loss.h"
+#include "bindings/bind_optim.h"
 
 #if defined(FASTNN_CUDA_EMULATED)
 #include "cuda/emu/options.h"
@@ -85,5 +86,6 @@ PYBIND11_MODULE(FASTNN_CUDA_MODULE, m) {
   b::bind_gemm<b::CudaBackend>(m);
   b::bind_activation<b::CudaBackend>(m);
   b::bind_softmax_loss<b::CudaBackend>(m);
+  b::bind_optim<b::CudaBackend>(m);
   b::set_kernel_names(m, before);
 }
