@@ -2,10 +2,9 @@
 SGD with momentum) trains 20 steps on device 'cuda' (FASTNN_CUDA_EMULATE=1: the CUDA kernels on
 the SIMT emulator) and ends where the same run on the CPU ends; the profiler shows that every
 kernel of the cuda run was a CUDA kernel (no silent fallback to the CPU ones)."""
+import fastnn as fn
 import numpy as np
 import pytest
-
-import fastnn as fn
 from fastnn import nn
 
 pytest.importorskip("fastnn._cuda_emu")
