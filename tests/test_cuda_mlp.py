@@ -1,5 +1,5 @@
-"""Model level, emulated: the MLP of the examples (Linear + ReLU layers, cross-entropy, AdamW or
-SGD with momentum) trains 20 steps on device 'cuda' (FASTNN_CUDA_EMULATE=1: the CUDA kernels on
+"""Model level, emulated: the MLP of the examples (Linear + ReLU + Dropout layers, cross-entropy,
+AdamW or SGD with momentum) trains 20 steps on device 'cuda' (FASTNN_CUDA_EMULATE=1: the CUDA kernels on
 the SIMT emulator) and ends where the same run on the CPU ends; the profiler shows that every
 kernel of the cuda run was a CUDA kernel (no silent fallback to the CPU ones)."""
 import fastnn as fn
@@ -18,7 +18,8 @@ def emulated(monkeypatch):
 def train(device, dtype, make_optimizer, steps=20):
     """Final parameters, losses and the profile of `steps` full-batch steps on awkward sizes."""
     fn.manual_seed(0)
-    model = nn.Sequential(nn.Linear(20, 33), nn.ReLU(), nn.Linear(33, 17), nn.ReLU(), nn.Linear(17, 5))
+    model = nn.Sequential(nn.Linear(20, 33), nn.ReLU(), nn.Dropout(0.2), nn.Linear(33, 17), nn.ReLU(),
+                          nn.Dropout(0.2), nn.Linear(17, 5))
     if dtype == np.float64:
         model = model.double()
     model = model.to(device)
@@ -56,5 +57,5 @@ def test_the_mlp_trains_on_cuda_as_on_the_cpu(name, dtype):
     events = prof.key_averages()
     assert {e.device for e in events} == {"cuda"}
     step = "adam_step" if name == "adamw" else "sgd_step"
-    assert {e.key for e in events} == {"gemm", "relu_forward", "relu_backward", "cross_entropy_forward",
-                                       "cross_entropy_backward", step}
+    assert {e.key for e in events} == {"gemm", "relu_forward", "relu_backward", "dropout_forward", "dropout_backward",
+                                       "cross_entropy_forward", "cross_entropy_backward", step}

@@ -9,6 +9,7 @@
 
 #include "bindings/device_array.h"
 #include "cuda/activation.h"
+#include "cuda/dropout.h"
 #include "cuda/gemm.h"
 #include "cuda/optim.h"
 #include "cuda/softmax_loss.h"
@@ -49,6 +50,8 @@ struct CudaBackend {
   FASTNN_CUDA_KERNEL(adamax_step)
   FASTNN_CUDA_KERNEL(nadam_step)
   FASTNN_CUDA_KERNEL(adadelta_step)
+  FASTNN_CUDA_KERNEL(dropout_forward)
+  FASTNN_CUDA_KERNEL(dropout_backward)
 
   // Class indices: their values are checked on the device (the binding checks host arrays only),
   // with the CPU module's error.
