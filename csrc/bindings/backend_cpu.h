@@ -20,6 +20,7 @@
 #include "cpu/pool.h"
 #include "cpu/rnn.h"
 #include "cpu/softmax_loss.h"
+#include "ops/embedding.h"
 
 namespace fastnn::bindings {
 
@@ -94,6 +95,10 @@ struct CpuBackend {
   FASTNN_CPU_KERNEL(group_norm_backward)
   FASTNN_CPU_KERNEL(pixel_shuffle_forward)
   FASTNN_CPU_KERNEL(pixel_unshuffle_forward)
+  // The values of embedding ids, read on the host.
+  static void embedding_indices_check(HostCall::Stream, const ops::Array& ids, int64_t num_embeddings) {
+    ops::embedding_indices_check(ids, num_embeddings);
+  }
 };
 
 #undef FASTNN_CPU_KERNEL

@@ -10,9 +10,12 @@
 #include "bindings/device_array.h"
 #include "cuda/activation.h"
 #include "cuda/dropout.h"
+#include "cuda/embedding.h"
 #include "cuda/gemm.h"
+#include "cuda/index_check.h"
 #include "cuda/optim.h"
 #include "cuda/softmax_loss.h"
+#include "ops/embedding.h"
 #include "ops/softmax_loss.h"
 
 namespace fastnn::bindings {
@@ -53,12 +56,21 @@ struct CudaBackend {
   FASTNN_CUDA_KERNEL(dropout_forward)
   FASTNN_CUDA_KERNEL(dropout_backward)
 
+  FASTNN_CUDA_KERNEL(embedding_forward)
+  FASTNN_CUDA_KERNEL(embedding_backward)
+  // The values of embedding ids, checked on the device, with the CPU module's error.
+  static void embedding_indices_check(DeviceCall::Stream s, const ops::Array& ids, int64_t num_embeddings) {
+    const cuda::InvalidIndex bad =
+        cuda::first_index_out_of_range(cuda_stream(s), ids.in<int64_t>(), ids.size(), num_embeddings, false, 0);
+    if (bad.position >= 0) ops::embedding_index_out_of_range(bad.position, bad.value, num_embeddings);
+  }
+
   // Class indices: their values are checked on the device (the binding checks host arrays only),
   // with the CPU module's error.
   static void check_class_indices(DeviceCall::Stream s, const int64_t* target, int64_t n, int64_t c,
                                   int64_t ignore_index) {
-    const cuda::InvalidTarget bad = cuda::cross_entropy_first_invalid_target(cuda_stream(s), target, n, c, ignore_index);
-    if (bad.row >= 0) ops::invalid_class_index(bad.row, bad.value, c, ignore_index);
+    const cuda::InvalidIndex bad = cuda::first_index_out_of_range(cuda_stream(s), target, n, c, true, ignore_index);
+    if (bad.position >= 0) ops::invalid_class_index(bad.position, bad.value, c, ignore_index);
   }
   template <class T>
   static void cross_entropy_forward(DeviceCall::Stream s, T* loss, T* log_probs, const T* logits,

@@ -21,8 +21,6 @@
 // - the loss of 'mean' / 'sum' is a second kernel, one block that sums the row terms (thread t:
 //   rows t, t + kThreads, ... in order, then the tree), in double. The backward's denominators
 //   (summed target weights, counted rows, summed class weights) are one block likewise.
-// - class indices are checked by a kernel that takes the atomic minimum (an integer: exact, in
-//   any order) of the invalid rows' numbers.
 #include "cuda/softmax_loss.h"
 
 #include "cuda/block_reduce.cuh"
@@ -131,16 +129,6 @@ dim3 lanes_grid(int64_t outer, int64_t inner) {
 }
 
 // ---------------------------------------------------------------------- cross-entropy, classes
-
-__global__ void __launch_bounds__(kThreads) find_invalid_target_kernel(const int64_t* target, int64_t n, int64_t c,
-                                                                       int64_t ignore_index,
-                                                                       unsigned long long* first) {
-  const int64_t stride = int64_t(gridDim.x) * kThreads;
-  for (int64_t i = int64_t(blockIdx.x) * kThreads + threadIdx.x; i < n; i += stride) {
-    const int64_t t = target[i];
-    if (t != ignore_index && (t < 0 || t >= c)) atomicMin(first, static_cast<unsigned long long>(i));
-  }
-}
 
 // Per row: log_probs, then the row terms {w_t (-lp_t), sum_c w_c (-lp_c), w_t, counted} (all 0
 // for an ignored row) into terms[4 i ...] (mean, sum) or the row's loss (none).
@@ -341,26 +329,6 @@ void softmax_backward(cudaStream_t stream, T* dx, const T* dy, const T* y, int64
   else
     FASTNN_LAUNCH(softmax_backward_lanes_kernel<T>)(lanes_grid(outer, inner), dim3(kThreads), 0, stream, dx, dy, y,
                                                     outer, dim, inner, log);
-}
-
-InvalidTarget cross_entropy_first_invalid_target(cudaStream_t stream, const int64_t* target, int64_t n, int64_t c,
-                                                 int64_t ignore_index) {
-  InvalidTarget result;
-  if (n == 0) return result;
-  Workspace first(sizeof(unsigned long long), stream);
-  unsigned long long row = ~0ull;
-  if (cudaMemcpyAsync(first.as<unsigned long long>(), &row, sizeof row, cudaMemcpyHostToDevice, stream) != cudaSuccess)
-    check_launch("cudaMemcpyAsync (cross-entropy target check)", __FILE__, __LINE__);
-  FASTNN_LAUNCH(find_invalid_target_kernel)(dim3(blocks_for((n + kThreads - 1) / kThreads)), dim3(kThreads), 0, stream,
-                                            target, n, c, ignore_index, first.as<unsigned long long>());
-  if (cudaMemcpyAsync(&row, first.as<unsigned long long>(), sizeof row, cudaMemcpyDeviceToHost, stream) != cudaSuccess ||
-      cudaStreamSynchronize(stream) != cudaSuccess)
-    check_launch("cudaMemcpyAsync (cross-entropy target check)", __FILE__, __LINE__);
-  if (row == ~0ull) return result;
-  result.row = static_cast<int64_t>(row);
-  if (cudaMemcpy(&result.value, target + result.row, sizeof(int64_t), cudaMemcpyDeviceToHost) != cudaSuccess)
-    check_launch("cudaMemcpy (cross-entropy target check)", __FILE__, __LINE__);
-  return result;
 }
 
 template <class T>

@@ -3,8 +3,8 @@
 // device imposes:
 // - the upstream gradient of reduction 'mean' or 'sum' comes by value (grad_loss_scalar; it is
 //   a number on the host), grad_loss_rows is the device array [N] of reduction 'none' (else null);
-// - class indices are checked on the device: cross_entropy_first_invalid_target (which waits for
-//   the stream) returns the first row whose index is neither in [0, C) nor ignore_index.
+// Class indices must be valid (0 <= t < C or ignore_index): CudaBackend checks them on the
+// device first (cuda/index_check.h).
 #pragma once
 #include <cstdint>
 
@@ -21,13 +21,6 @@ void softmax_forward(cudaStream_t stream, T* y, const T* x, int64_t outer, int64
 template <class T>
 void softmax_backward(cudaStream_t stream, T* dx, const T* dy, const T* y, int64_t outer, int64_t dim, int64_t inner,
                       bool log);
-
-struct InvalidTarget {
-  int64_t row = -1;  // -1: every index is valid
-  int64_t value = 0;
-};
-InvalidTarget cross_entropy_first_invalid_target(cudaStream_t stream, const int64_t* target, int64_t n, int64_t c,
-                                                 int64_t ignore_index);
 
 template <class T>
 void cross_entropy_forward(cudaStream_t stream, T* loss, T* log_probs, const T* logits, const int64_t* target,
