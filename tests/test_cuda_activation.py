@@ -107,3 +107,16 @@ def test_results_are_bitwise_repeatable(backend):
 def test_integer_input_is_refused(backend):
     with pytest.raises(TypeError, match="x must have dtype float32 or float64, got int64"):
         backend.kernels.relu_forward(backend.device(np.arange(4, dtype=np.int64)))
+
+
+def test_device_adapter_errors(backend):
+    """A CUDA kernel takes only C-contiguous device arrays (they are never copied) and refuses host ones."""
+    if not backend.is_cuda:
+        pytest.skip("a device adapter test")
+    x = backend.device(np.ones((4, 6), np.float32))
+    with pytest.raises(ValueError, match=r"x must be C-contiguous \(device arrays are not copied\)"):
+        backend.kernels.relu_forward(x[:, ::2])
+    with pytest.raises(TypeError, match=r"x must be a device array exposing __cuda_array_interface__"):
+        backend.kernels.relu_forward(np.ones(3, np.float32))
+    with pytest.raises(TypeError, match=r"y must be a device array"):
+        backend.kernels.tanh_backward(x, np.ones((4, 6), np.float32))
