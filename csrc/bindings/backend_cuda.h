@@ -45,6 +45,7 @@ struct CudaBackend {
   FASTNN_CUDA_KERNEL(activation_backward)
   FASTNN_CUDA_KERNEL(softmax_forward)
   FASTNN_CUDA_KERNEL(softmax_backward)
+  FASTNN_CUDA_KERNEL(cross_entropy_forward)
   FASTNN_CUDA_KERNEL(cross_entropy_prob_forward)
   FASTNN_CUDA_KERNEL(sgd_step)
   FASTNN_CUDA_KERNEL(adagrad_step)
@@ -55,7 +56,6 @@ struct CudaBackend {
   FASTNN_CUDA_KERNEL(adadelta_step)
   FASTNN_CUDA_KERNEL(dropout_forward)
   FASTNN_CUDA_KERNEL(dropout_backward)
-
   FASTNN_CUDA_KERNEL(embedding_forward)
   FASTNN_CUDA_KERNEL(embedding_backward)
   // The values of embedding ids, checked on the device, with the CPU module's error.
@@ -65,27 +65,20 @@ struct CudaBackend {
     if (bad.position >= 0) ops::embedding_index_out_of_range(bad.position, bad.value, num_embeddings);
   }
 
-  // Class indices: their values are checked on the device (the binding checks host arrays only),
-  // with the CPU module's error.
-  static void check_class_indices(DeviceCall::Stream s, const int64_t* target, int64_t n, int64_t c,
-                                  int64_t ignore_index) {
-    const cuda::InvalidIndex bad = cuda::first_index_out_of_range(cuda_stream(s), target, n, c, true, ignore_index);
+  // The values of class indices, checked on the device, with the CPU module's error.
+  static void cross_entropy_indices_check(DeviceCall::Stream s, const ops::Array& target, int64_t c,
+                                          int64_t ignore_index) {
+    const cuda::InvalidIndex bad =
+        cuda::first_index_out_of_range(cuda_stream(s), target.in<int64_t>(), target.size(), c, true, ignore_index);
     if (bad.position >= 0) ops::invalid_class_index(bad.position, bad.value, c, ignore_index);
   }
-  template <class T>
-  static void cross_entropy_forward(DeviceCall::Stream s, T* loss, T* log_probs, const T* logits,
-                                    const int64_t* target, int64_t n, int64_t c,
-                                    const cpu::CrossEntropyOptions<T>& opt) {
-    check_class_indices(s, target, n, c, opt.ignore_index);
-    cuda::cross_entropy_forward(cuda_stream(s), loss, log_probs, logits, target, n, c, opt);
-  }
+
   // grad_loss is the device array [N] of reduction 'none'; for 'mean' and 'sum' the binding
   // passes the address of one number on the host, which the kernel gets by value.
   template <class T>
   static void cross_entropy_backward(DeviceCall::Stream s, T* grad_logits, const T* grad_loss, const T* log_probs,
                                      const int64_t* target, int64_t n, int64_t c,
                                      const cpu::CrossEntropyOptions<T>& opt) {
-    check_class_indices(s, target, n, c, opt.ignore_index);
     const bool rows = opt.reduction == cpu::Reduction::none;
     cuda::cross_entropy_backward(cuda_stream(s), grad_logits, rows ? grad_loss : nullptr, rows ? T(0) : *grad_loss,
                                  log_probs, target, n, c, opt);

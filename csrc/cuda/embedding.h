@@ -1,7 +1,7 @@
 // CUDA embedding lookup and gradient: the contract of cpu/embedding.h (weight [V, D] row-major,
 // ids [N], rows of out [N, D]; the backward sums each row's gradients in the order of n and
-// leaves padding_idx's row 0) on device memory, enqueued on `stream`. Ids must lie in [0, V):
-// CudaBackend checks them on the device first (cuda/index_check.h).
+// leaves padding_idx's row 0) on device memory, enqueued on `stream`. Ids must lie in [0, V): the
+// binding checks them first, on the device (CudaBackend::embedding_indices_check).
 #pragma once
 #include <cstdint>
 

@@ -3,8 +3,8 @@
 // device imposes:
 // - the upstream gradient of reduction 'mean' or 'sum' comes by value (grad_loss_scalar; it is
 //   a number on the host), grad_loss_rows is the device array [N] of reduction 'none' (else null);
-// Class indices must be valid (0 <= t < C or ignore_index): CudaBackend checks them on the
-// device first (cuda/index_check.h).
+// Class indices must be valid (0 <= t < C or ignore_index): the binding checks them first, on
+// the device (CudaBackend::cross_entropy_indices_check, cuda/index_check.h).
 #pragma once
 #include <cstdint>
 
