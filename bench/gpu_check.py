@@ -7,7 +7,8 @@
 Steps, each with its own time limit (all within 8 minutes):
   build       tools/dev_build.sh -DFASTNN_CUDA=ON into build/gpu, modules copied into python/fastnn
               (dry run: uses the fastnn it can import, which must have fastnn._cuda_emu)
-  tests       the gemm kernel tests (tests/test_cuda_gemm.py) on backend cuda
+  tests       the CUDA kernel tests (KERNEL_TEST_FILES: gemm, activations, softmax and
+              cross-entropy, optimizer steps, dropout, embedding) on backend cuda
               (FASTNN_TEST_BACKENDS=cuda; dry run: cuda_emu-forward, a subset); a run where no
               test ran on the backend fails
   versions    tests/emu/gemm_check.cpp built by nvcc (-arch=native): every numbered gemm kernel
@@ -39,6 +40,8 @@ BUDGET_S = 480
 GEMM_CHECK_SOURCES = ["csrc/cuda/gemm.cu", "tests/emu/gemm_check.cpp", "tests/emu/main.cpp"]
 MEMCHECK_CASES = ["gemm_float_views", "gemm_double_views", "gemm_k_zero_is_the_epilogue_alone"]
 RACECHECK_CASES = ["gemm_float_views"]
+KERNEL_TEST_FILES = ["tests/test_cuda_gemm.py", "tests/test_cuda_activation.py", "tests/test_cuda_softmax_loss.py",
+                     "tests/test_cuda_optim.py", "tests/test_cuda_dropout.py", "tests/test_cuda_embedding.py"]
 DRY_RUN_TEST_SUBSET = "test_float64_is_tight or test_output_view or test_strided or test_host_array or test_awkward_sizes and 7-"
 
 
@@ -88,7 +91,7 @@ def run_step(report, check, command, timeout, env=None, expect=None):
 
 
 def pytest_command(subset=None):
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_cuda_gemm.py"]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *KERNEL_TEST_FILES]
     return command + (["-k", subset] if subset else [])
 
 

@@ -20,6 +20,8 @@
 #include "cpu/pool.h"
 #include "cpu/rnn.h"
 #include "cpu/softmax_loss.h"
+#include "ops/embedding.h"
+#include "ops/softmax_loss.h"
 
 namespace fastnn::bindings {
 
@@ -94,6 +96,14 @@ struct CpuBackend {
   FASTNN_CPU_KERNEL(group_norm_backward)
   FASTNN_CPU_KERNEL(pixel_shuffle_forward)
   FASTNN_CPU_KERNEL(pixel_unshuffle_forward)
+  // The values of index arrays, read on the host.
+  static void embedding_indices_check(HostCall::Stream, const ops::Array& ids, int64_t num_embeddings) {
+    ops::embedding_indices_check(ids, num_embeddings);
+  }
+  static void cross_entropy_indices_check(HostCall::Stream, const ops::Array& target, int64_t c,
+                                          int64_t ignore_index) {
+    ops::cross_entropy_indices_check(target, c, ignore_index);
+  }
 };
 
 #undef FASTNN_CPU_KERNEL

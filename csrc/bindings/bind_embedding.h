@@ -14,7 +14,7 @@ py::object embedding_forward(py::handle weight_obj, py::handle indices_obj, py::
   const ops::Array& weight = call.float_input(weight_obj, "weight");
   const ops::Array& ids = call.index_input(indices_obj, "indices");
   const ops::Shape out_shape = ops::embedding_forward_check(weight, ids);
-  ops::embedding_indices_check(ids, weight.shape[0]);
+  Backend::embedding_indices_check(call.stream(), ids, weight.shape[0]);
   const ops::Array& out = call.output(out_obj, "out", weight.dtype, out_shape, Layout::contiguous, "weight");
   call.check_aliasing();
   with_float_type(weight, [&](auto tag) {
@@ -34,7 +34,7 @@ py::object embedding_backward(py::handle dy_obj, py::handle indices_obj, py::han
   const ops::Array& dy = call.float_input(dy_obj, "grad_out");
   const ops::Array& ids = call.index_input(indices_obj, "indices");
   const int64_t d = ops::embedding_backward_check(dy, ids, num_embeddings, padding_idx);
-  ops::embedding_indices_check(ids, num_embeddings);
+  Backend::embedding_indices_check(call.stream(), ids, num_embeddings);
   const ops::Array& out =
       call.output(out_obj, "out", dy.dtype, {num_embeddings, d}, Layout::contiguous, "grad_out");
   call.check_aliasing();

@@ -70,7 +70,12 @@ struct CrossEntropyArgs {
     target = class_indices ? &call.index_input(target_obj, "target") : &given;
     weight = call.optional_float_input(weight_obj, "weight");
     ops::cross_entropy_target_check(*target, class_indices, weight, like, like_name, sizes);
-    if (class_indices) ops::cross_entropy_indices_check(*target, sizes.c, ignore_index);
+  }
+
+  // The values of class indices, checked by the backend (on the host or on the device).
+  template <class Backend>
+  void check_indices(typename Call::Stream stream) const {
+    if (class_indices) Backend::cross_entropy_indices_check(stream, *target, sizes.c, ignore_index);
   }
 
   template <class T>
@@ -93,6 +98,7 @@ py::tuple cross_entropy_forward(py::handle logits_obj, py::handle target_obj, py
   const ops::Array& logits = call.float_input(logits_obj, "logits");
   const CrossEntropyArgs<Call> a(call, logits, "logits", target_obj, weight_obj, ignore_obj, smoothing_obj,
                                  reduction_obj);
+  a.template check_indices<Backend>(call.stream());
   const ops::Array& log_probs = call.output(log_probs_obj, "log_probs", logits.dtype, logits.dims());
   const ops::Array& loss = a.reduction == cpu::Reduction::none ? call.allocate("loss", logits.dtype, {a.sizes.n})
                                                                : call.allocate("loss", logits.dtype, ops::Shape{});
@@ -139,6 +145,7 @@ py::object cross_entropy_backward(py::handle grad_loss_obj, py::handle log_probs
   const ops::Array& log_probs = call.float_input(log_probs_obj, "log_probs");
   const CrossEntropyArgs<Call> a(call, log_probs, "log_probs", target_obj, weight_obj, ignore_obj, smoothing_obj,
                                  reduction_obj);
+  a.template check_indices<Backend>(call.stream());
   const ops::Array* grad_loss = nullptr;  // reduction 'none': [N]
   double scale = 0.0;                     // 'mean' and 'sum': one number
   if (a.reduction == cpu::Reduction::none) {

@@ -7,9 +7,19 @@
 // at offset k continues the stream of a call at offset 0 over the first k elements.
 // Arrays are contiguous, n elements; mask is uint8 (0 or 1).
 #pragma once
+#include <cmath>
 #include <cstdint>
 
 namespace fastnn::cpu {
+
+// An element is kept iff its Philox word is >= this; 2^32 when p = 1 (no word reaches it).
+inline uint64_t dropout_threshold(double p) { return uint64_t(std::llround(p * 4294967296.0)); }
+
+// The multiplier of a kept element: 1 / (1 - p), and 0 when p = 1 (everything dropped).
+template <class T>
+T dropout_keep_scale(double p) {
+  return p < 1.0 ? T(1.0 / (1.0 - p)) : T(0);
+}
 
 template <class T>
 void dropout_forward(T* y, uint8_t* mask, const T* x, int64_t n, double p, uint64_t seed, uint64_t offset);

@@ -32,10 +32,12 @@ int64_t embedding_backward_check(const Array& grad_out, const Array& indices, in
 void embedding_indices_check(const Array& indices, int64_t num_embeddings) {
   const int64_t* id = host_index_values(indices, "indices");
   for (int64_t i = 0, n = indices.size(); i < n; ++i)
-    if (id[i] < 0 || id[i] >= num_embeddings)
-      index_error("index " + std::to_string(id[i]) + " (at flat position " + std::to_string(i) +
-                  " of indices) is out of range: expected 0 <= index < num_embeddings = " +
-                  std::to_string(num_embeddings));
+    if (id[i] < 0 || id[i] >= num_embeddings) embedding_index_out_of_range(i, id[i], num_embeddings);
+}
+
+void embedding_index_out_of_range(int64_t position, int64_t value, int64_t num_embeddings) {
+  index_error("index " + std::to_string(value) + " (at flat position " + std::to_string(position) +
+              " of indices) is out of range: expected 0 <= index < num_embeddings = " + std::to_string(num_embeddings));
 }
 
 }  // namespace fastnn::ops

@@ -15,5 +15,7 @@ int64_t embedding_backward_check(const Array& grad_out, const Array& indices, in
 // IndexOutOfRangeError naming the first index outside [0, num_embeddings). It reads the values:
 // host memory only (host_index_values); a device backend checks them on the device.
 void embedding_indices_check(const Array& indices, int64_t num_embeddings);
+// The error of embedding_indices_check: indices[position] = value is out of range.
+[[noreturn]] void embedding_index_out_of_range(int64_t position, int64_t value, int64_t num_embeddings);
 
 }  // namespace fastnn::ops

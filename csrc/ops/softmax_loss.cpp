@@ -78,10 +78,13 @@ void cross_entropy_target_check(const Array& target, bool class_indices, const A
 void cross_entropy_indices_check(const Array& target, int64_t c, int64_t ignore_index) {
   const int64_t* t = host_index_values(target, "target");
   for (int64_t i = 0, n = target.size(); i < n; ++i)
-    if (t[i] != ignore_index && (t[i] < 0 || t[i] >= c))
-      index_error("target[" + std::to_string(i) + "] = " + std::to_string(t[i]) +
-                  " is not a class index: expected 0 <= target < C = " + std::to_string(c) +
-                  " or ignore_index = " + std::to_string(ignore_index));
+    if (t[i] != ignore_index && (t[i] < 0 || t[i] >= c)) invalid_class_index(i, t[i], c, ignore_index);
+}
+
+void invalid_class_index(int64_t row, int64_t value, int64_t c, int64_t ignore_index) {
+  index_error("target[" + std::to_string(row) + "] = " + std::to_string(value) +
+              " is not a class index: expected 0 <= target < C = " + std::to_string(c) +
+              " or ignore_index = " + std::to_string(ignore_index));
 }
 
 void cross_entropy_grad_loss_check(const Array& grad_loss, const Array& log_probs, const CrossEntropySizes& s) {

@@ -40,6 +40,8 @@ void cross_entropy_target_check(const Array& target, bool class_indices, const A
 // IndexOutOfRangeError naming the first class index neither in [0, C) nor ignore_index. It reads
 // the values: host memory only (host_index_values); a device backend checks them on the device.
 void cross_entropy_indices_check(const Array& target, int64_t c, int64_t ignore_index);
+// The error of cross_entropy_indices_check: target[row] = value is not a class index.
+[[noreturn]] void invalid_class_index(int64_t row, int64_t value, int64_t c, int64_t ignore_index);
 // grad_loss of reduction 'none': [N] of log_probs' dtype.
 void cross_entropy_grad_loss_check(const Array& grad_loss, const Array& log_probs, const CrossEntropySizes& s);
 

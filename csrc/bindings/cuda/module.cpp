@@ -12,6 +12,11 @@
 #include "bindings/backend_cuda.h"
 #include "bindings/binding.h"
 #include "bindings/bind_gemm.h"
+#include "bindings/bind_activation.h"
+#include "bindings/bind_softmax_loss.h"
+#include "bindings/bind_optim.h"
+#include "bindings/bind_dropout.h"
+#include "bindings/bind_embedding.h"
 
 #if defined(FASTNN_CUDA_EMULATED)
 #include "cuda/emu/options.h"
@@ -81,5 +86,10 @@ PYBIND11_MODULE(FASTNN_CUDA_MODULE, m) {
   m.attr("_gemm_versions") = fastnn::cuda::kGemmVersions;
   const py::set before = b::public_names(m);
   b::bind_gemm<b::CudaBackend>(m);
+  b::bind_activation<b::CudaBackend>(m);
+  b::bind_softmax_loss<b::CudaBackend>(m);
+  b::bind_optim<b::CudaBackend>(m);
+  b::bind_dropout<b::CudaBackend>(m);
+  b::bind_embedding<b::CudaBackend>(m);
   b::set_kernel_names(m, before);
 }
