@@ -28,6 +28,13 @@ assert np.isfinite(loss.item()) and x.grad is not None
 out, _ = nn.LSTM(3, 5)(fn.randn(4, 2, 3))
 assert out.shape == (4, 2, 5)
 assert abs(fn.sigmoid(fn.tensor([1.0])).item() - 1 / (1 + np.exp(-1.0))) < 1e-6
+K, conv = fn.kernels, dict(stride=1, padding=1, dilation=1, groups=1)
+for shape in ((2, 3, 9, 7), (3, 3, 2, 2)):  # Winograd's vector and per-tile transforms
+    xw, ww = rng.standard_normal(shape).astype(np.float32), rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    y = K.conv2d_forward(xw, ww, None, **conv, algorithm="winograd")
+    assert np.abs(y - K.conv2d_forward(xw, ww, None, **conv, algorithm="blocked")).max() < 1e-4
+    dw = K.conv2d_backward_weight(y, xw, ww.shape, **conv, algorithm="winograd")
+    assert np.abs(dw - K.conv2d_backward_weight(y, xw, ww.shape, **conv, algorithm="blocked")).max() < 1e-3
 """
 
 
