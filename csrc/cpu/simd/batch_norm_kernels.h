@@ -4,8 +4,8 @@
 // Statistics are float64 in 8 lanes, acc[8]: element i of a row adds to lane i % 8, every lane
 // in the order of the elements (rows in order, then i), as the scalar loop the callers used
 // before; the callers combine the lanes in one fixed order. The sums do not depend on the level
-// but for the rounding of the squared deviation (FMA where the level has it), and never on
-// where a thread's channels start. The float tables come from batch_norm_{generic,avx2,avx512}.cpp;
+// but for the rounding of the squared deviations and dot products (FMA where the level has it),
+// and never on where a thread's channels start. The float tables come from batch_norm_{generic,avx2,avx512}.cpp;
 // double runs the generic table.
 #pragma once
 #include <cstdint>
