@@ -1,5 +1,6 @@
-// F(2x2, 3x3) Winograd convolution: the transforms, the chunked driver, and the forward and
-// input-gradient entry points. conv_winograd.h has the formulas and layouts.
+// F(2x2, 3x3) Winograd convolution: the weight transform, the chunked driver, and the three
+// entry points (the tile transforms: simd/winograd_transforms_impl.inc). conv_winograd.h has the
+// formulas and layouts.
 //
 // Per chunk of output tiles [t0, t1) (count = t1 - t0 <= chunk), the transforms from the SIMD
 // level's table (simd/winograd_transform_kernels.h, vectorised across tiles):
