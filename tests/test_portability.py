@@ -28,6 +28,19 @@ assert np.isfinite(loss.item()) and x.grad is not None
 out, _ = nn.LSTM(3, 5)(fn.randn(4, 2, 3))
 assert out.shape == (4, 2, 5)
 assert abs(fn.sigmoid(fn.tensor([1.0])).item() - 1 / (1 + np.exp(-1.0))) < 1e-6
+K, conv = fn.kernels, dict(stride=1, padding=1, dilation=1, groups=1)
+for shape in ((2, 3, 9, 7), (3, 3, 2, 2)):  # Winograd's vector and per-tile transforms
+    xw, ww = rng.standard_normal(shape).astype(np.float32), rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    y = K.conv2d_forward(xw, ww, None, **conv, algorithm="winograd")
+    assert np.abs(y - K.conv2d_forward(xw, ww, None, **conv, algorithm="blocked")).max() < 1e-4
+    dw = K.conv2d_backward_weight(y, xw, ww.shape, **conv, algorithm="winograd")
+    assert np.abs(dw - K.conv2d_backward_weight(y, xw, ww.shape, **conv, algorithm="blocked")).max() < 1e-3
+xb = rng.standard_normal((3, 4, 5, 3)).astype(np.float32)  # batch norm: whole and partial vectors
+yb, mean, invstd = K.batch_norm_forward(xb, training=True)
+m, v = xb.mean((0, 2, 3), keepdims=True), xb.var((0, 2, 3), keepdims=True)
+assert np.abs(yb - (xb - m) / np.sqrt(v + 1e-5)).max() < 1e-4
+_, dwb, dbb = K.batch_norm_backward(xb, xb, mean, invstd, np.ones(4, np.float32), True)
+assert np.abs(dbb - xb.sum((0, 2, 3))).max() < 1e-4 and np.abs(dwb - ((xb - m) ** 2).sum((0, 2, 3)) / np.sqrt(v.ravel() + 1e-5)).max() < 1e-3
 """
 
 

@@ -1,7 +1,9 @@
-// F(2x2, 3x3) Winograd convolution: the transforms, the chunked driver, and the forward and
-// input-gradient entry points. conv_winograd.h has the formulas and layouts.
+// F(2x2, 3x3) Winograd convolution: the weight transform, the chunked driver, and the three
+// entry points (the tile transforms: simd/winograd_transforms_impl.inc). conv_winograd.h has the
+// formulas and layouts.
 //
-// Per chunk of output tiles [t0, t1) (count = t1 - t0 <= chunk):
+// Per chunk of output tiles [t0, t1) (count = t1 - t0 <= chunk), the transforms from the SIMD
+// level's table (simd/winograd_transform_kernels.h, vectorised across tiles):
 //   V [16][C][chunk]  B^T d B of every input channel's 4x4 patch of every tile in the chunk
 //   M [16][O][chunk]  M[xi] = U[xi] @ V[xi]: 16 gemms, each O x count x C
 //   y                 A^T m A (+ bias) of every output channel and tile, the 2x2 block clipped
@@ -17,6 +19,7 @@
 #include "core/parallel.h"
 #include "core/workspace.h"
 #include "cpu/gemm.h"
+#include "cpu/simd/winograd_transform_kernels.h"
 
 namespace fastnn::cpu {
 
@@ -45,13 +48,7 @@ constexpr int64_t kWeightPartials = 8;
 constexpr int64_t kMinChannels = 16;
 constexpr int64_t kMinChannelPairs = 1024;
 
-// One correlation of `in` [N, in_c, in_h, in_w] with a 3x3 kernel, stride 1, into `out`
-// [N, out_c, out_h, out_w]; input row oh - pad_top + kh feeds output row oh (zero outside).
-struct Geometry {
-  int64_t batch, in_c, in_h, in_w, out_c, out_h, out_w, pad_top, pad_left;
-  int64_t tiles_h, tiles_w, tiles;  // 2x2 output tiles per column, per row, in all
-  int64_t chunk, chunks;            // tiles per chunk, chunks
-};
+using Geometry = WinogradGeometry;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -98,130 +95,17 @@ void transform_weights(T* u, const T* w, int64_t pairs, bool flipped) {
   gemm(p);
 }
 
-// The 4x4 patch of `plane` whose top-left element is (row, col); zeros outside the plane.
-template <class T>
-inline void load_patch(T (&d)[4][4], const T* plane, int64_t h, int64_t w, int64_t row, int64_t col) {
-  if (row >= 0 && col >= 0 && row + 4 <= h && col + 4 <= w) {
-    for (int a = 0; a < 4; ++a)
-      for (int b = 0; b < 4; ++b) d[a][b] = plane[(row + a) * w + col + b];
-    return;
-  }
-  for (int a = 0; a < 4; ++a)
-    for (int b = 0; b < 4; ++b) {
-      const int64_t r = row + a, c = col + b;
-      d[a][b] = r >= 0 && r < h && c >= 0 && c < w ? plane[r * w + c] : T(0);
-    }
-}
-
-// Tile t's image and tile row/column, advanced one tile at a time in the order of the tiles.
-struct TileCursor {
-  int64_t n, r, q;
-  TileCursor(const Geometry& g, int64_t t)
-      : n(t / (g.tiles_h * g.tiles_w)), r(t % (g.tiles_h * g.tiles_w) / g.tiles_w), q(t % g.tiles_w) {}
-  void next(const Geometry& g) {
-    if (++q < g.tiles_w) return;
-    q = 0;
-    if (++r < g.tiles_h) return;
-    r = 0;
-    ++n;
-  }
-};
-
-// v[xi][c][p] (row stride ld) = (B^T d B)[xi] of input channel c's patch of tile t0 + p.
-template <class T>
-void transform_input(T* v, int64_t ld, const T* in, const Geometry& g, int64_t t0, int64_t t1) {
-  const int64_t plane = g.in_h * g.in_w, position_stride = g.in_c * ld + kSkew;
-  for (int64_t c = 0; c < g.in_c; ++c) {
-    TileCursor tile(g, t0);
-    T* row = v + c * ld;
-    for (int64_t p = 0; p < t1 - t0; ++p, tile.next(g)) {
-      T d[4][4];
-      load_patch(d, in + (tile.n * g.in_c + c) * plane, g.in_h, g.in_w, 2 * tile.r - g.pad_top,
-                 2 * tile.q - g.pad_left);
-      T t[4][4];  // B^T d
-      for (int b = 0; b < 4; ++b) {
-        t[0][b] = d[0][b] - d[2][b];
-        t[1][b] = d[1][b] + d[2][b];
-        t[2][b] = d[2][b] - d[1][b];
-        t[3][b] = d[1][b] - d[3][b];
-      }
-      for (int a = 0; a < 4; ++a) {  // (B^T d) B
-        row[(a * 4 + 0) * position_stride + p] = t[a][0] - t[a][2];
-        row[(a * 4 + 1) * position_stride + p] = t[a][1] + t[a][2];
-        row[(a * 4 + 2) * position_stride + p] = t[a][2] - t[a][1];
-        row[(a * 4 + 3) * position_stride + p] = t[a][1] - t[a][3];
-      }
-    }
-  }
-}
-
-// out[n][o] 2x2 blocks of tiles t0.. = A^T m A (+ bias[o]), m[xi] = M[xi][o][p] (row stride ld).
-template <class T>
-void transform_output(T* out, const T* m, int64_t ld, const T* bias, const Geometry& g, int64_t t0, int64_t t1) {
-  const int64_t plane = g.out_h * g.out_w, position_stride = g.out_c * ld + kSkew;
-  for (int64_t o = 0; o < g.out_c; ++o) {
-    TileCursor tile(g, t0);
-    const T* row = m + o * ld;
-    const T add = bias ? bias[o] : T(0);
-    for (int64_t p = 0; p < t1 - t0; ++p, tile.next(g)) {
-      T r[2][4];  // A^T m
-      for (int b = 0; b < 4; ++b) {
-        const T m0 = row[(0 * 4 + b) * position_stride + p], m1 = row[(1 * 4 + b) * position_stride + p];
-        const T m2 = row[(2 * 4 + b) * position_stride + p], m3 = row[(3 * 4 + b) * position_stride + p];
-        r[0][b] = m0 + m1 + m2;
-        r[1][b] = m1 - m2 - m3;
-      }
-      T* dst = out + (tile.n * g.out_c + o) * plane + 2 * tile.r * g.out_w + 2 * tile.q;
-      const bool last_row = 2 * tile.r + 1 >= g.out_h, last_col = 2 * tile.q + 1 >= g.out_w;
-      for (int a = 0; a < (last_row ? 1 : 2); ++a) {  // (A^T m) A
-        dst[a * g.out_w] = r[a][0] + r[a][1] + r[a][2] + add;
-        if (!last_col) dst[a * g.out_w + 1] = r[a][1] - r[a][2] - r[a][3] + add;
-      }
-    }
-  }
-}
-
-// d[xi][o][p] (row stride ld, matrices position_stride apart) = (A e A^T)[xi] of output channel
-// o's 2x2 block e of dy in tile t0 + p (zeros past an odd output's last row and column): the
-// gradient of the forward's 4x4 products, whose A^T m A made that block.
-template <class T>
-void transform_output_gradient(T* d, int64_t ld, const T* dy, const Geometry& g, int64_t t0, int64_t t1) {
-  const int64_t plane = g.out_h * g.out_w, position_stride = g.out_c * ld + kSkew;
-  for (int64_t o = 0; o < g.out_c; ++o) {
-    TileCursor tile(g, t0);
-    T* row = d + o * ld;
-    for (int64_t p = 0; p < t1 - t0; ++p, tile.next(g)) {
-      const T* src = dy + (tile.n * g.out_c + o) * plane + 2 * tile.r * g.out_w + 2 * tile.q;
-      const bool has_row = 2 * tile.r + 1 < g.out_h, has_col = 2 * tile.q + 1 < g.out_w;
-      const T e[2][2] = {{src[0], has_col ? src[1] : T(0)},
-                         {has_row ? src[g.out_w] : T(0), has_row && has_col ? src[g.out_w + 1] : T(0)}};
-      T t[4][2];  // A e
-      for (int b = 0; b < 2; ++b) {
-        t[0][b] = e[0][b];
-        t[1][b] = e[0][b] + e[1][b];
-        t[2][b] = e[0][b] - e[1][b];
-        t[3][b] = -e[1][b];
-      }
-      for (int a = 0; a < 4; ++a) {  // (A e) A^T
-        row[(a * 4 + 0) * position_stride + p] = t[a][0];
-        row[(a * 4 + 1) * position_stride + p] = t[a][0] + t[a][1];
-        row[(a * 4 + 2) * position_stride + p] = t[a][0] - t[a][1];
-        row[(a * 4 + 3) * position_stride + p] = -t[a][1];
-      }
-    }
-  }
-}
-
 // U[xi] is read as out_c x in_c with strides (rs_u, cs_u).
 template <class T>
 void correlate(T* out, const T* in, const T* u, int64_t rs_u, int64_t cs_u, const T* bias, const Geometry& g) {
+  const WinogradTransformKernels<T>& kernels = winograd_transform_kernels(simd_level(), static_cast<T*>(nullptr));
   parallel_for(g.chunks, 1, [&](int64_t begin, int64_t end) {
     const int64_t ld = g.chunk;
     T* v = workspace_array<T>(WorkspaceSlot::scratch1, kPositions * ((g.in_c + g.out_c) * ld + 2 * kSkew));
     T* m = v + kPositions * (g.in_c * ld + kSkew);
     for (int64_t chunk = begin; chunk < end; ++chunk) {
       const int64_t t0 = chunk * g.chunk, t1 = std::min(g.tiles, t0 + g.chunk);
-      transform_input(v, ld, in, g, t0, t1);
+      kernels.input(v, ld, g.in_c * ld + kSkew, in, g, t0, t1);
       for (int xi = 0; xi < kPositions; ++xi) {
         GemmProblem<T> p;
         p.m = g.out_c, p.n = t1 - t0, p.k = g.in_c;
@@ -230,7 +114,7 @@ void correlate(T* out, const T* in, const T* u, int64_t rs_u, int64_t cs_u, cons
         p.c = m + xi * (g.out_c * ld + kSkew), p.rs_c = ld, p.cs_c = 1;
         gemm(p);
       }
-      transform_output(out, m, ld, bias, g, t0, t1);
+      kernels.output(out, m, ld, g.out_c * ld + kSkew, bias, g, t0, t1);
     }
   });
 }
@@ -281,6 +165,7 @@ void conv2d_winograd_backward_weight(T* dw, const T* dy, const T* x, const Conv2
     return;
   }
   const int64_t groups = std::min(g.chunks, kWeightPartials);
+  const WinogradTransformKernels<T>& kernels = winograd_transform_kernels(simd_level(), static_cast<T*>(nullptr));
   T* partials = workspace_array<T>(WorkspaceSlot::scratch0, groups * kPositions * matrix);
   parallel_for(groups, 1, [&](int64_t begin, int64_t end) {
     const int64_t ld = g.chunk;
@@ -292,8 +177,8 @@ void conv2d_winograd_backward_weight(T* dw, const T* dy, const T* x, const Conv2
       T* sum = partials + group * kPositions * matrix;
       for (int64_t chunk = first; chunk < last; ++chunk) {
         const int64_t t0 = chunk * g.chunk, t1 = std::min(g.tiles, t0 + g.chunk);
-        transform_input(v, ld, x, g, t0, t1);
-        transform_output_gradient(d, ld, dy, g, t0, t1);
+        kernels.input(v, ld, g.in_c * ld + kSkew, x, g, t0, t1);
+        kernels.output_gradient(d, ld, g.out_c * ld + kSkew, dy, g, t0, t1);
         for (int xi = 0; xi < kPositions; ++xi) {
           GemmProblem<T> p;
           p.m = g.out_c, p.n = g.in_c, p.k = t1 - t0;

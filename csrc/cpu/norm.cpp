@@ -1,7 +1,9 @@
 // Batch and layer normalisation (formulas and layouts: norm.h). Statistics are two-pass (mean,
 // then squared deviations) in double, summed in kLanes interleaved partial sums that are combined
 // in a fixed order: the loops vectorise and the result depends only on the data. A batch-norm
-// channel (N rows of S values, 200 KB for 64 x 28 x 28 floats) stays in L2 between its passes.
+// channel (N rows of S values, 200 KB for 64 x 28 x 28 floats) stays in L2 between its passes,
+// which run on the SIMD level's table (simd/batch_norm_kernels.h: the same lanes, AVX2/AVX-512
+// where the CPU has them); layer norm's loops here are compiled for the baseline.
 #include "cpu/norm.h"
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include <stdexcept>
 
 #include "core/parallel.h"
+#include "cpu/simd/batch_norm_kernels.h"
 
 namespace fastnn::cpu {
 
@@ -16,7 +19,7 @@ namespace {
 
 // Below this many elements per thread, waking another thread costs more than it saves.
 constexpr int64_t kMinChunkElements = 16384;
-constexpr int kLanes = 8;
+constexpr int kLanes = BatchNormKernels<float>::lanes;
 // Columns per layer-norm parameter-gradient block: a fixed split of the reduction's outputs.
 constexpr int64_t kColumnBlock = 256;
 
@@ -45,6 +48,7 @@ void batch_norm_forward(T* y, T* mean, T* invstd, T* running_mean, T* running_va
   const int64_t row = c * s, count = n * s;
   if (training && count == 1)  // PyTorch's rule: the unbiased variance of one value is undefined
     throw std::invalid_argument("batch_norm: expected more than 1 value per channel when training, got N * H * W = 1");
+  const BatchNormKernels<T>& kernels = batch_norm_kernels(simd_level(), static_cast<T*>(nullptr));
   parallel_for(c, items_per_chunk(count), [&](int64_t begin, int64_t end) {
     for (int64_t ch = begin; ch < end; ++ch) {
       const T* xc = x + ch * s;
@@ -55,14 +59,10 @@ void batch_norm_forward(T* y, T* mean, T* invstd, T* running_mean, T* running_va
         m = inv = 0.0;
       } else if (training) {
         Lanes sum;
-        for (int64_t r = 0; r < n; ++r) accumulate(sum, s, [&](int64_t i) { return double(xc[r * row + i]); });
+        kernels.sum(sum.v, xc, n, s, row);
         m = sum.total() / double(count);
         Lanes squares;
-        for (int64_t r = 0; r < n; ++r)
-          accumulate(squares, s, [&](int64_t i) {
-            const double d = double(xc[r * row + i]) - m;
-            return d * d;
-          });
+        kernels.squared_deviations(squares.v, xc, n, s, row, m);
         const double var_sum = squares.total();
         inv = 1.0 / std::sqrt(var_sum / double(count) + eps);
         if (running_mean) running_mean[ch] = T(momentum * m + (1.0 - momentum) * double(running_mean[ch]));
@@ -75,12 +75,7 @@ void batch_norm_forward(T* y, T* mean, T* invstd, T* running_mean, T* running_va
       mean[ch] = T(m);
       invstd[ch] = T(inv);
       const double scale = inv * (weight ? double(weight[ch]) : 1.0);
-      const T alpha = T(scale), beta = T((bias ? double(bias[ch]) : 0.0) - m * scale);
-      for (int64_t r = 0; r < n; ++r) {
-        const T* xr = xc + r * row;
-        T* yr = y + ch * s + r * row;
-        for (int64_t i = 0; i < s; ++i) yr[i] = xr[i] * alpha + beta;
-      }
+      kernels.affine(y + ch * s, xc, n, s, row, T(scale), T((bias ? double(bias[ch]) : 0.0) - m * scale));
     }
   });
 }
@@ -90,6 +85,7 @@ void batch_norm_backward(T* dx, T* dweight, T* dbias, const T* dy, const T* x, c
                          const T* weight, int64_t n, int64_t c, int64_t s, bool training) {
   const int64_t row = c * s, count = n * s;
   const bool need_sums = dweight || dbias || (dx && training);
+  const BatchNormKernels<T>& kernels = batch_norm_kernels(simd_level(), static_cast<T*>(nullptr));
   parallel_for(c, items_per_chunk(count), [&](int64_t begin, int64_t end) {
     for (int64_t ch = begin; ch < end; ++ch) {
       const T* xc = x + ch * s;
@@ -98,12 +94,7 @@ void batch_norm_backward(T* dx, T* dweight, T* dbias, const T* dy, const T* x, c
       double sum_dy = 0, dot = 0;
       if (need_sums) {
         Lanes sdy, sdot;
-        for (int64_t r = 0; r < n; ++r) {
-          const T* xr = xc + r * row;
-          const T* dyr = dyc + r * row;
-          accumulate(sdy, s, [&](int64_t i) { return double(dyr[i]); });
-          accumulate(sdot, s, [&](int64_t i) { return (double(xr[i]) - m) * double(dyr[i]); });
-        }
+        kernels.sum_and_dot(sdy.v, sdot.v, dyc, xc, n, s, row, m);
         sum_dy = sdy.total();
         dot = sdot.total();
       }
@@ -115,13 +106,7 @@ void batch_norm_backward(T* dx, T* dweight, T* dbias, const T* dy, const T* x, c
       const double a = inv * w;
       const double b = training ? -dot * inv * inv * a / double(count) : 0.0;
       const double d = training ? -(sum_dy / double(count)) * a - m * b : 0.0;
-      const T ta = T(a), tb = T(b), td = T(d);
-      for (int64_t r = 0; r < n; ++r) {
-        const T* xr = xc + r * row;
-        const T* dyr = dyc + r * row;
-        T* dxr = dx + ch * s + r * row;
-        for (int64_t i = 0; i < s; ++i) dxr[i] = dyr[i] * ta + xr[i] * tb + td;
-      }
+      kernels.affine_backward(dx + ch * s, dyc, xc, n, s, row, T(a), T(b), T(d));
     }
   });
 }
