@@ -6,11 +6,7 @@
 #pragma once
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define FASTNN_HOST_DEVICE __host__ __device__
-#else
-#define FASTNN_HOST_DEVICE
-#endif
+#include "core/host_device.h"
 
 namespace fastnn {
 
@@ -35,5 +31,3 @@ FASTNN_HOST_DEVICE inline Philox4x32 philox4x32(uint64_t counter, uint64_t key) 
 }
 
 }  // namespace fastnn
-
-#undef FASTNN_HOST_DEVICE

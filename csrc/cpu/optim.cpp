@@ -1,18 +1,22 @@
-// Fused optimizer updates; the formulas are in optim.h. Buffers that an option turns off are
-// nullptr, so each such option selects a separate loop (a template argument) instead of a branch
-// inside the loop: the vectoriser may then load every pointer the loop body names. Inside the
-// loops, both sides of a choice are computed and then selected: under the default
-// -ftrapping-math the compiler may not speculate floating-point arithmetic out of a branch, and a
-// branch stops vectorisation.
+// Fused optimizer updates; the formulas are in optim.h, the per-element arithmetic (shared with
+// the CUDA kernels) in optim_update.h. Buffers that an option turns off are nullptr, so each such
+// option selects a separate loop (a template argument) instead of a branch inside the loop: the
+// vectoriser may then load every pointer the loop body names. Inside the loops, both sides of a
+// choice are computed and then selected: under the default -ftrapping-math the compiler may not
+// speculate floating-point arithmetic out of a branch, and a branch stops vectorisation.
 #include "cpu/optim.h"
 
 #include <cmath>
 
 #include "core/parallel.h"
+#include "cpu/optim_update.h"
 
 namespace fastnn::cpu {
 
 namespace {
+
+using optim::EffectiveGrad;
+using optim::Lerp;
 
 // Below this many elements per thread, starting a thread costs more than it saves.
 constexpr int64_t kMinChunk = 1 << 14;
@@ -26,37 +30,6 @@ void for_each_element(int64_t n, const Body& body) {
   });
 }
 
-// PyTorch's lerp(from, to, weight) for a fixed weight: from + weight (to - from) when
-// |weight| < 0.5, else to - (to - from)(1 - weight), the form whose rounding error is small. Both
-// are base + (to - from) coef (x - y == x + (-y) exactly), so the loop body has no branch.
-template <class T>
-struct Lerp {
-  T coef;
-  bool from_start;
-  explicit Lerp(T weight) : coef(std::abs(weight) < T(0.5) ? weight : -(T(1) - weight)),
-                            from_start(std::abs(weight) < T(0.5)) {}
-  T operator()(T from, T to) const { return (from_start ? from : to) + (to - from) * coef; }
-};
-
-// torch.maximum: NaN in either argument gives NaN.
-template <class T>
-inline T maximum(T a, T b) {
-  return ((a > b) | (a != a)) ? a : b;
-}
-
-// The gradient term every optimizer starts from: -grad when maximizing, plus the L2 penalty.
-template <class T>
-struct EffectiveGrad {
-  T sign, wd;
-  bool l2;
-  EffectiveGrad(bool maximize, double weight_decay, bool decoupled)
-      : sign(maximize ? T(-1) : T(1)), wd(T(weight_decay)), l2(weight_decay != 0 && !decoupled) {}
-  T operator()(T grad, T param) const {
-    const T g = sign * grad, penalized = g + wd * param;
-    return l2 ? penalized : g;
-  }
-};
-
 // The step count after this step (PyTorch keeps it in a float32 tensor).
 inline double next_step(float* step) {
   *step += 1.0f;
@@ -69,16 +42,7 @@ void sgd_loop(T* param, T* buf, const T* grad, int64_t n, const SgdOptions& o) {
   const T neg_lr = T(-o.lr), momentum = T(o.momentum), keep = T(1 - o.dampening);
   const bool nesterov = o.nesterov;
   for_each_element(n, [=](int64_t i) {
-    T g = effective(grad[i], param[i]);
-    if constexpr (kMomentum) {
-      T b;
-      if constexpr (kFirst) b = g;
-      else b = buf[i] * momentum + keep * g;
-      buf[i] = b;
-      const T nesterov_g = g + momentum * b;
-      g = nesterov ? nesterov_g : b;
-    }
-    param[i] = param[i] + neg_lr * g;
+    optim::sgd_update<T, kMomentum, kFirst>(i, param, buf, grad, effective, neg_lr, momentum, keep, nesterov);
   });
 }
 
@@ -89,24 +53,8 @@ void rmsprop_loop(T* param, T* square_avg, T* grad_avg, T* buf, const T* grad, i
   const T neg_lr = T(-o.lr), alpha = T(o.alpha), one_minus_alpha = T(1 - o.alpha), eps = T(o.eps),
           momentum = T(o.momentum);
   for_each_element(n, [=](int64_t i) {
-    const T g = effective(grad[i], param[i]);
-    const T sq = square_avg[i] * alpha + one_minus_alpha * g * g;
-    square_avg[i] = sq;
-    T avg;
-    if constexpr (kCentered) {
-      const T ga = toward_grad(grad_avg[i], g);
-      grad_avg[i] = ga;
-      avg = std::sqrt(sq + T(-1) * ga * ga) + eps;
-    } else {
-      avg = std::sqrt(sq) + eps;
-    }
-    if constexpr (kMomentum) {
-      const T b = buf[i] * momentum + T(1) * g / avg;
-      buf[i] = b;
-      param[i] = param[i] + neg_lr * b;
-    } else {
-      param[i] = param[i] + neg_lr * g / avg;
-    }
+    optim::rmsprop_update<T, kCentered, kMomentum>(i, param, square_avg, grad_avg, buf, grad, effective, toward_grad,
+                                                   neg_lr, alpha, one_minus_alpha, eps, momentum);
   });
 }
 
@@ -121,17 +69,8 @@ void adam_loop(T* param, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, double t,
   const T neg_step_size = T(-(o.lr / bias_correction1));
   const T bias_correction2_sqrt = T(std::pow(bias_correction2, 0.5));
   for_each_element(n, [=](int64_t i) {
-    const T p = param[i] * shrink;  // shrink is 1 (exact) without decoupled decay
-    const T g = effective(grad[i], p);
-    const T m = toward_grad(exp_avg[i], g);
-    exp_avg[i] = m;
-    T v = exp_avg_sq[i] * beta2 + w2 * g * g;
-    exp_avg_sq[i] = v;
-    if constexpr (kAmsgrad) {
-      v = maximum(max_exp_avg_sq[i], v);
-      max_exp_avg_sq[i] = v;
-    }
-    param[i] = p + neg_step_size * m / (std::sqrt(v) / bias_correction2_sqrt + eps);
+    optim::adam_update<T, kAmsgrad>(i, param, exp_avg, exp_avg_sq, max_exp_avg_sq, grad, effective, shrink, toward_grad,
+                                    beta2, w2, eps, neg_step_size, bias_correction2_sqrt);
   });
 }
 
@@ -149,12 +88,7 @@ void adagrad_step(T* param, T* sum, float* step, const T* grad, int64_t n, const
   const double t = next_step(step);
   const EffectiveGrad<T> effective(o.maximize, o.weight_decay, false);
   const T neg_clr = T(-(o.lr / (1 + (t - 1) * o.lr_decay))), eps = T(o.eps);
-  for_each_element(n, [=](int64_t i) {
-    const T g = effective(grad[i], param[i]);
-    const T s = sum[i] + T(1) * g * g;
-    sum[i] = s;
-    param[i] = param[i] + neg_clr * g / (std::sqrt(s) + eps);
-  });
+  for_each_element(n, [=](int64_t i) { optim::adagrad_update(i, param, sum, grad, effective, neg_clr, eps); });
 }
 
 template <class T>
@@ -184,12 +118,7 @@ void adamax_step(T* param, T* exp_avg, T* exp_inf, float* step, const T* grad, i
   const T beta2 = T(o.beta2), eps = T(o.eps);
   const T neg_clr = T(-(o.lr / (1 - std::pow(o.beta1, t))));
   for_each_element(n, [=](int64_t i) {
-    const T g = effective(grad[i], param[i]);
-    const T m = toward_grad(exp_avg[i], g);
-    exp_avg[i] = m;
-    const T u = maximum(exp_inf[i] * beta2, std::abs(g) + eps);
-    exp_inf[i] = u;
-    param[i] = param[i] + neg_clr * m / u;
+    optim::adamax_update(i, param, exp_avg, exp_inf, grad, effective, toward_grad, beta2, eps, neg_clr);
   });
 }
 
@@ -210,15 +139,8 @@ void nadam_step(T* param, T* exp_avg, T* exp_avg_sq, float* step, float* mu_prod
   const Lerp<T> toward_grad(T(1 - o.beta1));
   const T beta2 = T(o.beta2), w2 = T(1 - o.beta2), eps = T(o.eps), bc2 = T(bias_correction2);
   for_each_element(n, [=](int64_t i) {
-    const T p = param[i] * shrink;  // shrink is 1 (exact) without decoupled decay
-    const T g = effective(grad[i], p);
-    const T m = toward_grad(exp_avg[i], g);
-    exp_avg[i] = m;
-    const T v = exp_avg_sq[i] * beta2 + w2 * g * g;
-    exp_avg_sq[i] = v;
-    const T denom = std::sqrt(v / bc2) + eps;
-    const T p1 = p + grad_coef * g / denom;
-    param[i] = p1 + exp_avg_coef * m / denom;
+    optim::nadam_update(i, param, exp_avg, exp_avg_sq, grad, effective, shrink, toward_grad, beta2, w2, eps, bc2,
+                        grad_coef, exp_avg_coef);
   });
 }
 
@@ -229,12 +151,7 @@ void adadelta_step(T* param, T* square_avg, T* acc_delta, float* step, const T* 
   const EffectiveGrad<T> effective(o.maximize, o.weight_decay, false);
   const T neg_lr = T(-o.lr), rho = T(o.rho), one_minus_rho = T(1 - o.rho), eps = T(o.eps);
   for_each_element(n, [=](int64_t i) {
-    const T g = effective(grad[i], param[i]);
-    const T sq = square_avg[i] * rho + one_minus_rho * g * g;
-    square_avg[i] = sq;
-    const T delta = std::sqrt(acc_delta[i] + eps) / std::sqrt(sq + eps) * g;
-    acc_delta[i] = acc_delta[i] * rho + one_minus_rho * delta * delta;
-    param[i] = param[i] + neg_lr * delta;
+    optim::adadelta_update(i, param, square_avg, acc_delta, grad, effective, neg_lr, rho, one_minus_rho, eps);
   });
 }
 

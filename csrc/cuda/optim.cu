@@ -1,5 +1,6 @@
 // Fused optimizer updates on CUDA: SGD, Adagrad, RMSprop, Adam/AdamW, Adamax, NAdam, Adadelta
-// (contract: optim.h; the formulas, in PyTorch's order of operations, are cpu/optim.h's).
+// (contract: optim.h; the formulas, in PyTorch's order of operations, are cpu/optim.h's, and the
+// per-element arithmetic is cpu/optim_update.h's, shared with the CPU loops).
 //
 // Layouts: param, grad and every state buffer are contiguous with n elements; step and
 // mu_product are float32 device scalars.
@@ -14,8 +15,8 @@
 // Each element is updated alone: results do not depend on the launch shape or the schedule.
 #include "cuda/optim.h"
 
+#include "cpu/optim_update.h"
 #include "cuda/launch.cuh"
-#include "cuda/math.cuh"
 
 namespace fastnn::cuda {
 
@@ -28,6 +29,8 @@ using cpu::AdamOptions;
 using cpu::NadamOptions;
 using cpu::RmspropOptions;
 using cpu::SgdOptions;
+using optim::EffectiveGrad;
+using optim::Lerp;
 
 constexpr int kThreads = 256;
 constexpr int64_t kMaxBlocks = 65535;
@@ -47,33 +50,6 @@ __device__ __forceinline__ double next_step(const float* step) { return double(*
 
 __global__ void advance_step_kernel(float* step) { *step = *step + 1.0f; }
 
-// PyTorch's lerp(from, to, weight) for a fixed weight (see cpu/optim.cpp): from + w (to - from)
-// when |w| < 0.5, else to - (to - from)(1 - w).
-template <class T>
-struct Lerp {
-  T coef;
-  bool from_start;
-  __device__ explicit Lerp(T weight)
-      : coef(math::abs(weight) < T(0.5) ? weight : -(T(1) - weight)), from_start(math::abs(weight) < T(0.5)) {}
-  __device__ T operator()(T from, T to) const { return (from_start ? from : to) + (to - from) * coef; }
-};
-
-// torch.maximum: NaN in either argument gives NaN.
-template <class T>
-__device__ __forceinline__ T maximum(T a, T b) {
-  return (a > b || a != a) ? a : b;
-}
-
-// -grad when maximizing, plus the L2 penalty wd * param unless the decay is decoupled.
-template <class T>
-struct EffectiveGrad {
-  T sign, wd;
-  bool l2;
-  __device__ EffectiveGrad(bool maximize, double weight_decay, bool decoupled)
-      : sign(maximize ? T(-1) : T(1)), wd(T(weight_decay)), l2(weight_decay != 0 && !decoupled) {}
-  __device__ T operator()(T grad, T param) const { return l2 ? sign * grad + wd * param : sign * grad; }
-};
-
 // ------------------------------------------------------------------------------------ kernels
 
 template <class T, bool kMomentum, bool kFirst>
@@ -81,15 +57,8 @@ __global__ void __launch_bounds__(kThreads)
     sgd_kernel(T* param, T* buf, const T* grad, int64_t n, SgdOptions o) {
   const EffectiveGrad<T> effective(o.maximize, o.weight_decay, false);
   const T neg_lr = T(-o.lr), momentum = T(o.momentum), keep = T(1 - o.dampening);
-  for (int64_t i = first_index(); i < n; i += grid_stride()) {
-    T g = effective(grad[i], param[i]);
-    if constexpr (kMomentum) {
-      const T b = kFirst ? g : buf[i] * momentum + keep * g;
-      buf[i] = b;
-      g = o.nesterov ? g + momentum * b : b;
-    }
-    param[i] = param[i] + neg_lr * g;
-  }
+  for (int64_t i = first_index(); i < n; i += grid_stride())
+    optim::sgd_update<T, kMomentum, kFirst>(i, param, buf, grad, effective, neg_lr, momentum, keep, o.nesterov);
 }
 
 template <class T>
@@ -98,12 +67,8 @@ __global__ void __launch_bounds__(kThreads)
   const double t = next_step(step);
   const EffectiveGrad<T> effective(o.maximize, o.weight_decay, false);
   const T neg_clr = T(-(o.lr / (1 + (t - 1) * o.lr_decay))), eps = T(o.eps);
-  for (int64_t i = first_index(); i < n; i += grid_stride()) {
-    const T g = effective(grad[i], param[i]);
-    const T s = sum[i] + g * g;
-    sum[i] = s;
-    param[i] = param[i] + neg_clr * g / (math::sqrt(s) + eps);
-  }
+  for (int64_t i = first_index(); i < n; i += grid_stride())
+    optim::adagrad_update(i, param, sum, grad, effective, neg_clr, eps);
 }
 
 template <class T, bool kCentered, bool kMomentum>
@@ -113,26 +78,9 @@ __global__ void __launch_bounds__(kThreads) rmsprop_kernel(T* param, T* square_a
   const Lerp<T> toward_grad(T(1 - o.alpha));
   const T neg_lr = T(-o.lr), alpha = T(o.alpha), one_minus_alpha = T(1 - o.alpha), eps = T(o.eps),
           momentum = T(o.momentum);
-  for (int64_t i = first_index(); i < n; i += grid_stride()) {
-    const T g = effective(grad[i], param[i]);
-    const T sq = square_avg[i] * alpha + one_minus_alpha * g * g;
-    square_avg[i] = sq;
-    T avg;
-    if constexpr (kCentered) {
-      const T ga = toward_grad(grad_avg[i], g);
-      grad_avg[i] = ga;
-      avg = math::sqrt(sq - ga * ga) + eps;
-    } else {
-      avg = math::sqrt(sq) + eps;
-    }
-    if constexpr (kMomentum) {
-      const T b = buf[i] * momentum + g / avg;
-      buf[i] = b;
-      param[i] = param[i] + neg_lr * b;
-    } else {
-      param[i] = param[i] + neg_lr * g / avg;
-    }
-  }
+  for (int64_t i = first_index(); i < n; i += grid_stride())
+    optim::rmsprop_update<T, kCentered, kMomentum>(i, param, square_avg, grad_avg, buf, grad, effective, toward_grad,
+                                                   neg_lr, alpha, one_minus_alpha, eps, momentum);
 }
 
 template <class T, bool kAmsgrad>
@@ -146,19 +94,9 @@ __global__ void __launch_bounds__(kThreads) adam_kernel(T* param, T* exp_avg, T*
   const double bias_correction1 = 1 - power(o.beta1, t), bias_correction2 = 1 - power(o.beta2, t);
   const T neg_step_size = T(-(o.lr / bias_correction1));
   const T bias_correction2_sqrt = T(power(bias_correction2, 0.5));
-  for (int64_t i = first_index(); i < n; i += grid_stride()) {
-    const T p = param[i] * shrink;  // shrink is 1 (exact) without decoupled decay
-    const T g = effective(grad[i], p);
-    const T m = toward_grad(exp_avg[i], g);
-    exp_avg[i] = m;
-    T v = exp_avg_sq[i] * beta2 + w2 * g * g;
-    exp_avg_sq[i] = v;
-    if constexpr (kAmsgrad) {
-      v = maximum(max_exp_avg_sq[i], v);
-      max_exp_avg_sq[i] = v;
-    }
-    param[i] = p + neg_step_size * m / (math::sqrt(v) / bias_correction2_sqrt + eps);
-  }
+  for (int64_t i = first_index(); i < n; i += grid_stride())
+    optim::adam_update<T, kAmsgrad>(i, param, exp_avg, exp_avg_sq, max_exp_avg_sq, grad, effective, shrink, toward_grad,
+                                    beta2, w2, eps, neg_step_size, bias_correction2_sqrt);
 }
 
 template <class T>
@@ -169,14 +107,8 @@ __global__ void __launch_bounds__(kThreads) adamax_kernel(T* param, T* exp_avg, 
   const Lerp<T> toward_grad(T(1 - o.beta1));
   const T beta2 = T(o.beta2), eps = T(o.eps);
   const T neg_clr = T(-(o.lr / (1 - power(o.beta1, t))));
-  for (int64_t i = first_index(); i < n; i += grid_stride()) {
-    const T g = effective(grad[i], param[i]);
-    const T m = toward_grad(exp_avg[i], g);
-    exp_avg[i] = m;
-    const T u = maximum(exp_inf[i] * beta2, math::abs(g) + eps);
-    exp_inf[i] = u;
-    param[i] = param[i] + neg_clr * m / u;
-  }
+  for (int64_t i = first_index(); i < n; i += grid_stride())
+    optim::adamax_update(i, param, exp_avg, exp_inf, grad, effective, toward_grad, beta2, eps, neg_clr);
 }
 
 // NAdam's momentum coefficient mu_t = beta1 (1 - 0.5 * 0.96^(t psi)).
@@ -209,17 +141,9 @@ __global__ void __launch_bounds__(kThreads) nadam_kernel(T* param, T* exp_avg, T
   const T shrink = o.decoupled_weight_decay && o.weight_decay != 0 ? T(1 - o.lr * o.weight_decay) : T(1);
   const Lerp<T> toward_grad(T(1 - o.beta1));
   const T beta2 = T(o.beta2), w2 = T(1 - o.beta2), eps = T(o.eps), bc2 = T(bias_correction2);
-  for (int64_t i = first_index(); i < n; i += grid_stride()) {
-    const T p = param[i] * shrink;
-    const T g = effective(grad[i], p);
-    const T m = toward_grad(exp_avg[i], g);
-    exp_avg[i] = m;
-    const T v = exp_avg_sq[i] * beta2 + w2 * g * g;
-    exp_avg_sq[i] = v;
-    const T denom = math::sqrt(v / bc2) + eps;
-    const T p1 = p + grad_coef * g / denom;
-    param[i] = p1 + exp_avg_coef * m / denom;
-  }
+  for (int64_t i = first_index(); i < n; i += grid_stride())
+    optim::nadam_update(i, param, exp_avg, exp_avg_sq, grad, effective, shrink, toward_grad, beta2, w2, eps, bc2,
+                        grad_coef, exp_avg_coef);
 }
 
 template <class T>
@@ -227,14 +151,8 @@ __global__ void __launch_bounds__(kThreads) adadelta_kernel(T* param, T* square_
                                                             int64_t n, AdadeltaOptions o) {
   const EffectiveGrad<T> effective(o.maximize, o.weight_decay, false);
   const T neg_lr = T(-o.lr), rho = T(o.rho), one_minus_rho = T(1 - o.rho), eps = T(o.eps);
-  for (int64_t i = first_index(); i < n; i += grid_stride()) {
-    const T g = effective(grad[i], param[i]);
-    const T sq = square_avg[i] * rho + one_minus_rho * g * g;
-    square_avg[i] = sq;
-    const T delta = math::sqrt(acc_delta[i] + eps) / math::sqrt(sq + eps) * g;
-    acc_delta[i] = acc_delta[i] * rho + one_minus_rho * delta * delta;
-    param[i] = param[i] + neg_lr * delta;
-  }
+  for (int64_t i = first_index(); i < n; i += grid_stride())
+    optim::adadelta_update(i, param, square_avg, acc_delta, grad, effective, neg_lr, rho, one_minus_rho, eps);
 }
 
 void advance_step(cudaStream_t stream, float* step) {
