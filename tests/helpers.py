@@ -42,3 +42,18 @@ def fuzz_report(failures, summary):
         print("FAIL", failure, failures[failure], flush=True)
     print(f"{summary}, {len(failures)} distinct failures", flush=True)
     return not failures
+
+
+def activation_kernels(k):
+    """name -> (forward, backward) kernels of module `k` (fastnn.kernels or a backend's), spelled
+    out so that grep finds every call site."""
+    return {
+        "relu": (k.relu_forward, k.relu_backward),
+        "leaky_relu": (k.leaky_relu_forward, k.leaky_relu_backward),
+        "elu": (k.elu_forward, k.elu_backward),
+        "sigmoid": (k.sigmoid_forward, k.sigmoid_backward),
+        "tanh": (k.tanh_forward, k.tanh_backward),
+        "silu": (k.silu_forward, k.silu_backward),
+        "gelu": (k.gelu_forward, k.gelu_backward),
+        "softplus": (k.softplus_forward, k.softplus_backward),
+    }

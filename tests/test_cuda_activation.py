@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import reference
 from fastnn import _backend
-from helpers import random_array, relative_error
+from helpers import activation_kernels, random_array, relative_error
 
 # (test id, kernel name, keyword arguments)
 ACTIVATIONS = [
@@ -25,18 +25,8 @@ SIZES = [1, 7, 257, 1031]
 
 
 def kernels(backend, name):
-    """The (forward, backward) pair of `name`, spelled out so that grep finds every call site."""
-    k = backend.kernels
-    return {
-        "relu": (k.relu_forward, k.relu_backward),
-        "leaky_relu": (k.leaky_relu_forward, k.leaky_relu_backward),
-        "elu": (k.elu_forward, k.elu_backward),
-        "sigmoid": (k.sigmoid_forward, k.sigmoid_backward),
-        "tanh": (k.tanh_forward, k.tanh_backward),
-        "silu": (k.silu_forward, k.silu_backward),
-        "gelu": (k.gelu_forward, k.gelu_backward),
-        "softplus": (k.softplus_forward, k.softplus_backward),
-    }[name]
+    """The (forward, backward) pair of `name` on `backend`."""
+    return activation_kernels(backend.kernels)[name]
 
 
 def tol(dtype):

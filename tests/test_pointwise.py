@@ -4,7 +4,7 @@ import pytest
 
 import fastnn
 import reference
-from helpers import poisoned, random_array, relative_error
+from helpers import activation_kernels, poisoned, random_array, relative_error
 
 K = fastnn.kernels
 
@@ -25,16 +25,7 @@ ACTIVATIONS = [
 ]
 IDS = [a[0] for a in ACTIVATIONS]
 FROM_OUTPUT = {"sigmoid", "tanh"}  # backward takes y, not x
-KERNELS = {  # name: (forward, backward), spelled out so that grep finds every call site
-    "relu": (K.relu_forward, K.relu_backward),
-    "leaky_relu": (K.leaky_relu_forward, K.leaky_relu_backward),
-    "elu": (K.elu_forward, K.elu_backward),
-    "sigmoid": (K.sigmoid_forward, K.sigmoid_backward),
-    "tanh": (K.tanh_forward, K.tanh_backward),
-    "silu": (K.silu_forward, K.silu_backward),
-    "gelu": (K.gelu_forward, K.gelu_backward),
-    "softplus": (K.softplus_forward, K.softplus_backward),
-}
+KERNELS = activation_kernels(K)
 SIZES = [0, 1, 3, 7, 17, 33, 100, 1000, 40001]
 
 
