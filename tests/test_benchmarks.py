@@ -187,3 +187,20 @@ def test_profiler_groups_by_shape_only_when_it_records_them():
         a @ a.T
     with pytest.raises(ValueError, match="needs profile\\(record_shapes=True\\)"):
         plain.key_averages(group_by_input_shape=True)
+
+
+def test_epoch_rows_are_skipped_with_the_reason_without_fashion_mnist(monkeypatch):
+    from fastnn.benchmarks import training
+    from fastnn.datasets import DatasetNotFoundError
+
+    def missing():
+        raise DatasetNotFoundError("Fashion-MNIST: not found here")
+
+    monkeypatch.setattr(training, "_fashion_mnist", missing)
+    logged = []
+    never_run = lambda *args: pytest.fail("an epoch ran without the dataset")  # noqa: E731
+    assert training.epoch_rows(never_run, 2, [1, 2], lambda line, flush=False: logged.append(line)) == []
+    assert logged == ["  epoch rows skipped: Fashion-MNIST: not found here"]
+    assert training.epoch_rows(never_run, 0, [1], logged.append) == []
+    monkeypatch.setattr(training, "_fashion_mnist", lambda: None)
+    assert training.epoch_rows(lambda epochs, t, log: (epochs, t), 3, [1, 2], None) == [(3, 1), (3, 2)]

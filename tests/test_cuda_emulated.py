@@ -99,8 +99,34 @@ def test_the_profiler_records_cpu_kernels_too_and_nests():
     assert {e.key for e in outer.key_averages()} == {"gemm", "relu_forward"}
     assert "relu_forward" in outer.key_averages().table(sort_by="name", row_limit=5)
     with pytest.raises(ValueError, match="sort_by must be one of"):
-        outer.key_averages().table(sort_by="cuda_time")
+        outer.key_averages().table(sort_by="cuda_memory_usage")
     assert not fn.profiler.active()
+
+
+def test_the_profiler_speaks_torch_profiler():
+    """activities, torch's sort keys and time attributes: a torch.profiler program runs as is."""
+    from fastnn.profiler import ProfilerActivity
+    a = fn.randn(8, 8)
+    with fn.profiler.profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA], record_shapes=True) as both:
+        with fn.profiler.profile(activities=[ProfilerActivity.CUDA]) as cuda_only:
+            a @ a
+            (a.cuda() @ a.cuda()).cpu()
+    assert {(e.key, e.device) for e in both.key_averages()} == {("gemm", "cpu"), ("gemm", "cuda")}
+    assert [(e.key, e.device) for e in cuda_only.key_averages()] == [("gemm", "cuda")]
+    for e in both.key_averages():
+        assert e.cpu_time_total == e.self_cpu_time_total == e.total_time_us > 0
+        assert e.cpu_time == e.avg_time_us
+        on_device = e.total_time_us if e.device == "cuda" else 0.0
+        assert e.device_time_total == e.cuda_time_total == e.self_cuda_time_total == on_device
+    table = both.key_averages().table(sort_by="self_cuda_time_total", row_limit=1)
+    assert "cuda" in table.splitlines()[3]
+    assert "gemm" in both.key_averages().table(sort_by="cpu_time_total")
+    with pytest.raises(TypeError, match="activities must be a list of ProfilerActivity"):
+        fn.profiler.profile(activities=ProfilerActivity.CPU)
+    with pytest.raises(TypeError, match="got an item 'cpu'"):
+        fn.profiler.profile(activities=["cpu"])
+    with pytest.raises(NotImplementedError, match="profile_memory=True"):
+        fn.profiler.profile(profile_memory=True)
 
 
 def test_mixing_devices_names_both():

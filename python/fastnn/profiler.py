@@ -3,7 +3,7 @@ and for how long.
 
     with fn.profiler.profile() as prof:
         loss = model(x).sum(); loss.backward()
-    print(prof.key_averages().table(sort_by="total_time", row_limit=10))
+    print(prof.key_averages().table(sort_by="cpu_time_total", row_limit=10))
 
 Every kernel call that fastnn._backend dispatches (kernels_for(array).<kernel>) inside the
 block is recorded: its name, its device ('cpu' or 'cuda'), the wall time of the call and the
@@ -17,10 +17,22 @@ profiled run is slower than an unprofiled one); the emulator and the CPU kernels
 returning anyway. Array-library work between kernels (NumPy or CuPy element-wise operations)
 is not a kernel of fastnn's and is not recorded. Profiles nest: an inner block's calls are
 recorded in the outer one too.
+
+PyTorch's spelling works: profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA])
+keeps the kernels of those devices, and the rows have torch's time attributes and sort keys
+(cpu_time_total, self_cpu_time_total, device_time_total / cuda_time_total and their self_ and
+average forms, in microseconds). A kernel has no children, so its self time is its total time.
 """
+import enum
 import time
 
-__all__ = ["profile", "EventAverage", "EventList"]
+__all__ = ["profile", "ProfilerActivity", "EventAverage", "EventList"]
+
+
+class ProfilerActivity(enum.Enum):
+    """The devices whose kernels a profile records, as torch.profiler.ProfilerActivity."""
+    CPU = "cpu"
+    CUDA = "cuda"
 
 _active = []  # the profiles recording now, outermost first
 
@@ -35,12 +47,27 @@ def records_shapes():
     return any(p.record_shapes for p in _active)
 
 
+def _activities(activities):
+    """The device names of profile(activities=...): None is every device."""
+    if activities is None:
+        return frozenset(a.value for a in ProfilerActivity)
+    if isinstance(activities, (ProfilerActivity, str)) or not hasattr(activities, "__iter__"):
+        raise TypeError(f"activities must be a list of ProfilerActivity, got {activities!r}")
+    devices = set()
+    for a in activities:
+        if not isinstance(a, ProfilerActivity):
+            raise TypeError(f"activities must be a list of ProfilerActivity, got an item {a!r}")
+        devices.add(a.value)
+    return frozenset(devices)
+
+
 def record(name, device, seconds, cpu_seconds=0.0, shapes=None, nbytes=0):
     """Adds one kernel call to every recording profile (called by fastnn._backend); shapes:
     (input shapes, output shapes), each a tuple with the shape of every argument / result (None
     for what is not an array); nbytes: the bytes of those arrays."""
     for p in _active:
-        p._add(name, device, seconds, cpu_seconds, shapes if p.record_shapes else None, nbytes)
+        if device in p.devices:
+            p._add(name, device, seconds, cpu_seconds, shapes if p.record_shapes else None, nbytes)
 
 
 class EventAverage:
@@ -60,6 +87,30 @@ class EventAverage:
     def avg_time_us(self):
         return self.total_time_us / self.count if self.count else 0.0
 
+    # torch.profiler's names, in microseconds: every call is timed on the host (cpu_time), and a
+    # call of a CUDA kernel waits for it (device_time)
+    @property
+    def cpu_time_total(self):
+        return self.total_time_us
+
+    self_cpu_time_total = cpu_time_total
+
+    @property
+    def cpu_time(self):
+        return self.avg_time_us
+
+    @property
+    def device_time_total(self):
+        return self.total_time_us if self.device == "cuda" else 0.0
+
+    self_device_time_total = cuda_time_total = self_cuda_time_total = device_time_total
+
+    @property
+    def device_time(self):
+        return self.avg_time_us if self.device == "cuda" else 0.0
+
+    cuda_time = device_time
+
     def __repr__(self):
         return (f"<EventAverage key={self.key!r} device={self.device!r} count={self.count} "
                 f"total_time_us={self.total_time_us:.1f}>")
@@ -67,6 +118,9 @@ class EventAverage:
 
 _SORT_KEYS = {"total_time": lambda e: -e.total_time_us, "count": lambda e: -e.count,
               "avg_time": lambda e: -e.avg_time_us, "name": lambda e: (e.key, e.device)}
+_SORT_KEYS.update({key: (lambda attribute: lambda e: -getattr(e, attribute))(key) for key in (
+    "cpu_time_total", "self_cpu_time_total", "cpu_time", "device_time_total", "self_device_time_total",
+    "device_time", "cuda_time_total", "self_cuda_time_total", "cuda_time")})
 
 
 class EventList(list):
@@ -74,7 +128,8 @@ class EventList(list):
 
     def table(self, sort_by="total_time", row_limit=100):
         """A text table: Name, Device, Calls, Total, Avg and % of the total time, sorted by
-        'total_time' (default), 'avg_time', 'count' or 'name', at most row_limit rows."""
+        'total_time' (default), 'avg_time', 'count', 'name' or one of torch's time keys
+        ('cpu_time_total', 'self_cuda_time_total', ...), at most row_limit rows."""
         if sort_by not in _SORT_KEYS:
             raise ValueError(f"sort_by must be one of {sorted(_SORT_KEYS)}, got {sort_by!r}")
         if isinstance(row_limit, bool) or not isinstance(row_limit, int) or row_limit < 0:
@@ -100,7 +155,11 @@ def _us(us):
 class profile:
     """A context manager that records the kernel calls made inside it (see the module doc)."""
 
-    def __init__(self, record_shapes=False):
+    def __init__(self, activities=None, record_shapes=False, profile_memory=False, with_stack=False):
+        if profile_memory or with_stack:
+            raise NotImplementedError("fn.profiler records kernel calls only: profile_memory=True and "
+                                      "with_stack=True are not supported")
+        self.devices = _activities(activities)
         self.record_shapes = bool(record_shapes)
         self._events = {}  # (name, device, input shapes or None) -> EventAverage
         self._recording = False

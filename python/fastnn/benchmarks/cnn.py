@@ -18,7 +18,8 @@ import numpy as np
 import fastnn
 from fastnn import nn, optim
 from fastnn.benchmarks import timing
-from fastnn.benchmarks.training import ADAM_LR, MOMENTUM, SGD_LR, _accuracy, _epoch, _fashion_mnist, _train_step
+from fastnn.benchmarks.training import (ADAM_LR, MOMENTUM, SGD_LR, _accuracy, _epoch, _fashion_mnist, _train_step,
+                                        epoch_rows)
 from fastnn.demo import build_cnn
 
 BATCH = 64
@@ -149,7 +150,7 @@ def run(quick=False, epochs=None, log=print):
     result = {"environment": env, "steps": run_steps(quick, thread_counts, log)}
     if epochs is None:
         epochs = 1 if quick else 3
-    result["epochs"] = [run_epochs(epochs, t, log) for t in thread_counts] if epochs > 0 else []
+    result["epochs"] = epoch_rows(run_epochs, epochs, thread_counts, log)
     timing.finish(env)
     result["summary"] = summarize(result)
     return result
