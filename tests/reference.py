@@ -675,6 +675,25 @@ def conv_backward_bias(dy):
     return dy.sum(axis=tuple(d for d in range(dy.ndim) if d != 1))
 
 
+def sum_dims(x, dim_begin, dim_end):
+    """The sum of x over the consecutive dims [dim_begin, dim_end)."""
+    return f64(x).sum(axis=tuple(range(dim_begin, dim_end)))
+
+
+def vector_norm(x, ord):
+    """||x||_ord of the flattened x: max/min |x| for +-inf (0 / inf for no elements), the count
+    of non-zeros for 0, else (sum |x|^ord)^(1/ord)."""
+    a = np.abs(f64(x).ravel())
+    if ord == np.inf:
+        return a.max() if a.size else 0.0
+    if ord == -np.inf:
+        return a.min() if a.size else np.inf
+    if ord == 0:
+        return float(np.count_nonzero(a))
+    with np.errstate(divide="ignore"):
+        return (a ** ord).sum() ** (1.0 / ord)
+
+
 def conv_same_padding(kernel_hw, dilation):
     """PyTorch's padding='same': the total d*(k-1) split with the odd one at the bottom/right."""
     (kh, kw), (dh, dw) = kernel_hw, dilation

@@ -83,8 +83,9 @@ def test_a_cuda_matmul_step_runs_only_cuda_kernels():
         w = fn.randn(8, 5).cuda()
         (x @ layer.weight.T @ w).sum()
     events = prof.key_averages()
-    assert {(e.key, e.device) for e in events} == {("gemm", "cuda")}
-    assert events[0].count == 4 and events[0].total_time_us > 0
+    assert {(e.key, e.device) for e in events} == {("gemm", "cuda"), ("sum_dims", "cuda")}
+    counts = {e.key: e.count for e in events}
+    assert counts == {"gemm": 4, "sum_dims": 2} and all(e.total_time_us > 0 for e in events)  # bias grad, .sum()
     table = events.table()
     assert "gemm" in table and "cuda" in table and "Calls" in table
 
@@ -198,7 +199,7 @@ def test_gradcheck_of_the_gemm_ops_on_the_device():
     with fn.profiler.profile() as prof:
         assert fn.testing.gradcheck(fn.nn.functional.linear, (x, w, b))
         assert fn.testing.gradcheck(lambda p, q: p @ q.T, (x, w))
-    assert {(e.key, e.device) for e in prof.key_averages()} == {("gemm", "cuda")}
+    assert {(e.key, e.device) for e in prof.key_averages()} == {("gemm", "cuda"), ("sum_dims", "cuda")}
 
 
 def test_gaussian_nll_with_a_float_variance_stays_on_the_device():
@@ -231,7 +232,9 @@ def test_gradient_clipping_stays_on_the_device():
     norms = []
     for model, device in ((cpu_model, "cpu"), (cuda_model, "cuda")):
         (model(fn.tensor(x, device=device)) ** 2).sum().backward()
-        norms.append(fn.nn.utils.clip_grad_norm_(model.parameters(), 0.1))
+        with fn.profiler.profile() as prof:
+            norms.append(fn.nn.utils.clip_grad_norm_(model.parameters(), 0.1))
+        assert {(e.key, e.device) for e in prof.key_averages()} == {("vector_norms", device)}
         fn.nn.utils.clip_grad_value_(model.parameters(), 0.01)
     assert norms[1].is_cuda and cuda_model.weight.grad.is_cuda
     assert abs(float(norms[1]) - float(norms[0])) < 1e-5 * float(norms[0])

@@ -18,6 +18,7 @@
 #include "cpu/padding.h"
 #include "cpu/pixel_shuffle.h"
 #include "cpu/pool.h"
+#include "cpu/reduce.h"
 #include "cpu/rnn.h"
 #include "cpu/softmax_loss.h"
 #include "ops/embedding.h"
@@ -96,6 +97,8 @@ struct CpuBackend {
   FASTNN_CPU_KERNEL(group_norm_backward)
   FASTNN_CPU_KERNEL(pixel_shuffle_forward)
   FASTNN_CPU_KERNEL(pixel_unshuffle_forward)
+  FASTNN_CPU_KERNEL(sum_dims)
+  FASTNN_CPU_KERNEL(vector_norms)
   // The values of index arrays, read on the host.
   static void embedding_indices_check(HostCall::Stream, const ops::Array& ids, int64_t num_embeddings) {
     ops::embedding_indices_check(ids, num_embeddings);

@@ -22,6 +22,7 @@ template <class Backend> void bind_embedding(pybind11::module_& m);
 template <class Backend> void bind_gather(pybind11::module_& m);
 template <class Backend> void bind_softmax_loss(pybind11::module_& m);
 template <class Backend> void bind_rnn(pybind11::module_& m);
+template <class Backend> void bind_reduce(pybind11::module_& m);
 
 void bind_config(pybind11::module_& m);
 // _describe_device_array: the device adapter's reading of an object, for tests (see the .cpp).

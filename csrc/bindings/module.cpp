@@ -26,5 +26,6 @@ PYBIND11_MODULE(_C, m) {
   b::bind_group_norm<b::CpuBackend>(m);
   b::bind_pixel_shuffle<b::CpuBackend>(m);
   b::bind_gather<b::CpuBackend>(m);
+  b::bind_reduce<b::CpuBackend>(m);
   b::set_kernel_names(m, before);
 }

@@ -5,13 +5,31 @@ from fastnn._backend import kernels_for, xp_for
 from fastnn.autograd.engine import Function
 
 
+def sum_axes(x, axes):
+    """x summed over `axes` (sorted, distinct), those dims dropped. Float arrays of one or more
+    dims go through the backend's sum_dims kernel (accumulated in double, the same bits on every
+    backend and thread count), once per run of consecutive axes, the last run first."""
+    if x.ndim == 0 or x.dtype.kind != "f" or x.dtype.itemsize not in (4, 8) or not x.flags.c_contiguous:
+        return x.sum(axis=axes)
+    runs = []
+    for a in axes:
+        if runs and runs[-1][1] == a:
+            runs[-1][1] = a + 1
+        else:
+            runs.append([a, a + 1])
+    kernels = kernels_for(x)
+    for begin, end in reversed(runs):
+        x = kernels.sum_dims(x, begin, end)
+    return x
+
+
 def sum_to_shape(grad, shape):
     """Sums a broadcast gradient back to `shape` (the inverse of NumPy broadcasting)."""
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
     axes = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
-    summed = grad.sum(axis=axes, keepdims=True) if axes else grad
+    summed = sum_axes(grad, axes) if axes else grad
     return summed.reshape(shape)
 
 

@@ -4,7 +4,7 @@ x: [*, in], W: [out, in] (PyTorch's layout), b: [out]. Forward is one gemm with 
 ReLU) in its epilogue; backward is two gemms (dx = dy @ W, dW = dy^T @ x) and a column sum.
 """
 from fastnn._backend import kernels_for, xp_for
-from fastnn.autograd.arithmetic import matmul2d
+from fastnn.autograd.arithmetic import matmul2d, sum_axes
 from fastnn.autograd.engine import Function
 
 
@@ -54,5 +54,5 @@ class Linear(Function):
         if ctx.needs_input_grad[1]:
             grad_w = matmul2d(grad_rows, _as_rows(x), trans_a=True)
         if ctx.has_bias and ctx.needs_input_grad[2]:
-            grad_b = grad_rows.sum(axis=0)
+            grad_b = sum_axes(grad_rows, (0,))
         return grad_x, grad_w, grad_b

@@ -1,5 +1,6 @@
 """Reductions: sum, mean, var/std, max/min (values and indices)."""
 from fastnn._backend import xp_for
+from fastnn.autograd.arithmetic import sum_axes
 from fastnn.autograd.engine import Function
 
 
@@ -29,7 +30,10 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, normalize_dims(dim, x.ndim), keepdim
-        return xp_for(x).asarray(x.sum(axis=ctx.axes, keepdims=keepdim))
+        total = sum_axes(x, ctx.axes)
+        if keepdim:
+            total = total.reshape(tuple(1 if i in ctx.axes else n for i, n in enumerate(x.shape)))
+        return xp_for(x).asarray(total)
 
     @staticmethod
     def backward(ctx, grad):
