@@ -17,6 +17,28 @@ std::string class_name(py::handle type) {
   return py::str(type.attr("__module__")).cast<std::string>() + "." + py::str(type.attr("__qualname__")).cast<std::string>();
 }
 
+py::object& dlpack_importer() {
+  static py::object* f = new py::object();  // never destroyed, as the allocator
+  return *f;
+}
+
+// DLPack's device types of CUDA memory (dlpack.h: kDLCUDA, kDLCUDAManaged).
+constexpr int64_t kDLCUDA = 2, kDLCUDAManaged = 13;
+
+// obj itself, or for a DLPack producer of CUDA memory without __cuda_array_interface__ the
+// importer's array on the same memory.
+py::object interface_object(py::handle obj, const char* name) {
+  py::object o = py::reinterpret_borrow<py::object>(obj);
+  if (py::hasattr(obj, "__cuda_array_interface__") || !py::hasattr(obj, "__dlpack_device__")) return o;
+  const py::tuple device = py::tuple(obj.attr("__dlpack_device__")());
+  const int64_t type = device.size() == 2 ? int_arg(device[0], "__dlpack_device__()[0]") : -1;
+  if (type != kDLCUDA && type != kDLCUDAManaged) return o;  // host memory: describe_device's error
+  if (!dlpack_importer())
+    ops::type_error(std::string(name) + " is a DLPack producer (" + type_name(obj) +
+                    "), which this module cannot import without CuPy");
+  return dlpack_importer()(obj);
+}
+
 py::object& required_type() {
   static py::object* t = new py::object();  // never destroyed, as the allocator
   return *t;
@@ -66,11 +88,15 @@ const char* typestr_of(ops::DType t) {
 
 void set_device_allocator(py::object a) { allocator() = std::move(a); }
 
+void set_dlpack_importer(py::object importer) {
+  dlpack_importer() = importer.is_none() ? py::object() : std::move(importer);
+}
+
 void set_device_array_type(py::object type) { required_type() = type.is_none() ? py::object() : std::move(type); }
 
 ops::Array describe_device(py::handle obj, const char* name, std::string& storage, uintptr_t* stream) {
   if (!py::hasattr(obj, "__cuda_array_interface__"))
-    ops::type_error(std::string(name) + " must be a device array exposing __cuda_array_interface__ (a CuPy array), got " +
+    ops::type_error(std::string(name) + " must be a device array exposing __cuda_array_interface__ or DLPack (a CuPy array), got " +
                     type_name(obj));
   if (required_type() && !py::isinstance(obj, required_type()))
     ops::type_error(std::string(name) + " must be a " + class_name(required_type()) + " for this module, got " +
@@ -142,8 +168,8 @@ ops::Array describe_device(py::handle obj, const char* name, std::string& storag
 ops::Array& DeviceCall::add(py::handle obj, const char* name, bool output, Layout layout) {
   Entry& e = new_entry(name, output);
   uintptr_t stream = 0;
-  e.array = describe_device(obj, name, e.type_name, &stream);
-  e.obj = py::reinterpret_borrow<py::object>(obj);
+  e.obj = interface_object(obj, name);
+  e.array = describe_device(e.obj, name, e.type_name, &stream);
   if (layout == Layout::contiguous && !e.array.c_contiguous())
     ops::value_error(std::string(name) + " must be C-contiguous (device arrays are not copied), got shape " +
                      ops::shape_string(e.array) + " with other strides");

@@ -1,6 +1,8 @@
 // The device array adapter: any object exposing __cuda_array_interface__ (version 2 or 3: CuPy,
 // Numba, PyTorch CUDA tensors) in, the same ops::Array descriptors out, with the interface's
-// interface's stream. It has the interface of HostCall, so a binding template runs unchanged on
+// stream. A DLPack producer of CUDA memory without that interface (JAX) comes in through the
+// importer the Python layer registers (fastnn._backend: cupy.from_dlpack, which makes the
+// producer's stream wait for the consumer's, as the DLPack protocol asks), zero-copy. It has the interface of HostCall, so a binding template runs unchanged on
 // either. Device memory is never copied or converted here: an input must already be C-contiguous
 // where the kernel needs it and in native byte order, with the dtype the op takes (index arrays
 // int64); anything else is a clear error. Outputs given as None are allocated by the allocator
@@ -25,6 +27,10 @@ void set_device_allocator(py::object allocator);
 // __cuda_array_interface__). The emulated module takes only the emulated device's arrays: its
 // kernels run on the CPU, and a GPU pointer (a CuPy array) read there would crash the process.
 void set_device_array_type(py::object type);
+
+// Sets the importer of DLPack producers, f(obj) -> an array with __cuda_array_interface__ on the
+// same memory (None: DLPack producers are refused).
+void set_dlpack_importer(py::object importer);
 
 // The descriptor and stream of one __cuda_array_interface__ object (no checks beyond the
 // interface's own rules); `storage` holds the dtype name for dtypes without an ops::DType.

@@ -3,9 +3,9 @@ from fastnn import accelerator, cuda, data, datasets, distributed, kernels, nn, 
 from fastnn._config import get_num_threads, set_num_threads, show_config
 from fastnn.autograd.engine import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
                                     set_detect_anomaly, set_grad_enabled)
-from fastnn.creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones,
-                             ones_like, rand, rand_like, randint, randint_like, randn, randn_like, randperm, tensor,
-                             zeros, zeros_like)
+from fastnn.creation import (arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy, full, full_like,
+                             linspace, ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like,
+                             randperm, tensor, zeros, zeros_like)
 from fastnn.devices import device
 from fastnn.dtypes import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
                            LongTensor, ShortTensor, bool_, float16, float32, float64, int8, int16, int32, int64, uint8)

@@ -64,6 +64,7 @@ def _device_kernels(emulated):
         module = cuda_module()
         cp = cupy()
         module._set_allocator(lambda shape, typestr: cp.empty(shape, dtype=typestr))
+        module._set_dlpack_importer(cp.from_dlpack)
     return DeviceKernels(module, "cuda")
 
 

@@ -65,6 +65,28 @@ def from_numpy(array):
     return Tensor._wrap(array)
 
 
+# DLPack's device types (dlpack.h): kDLCPU, kDLCUDA, kDLCUDAHost, kDLCUDAManaged.
+_DLPACK_HOST, _DLPACK_CUDA = (1, 3), (2, 13)
+
+
+def from_dlpack(ext):
+    """A tensor sharing memory with a DLPack producer (a PyTorch, JAX, CuPy or NumPy array), as
+    torch.from_dlpack: host memory gives a cpu tensor, CUDA memory a cuda tensor (through CuPy,
+    which makes the producer's stream wait for ours, as the protocol asks). No copy either way."""
+    if isinstance(ext, Tensor):
+        return ext
+    if not (hasattr(ext, "__dlpack__") and hasattr(ext, "__dlpack_device__")):
+        raise TypeError(f"from_dlpack() expects an object with __dlpack__ and __dlpack_device__ (a DLPack producer), "
+                        f"got {type(ext).__name__}")
+    device_type = int(ext.__dlpack_device__()[0])
+    if device_type in _DLPACK_HOST:
+        return Tensor._wrap(np.from_dlpack(ext))
+    if device_type in _DLPACK_CUDA:
+        return Tensor._wrap(_backend.cupy().from_dlpack(ext))
+    raise ValueError(f"from_dlpack(): the producer's memory is of DLPack device type {device_type}; fastnn takes "
+                     f"host memory (1, 3) and CUDA memory (2, 13)")
+
+
 def _dtype(dtype):
     return float32 if dtype is None else as_dtype(dtype)
 

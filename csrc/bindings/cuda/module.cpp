@@ -5,6 +5,7 @@
 // CUDA kernels are absent (fastnn._backend turns a call to one into a clear error).
 // `_set_allocator(f)` registers the allocator of device outputs, f(shape, typestr) -> array;
 // `_set_device_array_type(t)` restricts the device arrays taken to instances of t;
+// `_set_dlpack_importer(f)` registers f(obj) -> __cuda_array_interface__ array for DLPack producers;
 // `_set_gemm_version(v)` picks gemm's numbered kernel (0: the best; `_gemm_versions` of them).
 // _cuda_emu also has the emulator's controls, for tests: `_emulator_set_schedule(name, seed)`
 // (forward, reverse or random order of a block's threads between barriers),
@@ -72,6 +73,8 @@ PYBIND11_MODULE(FASTNN_CUDA_MODULE, m) {
   b::register_errors(m);
   m.def("_set_allocator", &b::set_device_allocator, py::arg("allocator"),
         "Private: registers f(shape, typestr) -> device array, the allocator of outputs given as None.");
+  m.def("_set_dlpack_importer", &b::set_dlpack_importer, py::arg("importer"),
+        "Private: registers f(obj) -> array with __cuda_array_interface__, the import of DLPack producers (None: none).");
   m.def("_set_device_array_type", &b::set_device_array_type, py::arg("type"),
         "Private: only instances of `type` are taken as device arrays (None: any __cuda_array_interface__).");
   m.def(
