@@ -164,3 +164,51 @@ def test_backward_is_bitwise_repeatable(backend):
     gd = backend.device(g)
     runs = [backend.host(backend.kernels.avg_pool2d_backward(gd, (17, 17), 3, 2, 1)) for _ in range(2)]
     np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def _layers_model_run(device, dtype, monkeypatch):
+    """Losses, parameters, input gradient and profile of 3 SGD steps of pad -> max-pool -> upsample
+    -> avg-pool -> adaptive avg-pool -> Linear on `device`."""
+    import fastnn as fn
+    from fastnn import nn
+    F = nn.functional
+    monkeypatch.setenv("FASTNN_CUDA_EMULATE", "1")
+    fn.manual_seed(0)
+    linear = nn.Linear(3 * 4 * 3, 5)
+    if dtype == np.float64:
+        linear = linear.double()
+    linear = linear.to(device)
+    pools = [nn.MaxPool2d(3, 2, 1, ceil_mode=True), nn.Upsample(scale_factor=2), nn.AvgPool2d(2, 1, 1, count_include_pad=False),
+             nn.AdaptiveAvgPool2d((4, 3))]
+    optimizer = fn.optim.SGD(linear.parameters(), lr=0.1, momentum=0.9)
+    x = fn.tensor(random_array((2, 3, 9, 7), dtype, seed=11), device=device, requires_grad=True)
+    target = fn.tensor(random_array((2, 5), dtype, seed=12), device=device)
+    losses = []
+    with fn.profiler.profile() as prof:
+        for _ in range(3):
+            optimizer.zero_grad()
+            x.grad = None
+            h = F.pad(x, (1, 2, 2, 1), mode="reflect")
+            for layer in pools:
+                h = layer(h)
+            h = F.pad(h, (0, 0, 1, -1), value=0.5)
+            loss = ((linear(h.reshape(2, -1)) - target) ** 2).mean()
+            loss.backward()
+            optimizer.step()
+            losses.append(float(loss.item()))
+    return losses, [p.cpu().numpy() for p in linear.parameters()], x.grad.cpu().numpy(), prof
+
+
+def test_a_pooling_model_trains_on_cuda_as_on_the_cpu(dtype, monkeypatch):
+    pytest.importorskip("fastnn._cuda_emu")
+    cpu_losses, cpu_params, cpu_dx, _ = _layers_model_run("cpu", dtype, monkeypatch)
+    losses, params, dx, prof = _layers_model_run("cuda", dtype, monkeypatch)
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    assert np.allclose(losses, cpu_losses, rtol=rtol, atol=0)
+    for c, g in zip(cpu_params + [cpu_dx], params + [dx]):
+        assert g.dtype == dtype and np.linalg.norm(g - c) <= rtol * np.linalg.norm(c)
+    events = prof.key_averages()
+    assert {e.device for e in events} == {"cuda"}
+    assert {"pad_forward", "pad_backward", "max_pool2d_forward", "max_pool2d_backward", "upsample_nearest2d_forward",
+            "upsample_nearest2d_backward", "avg_pool2d_forward", "avg_pool2d_backward", "adaptive_avg_pool2d_forward",
+            "adaptive_avg_pool2d_backward"} <= {e.key for e in events}

@@ -18,6 +18,7 @@
 #include "bindings/bind_dropout.h"
 #include "bindings/bind_embedding.h"
 #include "bindings/bind_pool.h"
+#include "bindings/bind_padding.h"
 
 #if defined(FASTNN_CUDA_EMULATED)
 #include "cuda/emu/options.h"
@@ -93,5 +94,6 @@ PYBIND11_MODULE(FASTNN_CUDA_MODULE, m) {
   b::bind_dropout<b::CudaBackend>(m);
   b::bind_embedding<b::CudaBackend>(m);
   b::bind_pool<b::CudaBackend>(m);
+  b::bind_padding<b::CudaBackend>(m);
   b::set_kernel_names(m, before);
 }
