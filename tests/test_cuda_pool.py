@@ -168,7 +168,7 @@ def test_backward_is_bitwise_repeatable(backend):
 
 def _layers_model_run(device, dtype, monkeypatch):
     """Losses, parameters, input gradient and profile of 3 SGD steps of pad -> max-pool -> upsample
-    -> avg-pool -> adaptive avg-pool -> Linear on `device`."""
+    -> avg-pool -> bilinear and bicubic resizes -> adaptive avg-pool -> pad -> Linear on `device`."""
     import fastnn as fn
     from fastnn import nn
     F = nn.functional
@@ -179,6 +179,7 @@ def _layers_model_run(device, dtype, monkeypatch):
         linear = linear.double()
     linear = linear.to(device)
     pools = [nn.MaxPool2d(3, 2, 1, ceil_mode=True), nn.Upsample(scale_factor=2), nn.AvgPool2d(2, 1, 1, count_include_pad=False),
+             nn.Upsample(size=(11, 7), mode="bilinear"), nn.Upsample(scale_factor=0.7, mode="bicubic", align_corners=True),
              nn.AdaptiveAvgPool2d((4, 3))]
     optimizer = fn.optim.SGD(linear.parameters(), lr=0.1, momentum=0.9)
     x = fn.tensor(random_array((2, 3, 9, 7), dtype, seed=11), device=device, requires_grad=True)
@@ -211,4 +212,4 @@ def test_a_pooling_model_trains_on_cuda_as_on_the_cpu(dtype, monkeypatch):
     assert {e.device for e in events} == {"cuda"}
     assert {"pad_forward", "pad_backward", "max_pool2d_forward", "max_pool2d_backward", "upsample_nearest2d_forward",
             "upsample_nearest2d_backward", "avg_pool2d_forward", "avg_pool2d_backward", "adaptive_avg_pool2d_forward",
-            "adaptive_avg_pool2d_backward"} <= {e.key for e in events}
+            "adaptive_avg_pool2d_backward", "interpolate_forward", "interpolate_backward"} <= {e.key for e in events}

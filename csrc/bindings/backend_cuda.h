@@ -13,6 +13,7 @@
 #include "cuda/embedding.h"
 #include "cuda/gemm.h"
 #include "cuda/index_check.h"
+#include "cuda/interpolate.h"
 #include "cuda/optim.h"
 #include "cuda/padding.h"
 #include "cuda/pool.h"
@@ -70,6 +71,8 @@ struct CudaBackend {
   FASTNN_CUDA_KERNEL(upsample_nearest2d_backward)
   FASTNN_CUDA_KERNEL(pad_forward)
   FASTNN_CUDA_KERNEL(pad_backward)
+  FASTNN_CUDA_KERNEL(interpolate_forward)
+  FASTNN_CUDA_KERNEL(interpolate_backward)
   // The values of embedding ids, checked on the device, with the CPU module's error.
   static void embedding_indices_check(DeviceCall::Stream s, const ops::Array& ids, int64_t num_embeddings) {
     const cuda::InvalidIndex bad =
