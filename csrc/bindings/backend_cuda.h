@@ -16,6 +16,7 @@
 #include "cuda/interpolate.h"
 #include "cuda/optim.h"
 #include "cuda/padding.h"
+#include "cuda/pixel_shuffle.h"
 #include "cuda/pool.h"
 #include "cuda/softmax_loss.h"
 #include "ops/embedding.h"
@@ -73,6 +74,8 @@ struct CudaBackend {
   FASTNN_CUDA_KERNEL(pad_backward)
   FASTNN_CUDA_KERNEL(interpolate_forward)
   FASTNN_CUDA_KERNEL(interpolate_backward)
+  FASTNN_CUDA_KERNEL(pixel_shuffle_forward)
+  FASTNN_CUDA_KERNEL(pixel_unshuffle_forward)
   // The values of embedding ids, checked on the device, with the CPU module's error.
   static void embedding_indices_check(DeviceCall::Stream s, const ops::Array& ids, int64_t num_embeddings) {
     const cuda::InvalidIndex bad =

@@ -20,6 +20,7 @@
 #include "bindings/bind_pool.h"
 #include "bindings/bind_padding.h"
 #include "bindings/bind_interpolate.h"
+#include "bindings/bind_pixel_shuffle.h"
 
 #if defined(FASTNN_CUDA_EMULATED)
 #include "cuda/emu/options.h"
@@ -97,5 +98,6 @@ PYBIND11_MODULE(FASTNN_CUDA_MODULE, m) {
   b::bind_pool<b::CudaBackend>(m);
   b::bind_padding<b::CudaBackend>(m);
   b::bind_interpolate<b::CudaBackend>(m);
+  b::bind_pixel_shuffle<b::CudaBackend>(m);
   b::set_kernel_names(m, before);
 }
