@@ -21,6 +21,7 @@
 #include "bindings/bind_padding.h"
 #include "bindings/bind_interpolate.h"
 #include "bindings/bind_pixel_shuffle.h"
+#include "bindings/bind_gather.h"
 
 #if defined(FASTNN_CUDA_EMULATED)
 #include "cuda/emu/options.h"
@@ -99,5 +100,6 @@ PYBIND11_MODULE(FASTNN_CUDA_MODULE, m) {
   b::bind_padding<b::CudaBackend>(m);
   b::bind_interpolate<b::CudaBackend>(m);
   b::bind_pixel_shuffle<b::CudaBackend>(m);
+  b::bind_gather<b::CudaBackend>(m);
   b::set_kernel_names(m, before);
 }
