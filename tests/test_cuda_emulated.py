@@ -146,9 +146,9 @@ def test_mixing_devices_names_both():
 
 def test_an_op_without_a_cuda_kernel_says_so():
     x = fn.randn(2, 3, 4, 4).cuda()
-    with pytest.raises(NotImplementedError, match=r"max_pool2d_forward has no CUDA kernel yet, so it cannot run on "
+    with pytest.raises(NotImplementedError, match=r"conv2d_forward has no CUDA kernel yet, so it cannot run on "
                                                   r"device 'cuda'"):
-        fn.nn.functional.max_pool2d(x, 2)
+        fn.nn.functional.conv2d(x, fn.randn(2, 3, 3, 3).cuda())
     with pytest.raises(NotImplementedError, match="layer_norm_forward"):
         fn.nn.functional.layer_norm(x, (4,))
 

@@ -22,6 +22,7 @@
 #include "cpu/rnn.h"
 #include "cpu/softmax_loss.h"
 #include "ops/embedding.h"
+#include "ops/gather.h"
 #include "ops/softmax_loss.h"
 
 namespace fastnn::bindings {
@@ -106,6 +107,9 @@ struct CpuBackend {
   static void cross_entropy_indices_check(HostCall::Stream, const ops::Array& target, int64_t c,
                                           int64_t ignore_index) {
     ops::cross_entropy_indices_check(target, c, ignore_index);
+  }
+  static void gather_indices_check(HostCall::Stream, const ops::Array& index, int64_t n) {
+    ops::gather_index_check(index, n);
   }
 };
 

@@ -11,12 +11,18 @@
 #include "cuda/activation.h"
 #include "cuda/dropout.h"
 #include "cuda/embedding.h"
+#include "cuda/gather.h"
 #include "cuda/gemm.h"
 #include "cuda/index_check.h"
+#include "cuda/interpolate.h"
 #include "cuda/optim.h"
+#include "cuda/padding.h"
+#include "cuda/pixel_shuffle.h"
+#include "cuda/pool.h"
 #include "cuda/reduce.h"
 #include "cuda/softmax_loss.h"
 #include "ops/embedding.h"
+#include "ops/gather.h"
 #include "ops/softmax_loss.h"
 
 namespace fastnn::bindings {
@@ -59,6 +65,22 @@ struct CudaBackend {
   FASTNN_CUDA_KERNEL(dropout_backward)
   FASTNN_CUDA_KERNEL(embedding_forward)
   FASTNN_CUDA_KERNEL(embedding_backward)
+  FASTNN_CUDA_KERNEL(max_pool2d_forward)
+  FASTNN_CUDA_KERNEL(max_pool2d_backward)
+  FASTNN_CUDA_KERNEL(avg_pool2d_forward)
+  FASTNN_CUDA_KERNEL(avg_pool2d_backward)
+  FASTNN_CUDA_KERNEL(adaptive_avg_pool2d_forward)
+  FASTNN_CUDA_KERNEL(adaptive_avg_pool2d_backward)
+  FASTNN_CUDA_KERNEL(upsample_nearest2d_forward)
+  FASTNN_CUDA_KERNEL(upsample_nearest2d_backward)
+  FASTNN_CUDA_KERNEL(pad_forward)
+  FASTNN_CUDA_KERNEL(pad_backward)
+  FASTNN_CUDA_KERNEL(interpolate_forward)
+  FASTNN_CUDA_KERNEL(interpolate_backward)
+  FASTNN_CUDA_KERNEL(pixel_shuffle_forward)
+  FASTNN_CUDA_KERNEL(pixel_unshuffle_forward)
+  FASTNN_CUDA_KERNEL(gather_forward)
+  FASTNN_CUDA_KERNEL(scatter_add_forward)
   FASTNN_CUDA_KERNEL(sum_dims)
   FASTNN_CUDA_KERNEL(vector_norms)
   // The values of embedding ids, checked on the device, with the CPU module's error.
@@ -74,6 +96,13 @@ struct CudaBackend {
     const cuda::InvalidIndex bad =
         cuda::first_index_out_of_range(cuda_stream(s), target.in<int64_t>(), target.size(), c, true, ignore_index);
     if (bad.position >= 0) ops::invalid_class_index(bad.position, bad.value, c, ignore_index);
+  }
+
+  // The values of gather / scatter_add indices, checked on the device, with the CPU module's error.
+  static void gather_indices_check(DeviceCall::Stream s, const ops::Array& index, int64_t n) {
+    const cuda::InvalidIndex bad =
+        cuda::first_index_out_of_range(cuda_stream(s), index.in<int64_t>(), index.size(), n, false, 0);
+    if (bad.position >= 0) ops::gather_index_out_of_range(bad.value, n);
   }
 
   // grad_loss is the device array [N] of reduction 'none'; for 'mean' and 'sum' the binding

@@ -15,7 +15,7 @@ py::object gather_forward(py::handle x_obj, py::handle index_obj, py::handle dim
   const ops::Array& x = call.float_input(x_obj, "x");
   const ops::Array& index = call.index_input(index_obj, "index");
   const ops::GatherGeometry g = ops::gather_check(x, "x", index, dim);
-  ops::gather_index_check(index, g.n);
+  Backend::gather_indices_check(call.stream(), index, g.n);
   const ops::Array& out = call.output(out_obj, "out", x.dtype, index.dims(), Layout::contiguous, "x");
   call.check_aliasing();
   with_float_type(x, [&](auto tag) {
@@ -34,7 +34,7 @@ py::object scatter_add_forward(py::handle out_obj, py::handle src_obj, py::handl
   const ops::Array& index = call.index_input(index_obj, "index");
   const ops::GatherGeometry g = ops::gather_check(out, "out", index, dim);
   ops::scatter_add_check(out, src, index);
-  ops::gather_index_check(index, g.n);
+  Backend::gather_indices_check(call.stream(), index, g.n);
   call.check_aliasing();
   with_float_type(src, [&](auto tag) {
     using T = decltype(tag);

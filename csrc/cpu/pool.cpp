@@ -286,14 +286,6 @@ const int64_t* nearest_columns(const PlaneShape& s, double scale_w) {
 
 }  // namespace
 
-int64_t pool_output_size(int64_t in, int64_t kernel, int64_t pad, int64_t stride, int64_t dilation, bool ceil_mode) {
-  Wide out = floor_div(Wide(in) + 2 * Wide(pad) - Wide(dilation) * (kernel - 1) - 1 + (ceil_mode ? stride - 1 : 0),
-                       stride) + 1;
-  // The last window must start inside the input or its left padding.
-  if (ceil_mode && (out - 1) * stride >= Wide(in) + pad) --out;
-  return clamp_to(out, INT64_MIN, INT64_MAX);
-}
-
 template <class T>
 void max_pool2d_forward(T* y, int64_t* indices, const T* x, const PlaneShape& s, const PoolWindow& w) {
   const int64_t in_size = s.in_h * s.in_w, out_size = s.out_h * s.out_w;

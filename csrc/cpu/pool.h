@@ -1,7 +1,7 @@
 // Pooling and nearest upsampling over NCHW planes, forward and backward, as PyTorch defines them.
 // Every array is contiguous [planes, H, W] (planes = N * C; 1-D pooling is H = 1).
 //
-// Output size of a window sweep (pool_output_size), PyTorch's pooling_output_shape:
+// Output size of a window sweep (ops::pool_output_size, ops/pool.h), PyTorch's pooling_output_shape:
 //   out = floor((in + 2 pad - dilation (k - 1) - 1 + (ceil_mode ? stride - 1 : 0)) / stride) + 1,
 //   less one when ceil_mode lets the last window start at or past in + pad.
 // Window (oh, ow) starts at ih0 = oh * stride_h - pad_h (columns alike).
@@ -30,14 +30,12 @@
 
 namespace fastnn::cpu {
 
-int64_t pool_output_size(int64_t in, int64_t kernel, int64_t pad, int64_t stride, int64_t dilation, bool ceil_mode);
-
 // The planes and their input and output sizes.
 struct PlaneShape {
   int64_t planes, in_h, in_w, out_h, out_w;
 };
 
-// A pooling window sweep; out_h/out_w of the PlaneShape come from pool_output_size.
+// A pooling window sweep; out_h/out_w of the PlaneShape come from ops::pool_output_size.
 struct PoolWindow {
   int64_t kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w;
   int64_t dilation_h = 1, dilation_w = 1;

@@ -34,8 +34,11 @@ void scatter_add_check(const Array& out, const Array& src, const Array& index) {
 void gather_index_check(const Array& index, int64_t n) {
   const int64_t* v = host_index_values(index, "index");
   for (int64_t p = 0, count = index.size(); p < count; ++p)
-    if (v[p] < 0 || v[p] >= n)
-      index_error("index " + std::to_string(v[p]) + " is out of bounds for dimension with size " + std::to_string(n));
+    if (v[p] < 0 || v[p] >= n) gather_index_out_of_range(v[p], n);
+}
+
+void gather_index_out_of_range(int64_t value, int64_t n) {
+  index_error("index " + std::to_string(value) + " is out of bounds for dimension with size " + std::to_string(n));
 }
 
 }  // namespace fastnn::ops

@@ -18,7 +18,9 @@ struct GatherGeometry {
 GatherGeometry gather_check(const Array& x, const char* x_name, const Array& index, int64_t dim);
 void scatter_add_check(const Array& out, const Array& src, const Array& index);
 // IndexOutOfRangeError naming the first index outside [0, n). It reads the values: host memory
-// only (host_index_values); a device backend checks them on the device.
+// only (host_index_values); a device backend checks them on the device and reports the first
+// bad value through gather_index_out_of_range (the bindings call Backend::gather_indices_check).
 void gather_index_check(const Array& index, int64_t n);
+[[noreturn]] void gather_index_out_of_range(int64_t value, int64_t n);
 
 }  // namespace fastnn::ops

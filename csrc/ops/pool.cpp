@@ -1,6 +1,7 @@
 #include "ops/pool.h"
 
 #include <cmath>
+#include <cstdint>
 #include <sstream>
 
 #include "ops/checks.h"
@@ -13,6 +14,16 @@ std::string pair_string(int64_t a, int64_t b) { return "(" + std::to_string(a) +
 std::string pair_string(const int64_t p[2]) { return pair_string(p[0], p[1]); }
 
 }  // namespace
+
+int64_t pool_output_size(int64_t in, int64_t kernel, int64_t pad, int64_t stride, int64_t dilation, bool ceil_mode) {
+  using Wide = __int128;  // sums and products of int64 sizes, strides and paddings fit
+  const Wide numerator = Wide(in) + 2 * Wide(pad) - Wide(dilation) * (kernel - 1) - 1 + (ceil_mode ? stride - 1 : 0);
+  // floor division for stride > 0 and either sign
+  Wide out = (numerator >= 0 ? numerator / stride : -((-numerator + stride - 1) / stride)) + 1;
+  // The last window must start inside the input or its left padding.
+  if (ceil_mode && (out - 1) * stride >= Wide(in) + pad) --out;
+  return int64_t(out < INT64_MIN ? Wide(INT64_MIN) : out > INT64_MAX ? Wide(INT64_MAX) : out);
+}
 
 int64_t pool_planes_check(const Array& x, const char* name) {
   require_float(x, name);
@@ -62,8 +73,8 @@ cpu::PlaneShape pooled_shape(int64_t planes, int64_t in_h, int64_t in_w, const c
     checked_add(checked_mul(dil[d], k[d] - 1, "the dilated kernel size (dilation * (kernel_size - 1) + 1)"), 1, "the dilated kernel size (dilation * (kernel_size - 1) + 1)");
   }
   checked_mul(k[0], k[1], "kernel_size[0] * kernel_size[1] (the window size)");
-  s.out_h = cpu::pool_output_size(in_h, w.kernel_h, w.pad_h, w.stride_h, w.dilation_h, ceil_mode);
-  s.out_w = cpu::pool_output_size(in_w, w.kernel_w, w.pad_w, w.stride_w, w.dilation_w, ceil_mode);
+  s.out_h = pool_output_size(in_h, w.kernel_h, w.pad_h, w.stride_h, w.dilation_h, ceil_mode);
+  s.out_w = pool_output_size(in_w, w.kernel_w, w.pad_w, w.stride_w, w.dilation_w, ceil_mode);
   if (s.out_h < 1 || s.out_w < 1)
     value_error("kernel_size " + pair_string(w.kernel_h, w.kernel_w) + " with dilation " +
                 pair_string(w.dilation_h, w.dilation_w) + " is larger than the padded input: input " +

@@ -17,6 +17,10 @@ Shape with_spatial(const Array& a, int64_t h, int64_t w, const char* size_name);
 // ValueError unless both sizes are > 0.
 void require_positive_pair(const int64_t p[2], const char* name);
 
+// The output size of a window sweep along one axis (formula: cpu/pool.h), computed in 128 bits
+// and clamped into int64 (the CPU and CUDA kernels' geometry, checked once here).
+int64_t pool_output_size(int64_t in, int64_t kernel, int64_t pad, int64_t stride, int64_t dilation, bool ceil_mode);
+
 // The window of a sweep; stride null means kernel_size.
 cpu::PoolWindow pool_window(const int64_t kernel[2], const int64_t* stride, const int64_t padding[2],
                             const int64_t dilation[2]);

@@ -18,6 +18,11 @@
 #include "bindings/bind_optim.h"
 #include "bindings/bind_dropout.h"
 #include "bindings/bind_embedding.h"
+#include "bindings/bind_pool.h"
+#include "bindings/bind_padding.h"
+#include "bindings/bind_interpolate.h"
+#include "bindings/bind_pixel_shuffle.h"
+#include "bindings/bind_gather.h"
 #include "bindings/bind_reduce.h"
 
 #if defined(FASTNN_CUDA_EMULATED)
@@ -95,6 +100,11 @@ PYBIND11_MODULE(FASTNN_CUDA_MODULE, m) {
   b::bind_optim<b::CudaBackend>(m);
   b::bind_dropout<b::CudaBackend>(m);
   b::bind_embedding<b::CudaBackend>(m);
+  b::bind_pool<b::CudaBackend>(m);
+  b::bind_padding<b::CudaBackend>(m);
+  b::bind_interpolate<b::CudaBackend>(m);
+  b::bind_pixel_shuffle<b::CudaBackend>(m);
+  b::bind_gather<b::CudaBackend>(m);
   b::bind_reduce<b::CudaBackend>(m);
   b::set_kernel_names(m, before);
 }
