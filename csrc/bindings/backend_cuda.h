@@ -12,7 +12,9 @@
 #include "cuda/dropout.h"
 #include "cuda/embedding.h"
 #include "cuda/gemm.h"
+#include "cuda/group_norm.h"
 #include "cuda/index_check.h"
+#include "cuda/norm.h"
 #include "cuda/optim.h"
 #include "cuda/softmax_loss.h"
 #include "ops/embedding.h"
@@ -58,6 +60,12 @@ struct CudaBackend {
   FASTNN_CUDA_KERNEL(dropout_backward)
   FASTNN_CUDA_KERNEL(embedding_forward)
   FASTNN_CUDA_KERNEL(embedding_backward)
+  FASTNN_CUDA_KERNEL(batch_norm_forward)
+  FASTNN_CUDA_KERNEL(batch_norm_backward)
+  FASTNN_CUDA_KERNEL(layer_norm_forward)
+  FASTNN_CUDA_KERNEL(layer_norm_backward)
+  FASTNN_CUDA_KERNEL(group_norm_forward)
+  FASTNN_CUDA_KERNEL(group_norm_backward)
   // The values of embedding ids, checked on the device, with the CPU module's error.
   static void embedding_indices_check(DeviceCall::Stream s, const ops::Array& ids, int64_t num_embeddings) {
     const cuda::InvalidIndex bad =

@@ -17,6 +17,8 @@
 #include "bindings/bind_optim.h"
 #include "bindings/bind_dropout.h"
 #include "bindings/bind_embedding.h"
+#include "bindings/bind_norm.h"
+#include "bindings/bind_group_norm.h"
 
 #if defined(FASTNN_CUDA_EMULATED)
 #include "cuda/emu/options.h"
@@ -91,5 +93,7 @@ PYBIND11_MODULE(FASTNN_CUDA_MODULE, m) {
   b::bind_optim<b::CudaBackend>(m);
   b::bind_dropout<b::CudaBackend>(m);
   b::bind_embedding<b::CudaBackend>(m);
+  b::bind_norm<b::CudaBackend>(m);
+  b::bind_group_norm<b::CudaBackend>(m);
   b::set_kernel_names(m, before);
 }
