@@ -13,7 +13,9 @@
 #include "cuda/embedding.h"
 #include "cuda/gather.h"
 #include "cuda/gemm.h"
+#include "cuda/group_norm.h"
 #include "cuda/index_check.h"
+#include "cuda/norm.h"
 #include "cuda/interpolate.h"
 #include "cuda/optim.h"
 #include "cuda/padding.h"
@@ -65,6 +67,12 @@ struct CudaBackend {
   FASTNN_CUDA_KERNEL(dropout_backward)
   FASTNN_CUDA_KERNEL(embedding_forward)
   FASTNN_CUDA_KERNEL(embedding_backward)
+  FASTNN_CUDA_KERNEL(batch_norm_forward)
+  FASTNN_CUDA_KERNEL(batch_norm_backward)
+  FASTNN_CUDA_KERNEL(layer_norm_forward)
+  FASTNN_CUDA_KERNEL(layer_norm_backward)
+  FASTNN_CUDA_KERNEL(group_norm_forward)
+  FASTNN_CUDA_KERNEL(group_norm_backward)
   FASTNN_CUDA_KERNEL(max_pool2d_forward)
   FASTNN_CUDA_KERNEL(max_pool2d_backward)
   FASTNN_CUDA_KERNEL(avg_pool2d_forward)

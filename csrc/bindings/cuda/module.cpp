@@ -18,6 +18,8 @@
 #include "bindings/bind_optim.h"
 #include "bindings/bind_dropout.h"
 #include "bindings/bind_embedding.h"
+#include "bindings/bind_norm.h"
+#include "bindings/bind_group_norm.h"
 #include "bindings/bind_pool.h"
 #include "bindings/bind_padding.h"
 #include "bindings/bind_interpolate.h"
@@ -100,6 +102,8 @@ PYBIND11_MODULE(FASTNN_CUDA_MODULE, m) {
   b::bind_optim<b::CudaBackend>(m);
   b::bind_dropout<b::CudaBackend>(m);
   b::bind_embedding<b::CudaBackend>(m);
+  b::bind_norm<b::CudaBackend>(m);
+  b::bind_group_norm<b::CudaBackend>(m);
   b::bind_pool<b::CudaBackend>(m);
   b::bind_padding<b::CudaBackend>(m);
   b::bind_interpolate<b::CudaBackend>(m);
