@@ -15,6 +15,7 @@
 
 #include "core/parallel.h"
 #include "core/workspace.h"
+#include "cpu/pool_window.h"
 
 namespace fastnn::cpu {
 
@@ -25,26 +26,7 @@ constexpr int64_t kMinChunkElements = 16384;
 
 int64_t planes_per_chunk(int64_t plane_size) { return std::max<int64_t>(1, kMinChunkElements / std::max<int64_t>(1, plane_size)); }
 
-// Window arithmetic: products and sums of int64 sizes, strides and paddings fit in 128 bits.
-using Wide = __int128;
-
-// floor(a / b) for b > 0 and any sign of a.
-Wide floor_div(Wide a, Wide b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-
-// v clamped into [lo, hi], as int64.
-int64_t clamp_to(Wide v, int64_t lo, int64_t hi) { return int64_t(std::min<Wide>(std::max<Wide>(v, lo), hi)); }
-
-// The taps o * stride - pad + dilation * i (i < kernel) of output o's window along one axis that
-// fall inside [0, in): first, first + dilation, ... below end (first >= end when none does).
-struct AxisTaps {
-  int64_t first, end;
-};
-AxisTaps axis_taps(int64_t o, int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation) {
-  const Wide start = Wide(o) * stride - pad;
-  Wide first = start;
-  if (first < 0) first += (-first + dilation - 1) / dilation * dilation;  // the first tap at or after 0
-  return {clamp_to(first, 0, in), clamp_to(start + Wide(dilation) * (kernel - 1) + 1, 0, in)};
-}
+using namespace pool_window;
 
 // The running-maximum step of PyTorch's scan: v replaces m when it is greater or NaN.
 template <class T>
@@ -225,57 +207,7 @@ void max_pool_plane(T* y, int64_t* index, const T* plane, const PlaneShape& s, c
   }
 }
 
-// ------------------------------------------------------------------------------------ avg pool
-// The clipped window of output (oh, ow) and its divisor, PyTorch's avg_pool2d rules. The
-// divisor is a double: the padded window of a huge kernel has up to ~2^126 elements, which no
-// int64 holds and float32 still does (PyTorch's int64 product overflows there).
-struct AvgWindow {
-  int64_t ih0, ih1, iw0, iw1;
-  double divisor;
-  bool empty() const { return ih0 >= ih1 || iw0 >= iw1; }
-};
-
-// Along one axis: the window [begin, end) clipped to the input, and its length clipped to the
-// padded input [-pad, in + pad).
-struct AvgAxis {
-  int64_t begin, end;
-  double padded_length;
-};
-AvgAxis avg_axis(int64_t o, int64_t in, int64_t kernel, int64_t stride, int64_t pad) {
-  const Wide start = Wide(o) * stride - pad;
-  const Wide padded_end = std::min<Wide>(start + kernel, Wide(in) + pad);
-  return {clamp_to(start, 0, in), clamp_to(padded_end, 0, in), double(padded_end - start)};
-}
-
-AvgWindow avg_window(const PlaneShape& s, const PoolWindow& w, int64_t oh, int64_t ow, bool count_include_pad,
-                     int64_t divisor_override) {
-  const AvgAxis rows = avg_axis(oh, s.in_h, w.kernel_h, w.stride_h, w.pad_h);
-  const AvgAxis cols = avg_axis(ow, s.in_w, w.kernel_w, w.stride_w, w.pad_w);
-  AvgWindow a{rows.begin, rows.end, cols.begin, cols.end, 0.0};
-  a.divisor = divisor_override != 0 ? double(divisor_override)
-              : count_include_pad   ? rows.padded_length * cols.padded_length
-                                    : double(a.ih1 - a.ih0) * double(a.iw1 - a.iw0);
-  return a;
-}
-
-// PyTorch's adaptive pooling bounds: [start, end) of output a of b over an input of size c.
-int64_t adaptive_start(int64_t a, int64_t b, int64_t c) { return int64_t(Wide(a) * c / b); }
-int64_t adaptive_end(int64_t a, int64_t b, int64_t c) { return int64_t(1 + ((Wide(a) + 1) * c - 1) / b); }
-
 // ----------------------------------------------------------------------------------- upsample
-// PyTorch's nearest source index (upsample_nearest2d): exact shortcuts for scale 1 and 2, else
-// floor(float(dst) * scale) in single precision, clipped to the input. The clip happens in
-// float: a tiny scale factor makes 1 / scale infinite (dst * inf, or NaN for dst = 0), which
-// PyTorch's cast to int64 turns into INT64_MIN; here it is the last input element (0 for dst 0).
-int64_t nearest_source(int64_t dst, int64_t in, int64_t out, double scale_factor) {
-  if (out == in || dst == 0) return dst;
-  if (out - in == in) return dst >> 1;
-  const float scale = scale_factor > 0 ? float(1.0 / scale_factor) : float(in) / float(out);
-  const float source = std::floor(float(dst) * scale);
-  // A float below float(in - 1), the float nearest to in - 1, is at most in - 1.
-  return source < float(in - 1) ? std::min(static_cast<int64_t>(source), in - 1) : in - 1;
-}
-
 // The source column of every output column, in the calling thread's scratch workspace (read
 // by all workers; nothing else asks for that slot during the call).
 const int64_t* nearest_columns(const PlaneShape& s, double scale_w) {

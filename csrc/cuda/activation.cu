@@ -20,7 +20,7 @@
 //
 // Algorithm: one kernel per (op, dtype, direction), the op a template parameter so that the loop
 // has no branch on it; 256 threads per block, one element per thread, and a grid-stride loop
-// once n exceeds kMaxBlocks blocks. Each element is computed alone: results do not depend on the
+// once n exceeds kMaxGridBlocks blocks. Each element is computed alone: results do not depend on the
 // launch shape or the schedule.
 #include "cuda/activation.h"
 
@@ -35,7 +35,6 @@ using cpu::ActOp;
 using cpu::ActParams;
 
 constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 65535;
 
 template <class T>
 __device__ __forceinline__ T sigmoid(T x) {
@@ -112,11 +111,6 @@ __global__ void __launch_bounds__(kThreads)
     dx[i] = backward_value<op>(dy[i], saved[i], c);
 }
 
-dim3 grid_for(int64_t n) {
-  const int64_t blocks = (n + kThreads - 1) / kThreads;
-  return dim3(static_cast<unsigned>(blocks < kMaxBlocks ? blocks : kMaxBlocks));
-}
-
 // Calls body(std::integral_constant-like tag) with the op as a compile-time value.
 template <ActOp op>
 struct OpTag {
@@ -144,8 +138,8 @@ template <class T>
 void activation_forward(cudaStream_t stream, ActOp op, T* y, const T* x, int64_t n, const ActParams<T>& params) {
   if (n == 0) return;
   with_op(op, [&](auto tag) {
-    FASTNN_LAUNCH(activation_forward_kernel<decltype(tag)::value, T>)(grid_for(n), dim3(kThreads), 0, stream, y, x, n,
-                                                                      params);
+    FASTNN_LAUNCH(activation_forward_kernel<decltype(tag)::value, T>)(grid_stride_blocks(n, kThreads), dim3(kThreads),
+                                                                      0, stream, y, x, n, params);
   });
 }
 
@@ -154,8 +148,8 @@ void activation_backward(cudaStream_t stream, ActOp op, T* dx, const T* dy, cons
                          const ActParams<T>& params) {
   if (n == 0) return;
   with_op(op, [&](auto tag) {
-    FASTNN_LAUNCH(activation_backward_kernel<decltype(tag)::value, T>)(grid_for(n), dim3(kThreads), 0, stream, dx, dy,
-                                                                       saved, n, params);
+    FASTNN_LAUNCH(activation_backward_kernel<decltype(tag)::value, T>)(grid_stride_blocks(n, kThreads), dim3(kThreads),
+                                                                       0, stream, dx, dy, saved, n, params);
   });
 }
 

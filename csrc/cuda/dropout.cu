@@ -8,7 +8,7 @@
 //
 // Algorithm: forward, one thread per Philox counter (its four words serve up to four consecutive
 // elements; the first and last counters are partial when offset or offset + n is not a multiple
-// of 4), 256 threads per block, a grid-stride loop past kMaxBlocks blocks; backward, one thread
+// of 4), 256 threads per block, a grid-stride loop past kMaxGridBlocks blocks; backward, one thread
 // per element. Each element depends only on (seed, offset + i): the mask is the CPU kernel's.
 #include "cuda/dropout.h"
 
@@ -21,12 +21,6 @@ namespace fastnn::cuda {
 namespace {
 
 constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 65535;
-
-dim3 grid_for(int64_t n) {
-  const int64_t blocks = (n + kThreads - 1) / kThreads;
-  return dim3(static_cast<unsigned>(blocks < kMaxBlocks ? blocks : kMaxBlocks));
-}
 
 // Counter c = first_counter + k covers elements i in [4c - offset, 4c + 4 - offset) within [0, n).
 template <class T>
@@ -66,14 +60,15 @@ void dropout_forward(cudaStream_t stream, T* y, uint8_t* mask, const T* x, int64
                      uint64_t offset) {
   if (n == 0) return;
   const int64_t counters = int64_t((offset % 4 + uint64_t(n) + 3) / 4);
-  FASTNN_LAUNCH(dropout_forward_kernel<T>)(grid_for(counters), dim3(kThreads), 0, stream, y, mask, x, n, counters,
-                                           cpu::dropout_threshold(p), cpu::dropout_keep_scale<T>(p), seed, offset);
+  FASTNN_LAUNCH(dropout_forward_kernel<T>)(grid_stride_blocks(counters, kThreads), dim3(kThreads), 0, stream, y, mask,
+                                           x, n, counters, cpu::dropout_threshold(p), cpu::dropout_keep_scale<T>(p),
+                                           seed, offset);
 }
 
 template <class T>
 void dropout_backward(cudaStream_t stream, T* dx, const T* dy, const uint8_t* mask, int64_t n, double p) {
   if (n == 0) return;
-  FASTNN_LAUNCH(dropout_backward_kernel<T>)(grid_for(n), dim3(kThreads), 0, stream, dx, dy, mask, n,
+  FASTNN_LAUNCH(dropout_backward_kernel<T>)(grid_stride_blocks(n, kThreads), dim3(kThreads), 0, stream, dx, dy, mask, n,
                                             cpu::dropout_keep_scale<T>(p));
 }
 

@@ -12,7 +12,7 @@
 // (s, o, i) walks k = 0 .. K - 1, adding src[o, k, i] where index[o, k, i] falls in slice s.
 // Consecutive threads take consecutive i (coalesced loads of index and src). Each destination
 // has one owner, which adds in the order of k whatever the schedule: the CPU kernel's bits.
-// 256 threads per block, grid-stride loops past kMaxBlocks blocks.
+// 256 threads per block, grid-stride loops past kMaxGridBlocks blocks.
 #include "cuda/gather.h"
 
 #include "cuda/launch.cuh"
@@ -22,14 +22,8 @@ namespace fastnn::cuda {
 namespace {
 
 constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 65535;
 constexpr int64_t kMaxSlices = 256;
 constexpr int64_t kTargetThreads = int64_t(1) << 16;
-
-dim3 grid_for(int64_t n) {
-  const int64_t blocks = (n + kThreads - 1) / kThreads;
-  return dim3(static_cast<unsigned>(blocks < kMaxBlocks ? blocks : kMaxBlocks));
-}
 
 template <class T>
 __global__ void __launch_bounds__(kThreads)
@@ -70,7 +64,8 @@ template <class T>
 void gather_forward(cudaStream_t stream, T* out, const T* x, const int64_t* index, int64_t o, int64_t n, int64_t k,
                     int64_t i) {
   if (o == 0 || k == 0 || i == 0) return;
-  FASTNN_LAUNCH(gather_forward_kernel<T>)(grid_for(o * k * i), dim3(kThreads), 0, stream, out, x, index, o, n, k, i);
+  FASTNN_LAUNCH(gather_forward_kernel<T>)(grid_stride_blocks(o * k * i, kThreads), dim3(kThreads), 0, stream, out, x,
+                                          index, o, n, k, i);
 }
 
 template <class T>
@@ -81,8 +76,8 @@ void scatter_add_forward(cudaStream_t stream, T* out, const T* src, const int64_
   int64_t slices = (kTargetThreads + columns - 1) / columns;
   slices = slices < kMaxSlices ? slices : kMaxSlices;
   slices = slices < n ? slices : n;
-  FASTNN_LAUNCH(scatter_add_forward_kernel<T>)(grid_for(slices * columns), dim3(kThreads), 0, stream, out, src, index,
-                                               o, n, k, i, slices);
+  FASTNN_LAUNCH(scatter_add_forward_kernel<T>)(grid_stride_blocks(slices * columns, kThreads), dim3(kThreads), 0,
+                                               stream, out, src, index, o, n, k, i, slices);
 }
 
 template void gather_forward<float>(cudaStream_t, float*, const float*, const int64_t*, int64_t, int64_t, int64_t,

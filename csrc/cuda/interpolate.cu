@@ -15,7 +15,7 @@
 // o over the union of the ranges and a = 0 .. K - 1 inside, which is the CPU's order of (o, a).
 // Every product and sum goes through __dmul_rn / __dadd_rn, which nvcc never fuses into an FMA
 // (the host compiler builds the CPU kernel without FMA): the same roundings, the same bits.
-// 256 threads per block, grid-stride loops past kMaxBlocks blocks.
+// 256 threads per block, grid-stride loops past kMaxGridBlocks blocks.
 #include "cuda/interpolate.h"
 
 #include <cmath>
@@ -30,12 +30,6 @@ using cpu::InterpGeometry;
 using cpu::InterpMode;
 
 constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 65535;
-
-dim3 grid_for(int64_t n) {
-  const int64_t blocks = (n + kThreads - 1) / kThreads;
-  return dim3(static_cast<unsigned>(blocks < kMaxBlocks ? blocks : kMaxBlocks));
-}
 
 __device__ __forceinline__ double mul(double a, double b) { return __dmul_rn(a, b); }
 __device__ __forceinline__ double add(double a, double b) { return __dadd_rn(a, b); }
@@ -197,8 +191,8 @@ template <class T>
 void interpolate_forward(cudaStream_t stream, T* y, const T* x, const InterpGeometry& g, InterpMode mode) {
   const int64_t total = g.planes * g.out_h * g.out_w;
   if (total == 0) return;
-  FASTNN_LAUNCH(interpolate_forward_kernel<T>)(grid_for(total), dim3(kThreads), 0, stream, y, x, g.planes,
-                                               make_axis(g.in_h, g.out_h, g.scale_h, g.align_corners, mode),
+  FASTNN_LAUNCH(interpolate_forward_kernel<T>)(grid_stride_blocks(total, kThreads), dim3(kThreads), 0, stream, y, x,
+                                               g.planes, make_axis(g.in_h, g.out_h, g.scale_h, g.align_corners, mode),
                                                make_axis(g.in_w, g.out_w, g.scale_w, g.align_corners, mode));
 }
 
@@ -206,8 +200,8 @@ template <class T>
 void interpolate_backward(cudaStream_t stream, T* dx, const T* dy, const InterpGeometry& g, InterpMode mode) {
   const int64_t total = g.planes * g.in_h * g.in_w;
   if (total == 0) return;
-  FASTNN_LAUNCH(interpolate_backward_kernel<T>)(grid_for(total), dim3(kThreads), 0, stream, dx, dy, g.planes,
-                                                make_axis(g.in_h, g.out_h, g.scale_h, g.align_corners, mode),
+  FASTNN_LAUNCH(interpolate_backward_kernel<T>)(grid_stride_blocks(total, kThreads), dim3(kThreads), 0, stream, dx, dy,
+                                                g.planes, make_axis(g.in_h, g.out_h, g.scale_h, g.align_corners, mode),
                                                 make_axis(g.in_w, g.out_w, g.scale_w, g.align_corners, mode));
 }
 

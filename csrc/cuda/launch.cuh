@@ -10,6 +10,7 @@
 // cudaGetLastError that throws fastnn::cuda::Error naming the kernel and the launch site (and,
 // under the emulator, the block, thread and source line that failed).
 #pragma once
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -27,6 +28,14 @@
 #endif
 
 namespace fastnn::cuda {
+
+// The 1-D grid of a grid-stride loop over n items with `threads` per block: one item per thread,
+// at most kMaxGridBlocks blocks (the loop covers the rest).
+constexpr int64_t kMaxGridBlocks = 65535;
+inline dim3 grid_stride_blocks(int64_t n, int threads) {
+  const int64_t blocks = (n + threads - 1) / threads;
+  return dim3(static_cast<unsigned>(blocks < kMaxGridBlocks ? blocks : kMaxGridBlocks));
+}
 
 struct Error : std::runtime_error {
   using std::runtime_error::runtime_error;

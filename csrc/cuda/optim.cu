@@ -8,7 +8,7 @@
 // Algorithm: one elementwise kernel per optimizer, the options that switch a buffer on or off
 // (momentum, centered, amsgrad, SGD's first step) template parameters so that the loop has no
 // branch on them; 256 threads per block, one element per thread, a grid-stride loop past
-// kMaxBlocks blocks. Every thread computes the step-dependent coefficients itself from the step
+// kMaxGridBlocks blocks. Every thread computes the step-dependent coefficients itself from the step
 // count it reads (t = step + 1, in float32 as PyTorch's tensor add, then double): the same values
 // in every thread, with no host round trip. A one-thread kernel enqueued after the update then
 // stores t (and NAdam's new mu_product), so no thread of the update reads a value it changes.
@@ -33,12 +33,6 @@ using optim::EffectiveGrad;
 using optim::Lerp;
 
 constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 65535;
-
-dim3 grid_for(int64_t n) {
-  const int64_t blocks = (n + kThreads - 1) / kThreads;
-  return dim3(static_cast<unsigned>(blocks < kMaxBlocks ? blocks : kMaxBlocks));
-}
 
 __device__ __forceinline__ int64_t first_index() { return int64_t(blockIdx.x) * kThreads + threadIdx.x; }
 __device__ __forceinline__ int64_t grid_stride() { return int64_t(gridDim.x) * kThreads; }
@@ -168,19 +162,22 @@ void sgd_step(cudaStream_t stream, T* param, T* momentum_buffer, bool first_step
               const SgdOptions& o) {
   if (n == 0) return;
   if (!momentum_buffer)
-    FASTNN_LAUNCH(sgd_kernel<T, false, false>)(grid_for(n), dim3(kThreads), 0, stream, param, nullptr, grad, n, o);
+    FASTNN_LAUNCH(sgd_kernel<T, false, false>)(grid_stride_blocks(n, kThreads), dim3(kThreads), 0, stream, param,
+                                               nullptr, grad, n, o);
   else if (first_step)
-    FASTNN_LAUNCH(sgd_kernel<T, true, true>)(grid_for(n), dim3(kThreads), 0, stream, param, momentum_buffer, grad, n,
-                                             o);
+    FASTNN_LAUNCH(sgd_kernel<T, true, true>)(grid_stride_blocks(n, kThreads), dim3(kThreads), 0, stream, param,
+                                             momentum_buffer, grad, n, o);
   else
-    FASTNN_LAUNCH(sgd_kernel<T, true, false>)(grid_for(n), dim3(kThreads), 0, stream, param, momentum_buffer, grad, n,
-                                              o);
+    FASTNN_LAUNCH(sgd_kernel<T, true, false>)(grid_stride_blocks(n, kThreads), dim3(kThreads), 0, stream, param,
+                                              momentum_buffer, grad, n, o);
 }
 
 template <class T>
 void adagrad_step(cudaStream_t stream, T* param, T* sum, float* step, const T* grad, int64_t n,
                   const AdagradOptions& o) {
-  if (n > 0) FASTNN_LAUNCH(adagrad_kernel<T>)(grid_for(n), dim3(kThreads), 0, stream, param, sum, step, grad, n, o);
+  if (n > 0)
+    FASTNN_LAUNCH(adagrad_kernel<T>)(grid_stride_blocks(n, kThreads), dim3(kThreads), 0, stream, param, sum, step, grad,
+                                     n, o);
   advance_step(stream, step);
 }
 
@@ -188,7 +185,7 @@ template <class T>
 void rmsprop_step(cudaStream_t stream, T* param, T* square_avg, T* grad_avg, T* momentum_buffer, float* step,
                   const T* grad, int64_t n, const RmspropOptions& o) {
   if (n > 0) {
-    const dim3 grid = grid_for(n), block(kThreads);
+    const dim3 grid = grid_stride_blocks(n, kThreads), block(kThreads);
     if (grad_avg && momentum_buffer)
       FASTNN_LAUNCH(rmsprop_kernel<T, true, true>)(grid, block, 0, stream, param, square_avg, grad_avg,
                                                    momentum_buffer, grad, n, o);
@@ -210,11 +207,11 @@ void adam_step(cudaStream_t stream, T* param, T* exp_avg, T* exp_avg_sq, T* max_
                const T* grad, int64_t n, const AdamOptions& o) {
   if (n > 0) {
     if (max_exp_avg_sq)
-      FASTNN_LAUNCH(adam_kernel<T, true>)(grid_for(n), dim3(kThreads), 0, stream, param, exp_avg, exp_avg_sq,
-                                          max_exp_avg_sq, step, grad, n, o);
+      FASTNN_LAUNCH(adam_kernel<T, true>)(grid_stride_blocks(n, kThreads), dim3(kThreads), 0, stream, param, exp_avg,
+                                          exp_avg_sq, max_exp_avg_sq, step, grad, n, o);
     else
-      FASTNN_LAUNCH(adam_kernel<T, false>)(grid_for(n), dim3(kThreads), 0, stream, param, exp_avg, exp_avg_sq, nullptr,
-                                           step, grad, n, o);
+      FASTNN_LAUNCH(adam_kernel<T, false>)(grid_stride_blocks(n, kThreads), dim3(kThreads), 0, stream, param, exp_avg,
+                                           exp_avg_sq, nullptr, step, grad, n, o);
   }
   advance_step(stream, step);
 }
@@ -223,7 +220,8 @@ template <class T>
 void adamax_step(cudaStream_t stream, T* param, T* exp_avg, T* exp_inf, float* step, const T* grad, int64_t n,
                  const AdamaxOptions& o) {
   if (n > 0)
-    FASTNN_LAUNCH(adamax_kernel<T>)(grid_for(n), dim3(kThreads), 0, stream, param, exp_avg, exp_inf, step, grad, n, o);
+    FASTNN_LAUNCH(adamax_kernel<T>)(grid_stride_blocks(n, kThreads), dim3(kThreads), 0, stream, param, exp_avg, exp_inf,
+                                    step, grad, n, o);
   advance_step(stream, step);
 }
 
@@ -231,8 +229,8 @@ template <class T>
 void nadam_step(cudaStream_t stream, T* param, T* exp_avg, T* exp_avg_sq, float* step, float* mu_product,
                 const T* grad, int64_t n, const NadamOptions& o) {
   if (n > 0)
-    FASTNN_LAUNCH(nadam_kernel<T>)(grid_for(n), dim3(kThreads), 0, stream, param, exp_avg, exp_avg_sq, step,
-                                   mu_product, grad, n, o);
+    FASTNN_LAUNCH(nadam_kernel<T>)(grid_stride_blocks(n, kThreads), dim3(kThreads), 0, stream, param, exp_avg,
+                                   exp_avg_sq, step, mu_product, grad, n, o);
   FASTNN_LAUNCH(nadam_advance_kernel)(dim3(1), dim3(1), 0, stream, step, mu_product, o);
 }
 
@@ -240,8 +238,8 @@ template <class T>
 void adadelta_step(cudaStream_t stream, T* param, T* square_avg, T* acc_delta, float* step, const T* grad, int64_t n,
                    const AdadeltaOptions& o) {
   if (n > 0)
-    FASTNN_LAUNCH(adadelta_kernel<T>)(grid_for(n), dim3(kThreads), 0, stream, param, square_avg, acc_delta, grad, n,
-                                      o);
+    FASTNN_LAUNCH(adadelta_kernel<T>)(grid_stride_blocks(n, kThreads), dim3(kThreads), 0, stream, param, square_avg,
+                                      acc_delta, grad, n, o);
   advance_step(stream, step);  // counted for the state, as PyTorch does; the update does not use it
 }
 

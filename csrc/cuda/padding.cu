@@ -16,7 +16,7 @@
 // circular: every K-th output from (before + i) mod K), each point checked against src_d. The
 // thread walks the product of the dimensions' runs in row-major order of o (the last dimension
 // fastest), the order of the CPU kernel's sums: the same bits. 256 threads per block, grid-stride
-// loops past kMaxBlocks blocks.
+// loops past kMaxGridBlocks blocks.
 #include "cuda/padding.h"
 
 #include "cuda/launch.cuh"
@@ -30,12 +30,6 @@ using cpu::PadGeometry;
 using cpu::PadMode;
 
 constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 65535;
-
-dim3 grid_for(int64_t n) {
-  const int64_t blocks = (n + kThreads - 1) / kThreads;
-  return dim3(static_cast<unsigned>(blocks < kMaxBlocks ? blocks : kMaxBlocks));
-}
 
 __device__ __forceinline__ int64_t floor_mod(int64_t a, int64_t b) { return ((a % b) + b) % b; }
 
@@ -179,7 +173,8 @@ void pad_forward(cudaStream_t stream, T* y, const T* x, const PadGeometry& g, Pa
   int64_t total = g.planes;
   for (int d = 0; d < g.k; ++d) total *= g.out[d];
   if (total == 0) return;
-  FASTNN_LAUNCH(pad_forward_kernel<T>)(grid_for(total), dim3(kThreads), 0, stream, y, x, g, mode, T(value), total);
+  FASTNN_LAUNCH(pad_forward_kernel<T>)(grid_stride_blocks(total, kThreads), dim3(kThreads), 0, stream, y, x, g, mode,
+                                       T(value), total);
 }
 
 template <class T>
@@ -187,7 +182,8 @@ void pad_backward(cudaStream_t stream, T* dx, const T* dy, const PadGeometry& g,
   int64_t total = g.planes;
   for (int d = 0; d < g.k; ++d) total *= g.in[d];
   if (total == 0) return;
-  FASTNN_LAUNCH(pad_backward_kernel<T>)(grid_for(total), dim3(kThreads), 0, stream, dx, dy, g, mode, total);
+  FASTNN_LAUNCH(pad_backward_kernel<T>)(grid_stride_blocks(total, kThreads), dim3(kThreads), 0, stream, dx, dy, g, mode,
+                                        total);
 }
 
 template void pad_forward<float>(cudaStream_t, float*, const float*, const PadGeometry&, PadMode, double);

@@ -8,7 +8,7 @@
 //
 // Algorithm: one thread per y element (consecutive threads write consecutive y elements:
 // coalesced stores; shuffle's loads are strided by the plane size across j), 256 threads per
-// block, a grid-stride loop past kMaxBlocks blocks. A copy: the CPU kernel's result exactly.
+// block, a grid-stride loop past kMaxGridBlocks blocks. A copy: the CPU kernel's result exactly.
 #include "cuda/pixel_shuffle.h"
 
 #include "cuda/launch.cuh"
@@ -20,12 +20,6 @@ namespace {
 using cpu::PixelShuffleGeometry;
 
 constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 65535;
-
-dim3 grid_for(int64_t n) {
-  const int64_t blocks = (n + kThreads - 1) / kThreads;
-  return dim3(static_cast<unsigned>(blocks < kMaxBlocks ? blocks : kMaxBlocks));
-}
 
 // The element count of x and y (0 first when a dimension is empty, before products that the
 // checks did not bound).
@@ -64,14 +58,16 @@ template <class T>
 void pixel_shuffle_forward(cudaStream_t stream, T* y, const T* x, const PixelShuffleGeometry& g) {
   const int64_t total = elements(g);
   if (total == 0) return;
-  FASTNN_LAUNCH(pixel_shuffle_forward_kernel<T>)(grid_for(total), dim3(kThreads), 0, stream, y, x, g, total);
+  FASTNN_LAUNCH(pixel_shuffle_forward_kernel<T>)(grid_stride_blocks(total, kThreads), dim3(kThreads), 0, stream, y, x,
+                                                 g, total);
 }
 
 template <class T>
 void pixel_unshuffle_forward(cudaStream_t stream, T* y, const T* x, const PixelShuffleGeometry& g) {
   const int64_t total = elements(g);
   if (total == 0) return;
-  FASTNN_LAUNCH(pixel_unshuffle_forward_kernel<T>)(grid_for(total), dim3(kThreads), 0, stream, y, x, g, total);
+  FASTNN_LAUNCH(pixel_unshuffle_forward_kernel<T>)(grid_stride_blocks(total, kThreads), dim3(kThreads), 0, stream, y, x,
+                                                   g, total);
 }
 
 template void pixel_shuffle_forward<float>(cudaStream_t, float*, const float*, const PixelShuffleGeometry&);

@@ -24,13 +24,13 @@
 //     plane, zeroes it, then walks all the plane's indices in order (the same address for the
 //     whole warp: one broadcast load) adding dy[o] where indices[o] falls in its slice. Indices
 //     outside the plane contribute nothing, as on the CPU.
-// 256 threads per block, grid-stride loops past kMaxBlocks blocks. Window geometry is computed
+// 256 threads per block, grid-stride loops past kMaxGridBlocks blocks. Window geometry is computed
 // in 128-bit integers as on the CPU, so extreme kernels, strides and dilations stay in the input.
-#include "cuda/pool.h"
-
 #include <cmath>
 
+#include "cpu/pool_window.h"
 #include "cuda/launch.cuh"
+#include "cuda/pool.h"
 
 namespace fastnn::cuda {
 
@@ -38,23 +38,10 @@ namespace {
 
 constexpr int kThreads = 256;
 constexpr int kWarp = 32;
-constexpr int64_t kMaxBlocks = 65535;
-
-dim3 grid_for(int64_t n) {
-  const int64_t blocks = (n + kThreads - 1) / kThreads;
-  return dim3(static_cast<unsigned>(blocks < kMaxBlocks ? blocks : kMaxBlocks));
-}
 
 // ------------------------------------------------------------------------------ window geometry
-// The CPU kernel's arithmetic (cpu/pool.cpp), on the device.
-using Wide = __int128;
-
-__device__ __forceinline__ Wide floor_div(Wide a, Wide b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-__device__ __forceinline__ Wide wide_min(Wide a, Wide b) { return a < b ? a : b; }
-__device__ __forceinline__ Wide wide_max(Wide a, Wide b) { return a > b ? a : b; }
-__device__ __forceinline__ int64_t clamp_to(Wide v, int64_t lo, int64_t hi) {
-  return int64_t(wide_min(wide_max(v, lo), hi));
-}
+// The CPU kernel's arithmetic (cpu/pool_window.h), on the device.
+using namespace cpu::pool_window;
 
 template <class T>
 __device__ __forceinline__ T minus_infinity();
@@ -72,48 +59,6 @@ __device__ __forceinline__ bool is_nan(T v) {
   return v != v;
 }
 
-// The taps of output o's window along one axis inside [0, in): first, first + dilation, ...
-// below end.
-struct AxisTaps {
-  int64_t first, end;
-};
-__device__ __forceinline__ AxisTaps axis_taps(int64_t o, int64_t in, int64_t kernel, int64_t stride, int64_t pad,
-                                              int64_t dilation) {
-  const Wide start = Wide(o) * stride - pad;
-  Wide first = start;
-  if (first < 0) first += (-first + dilation - 1) / dilation * dilation;
-  return {clamp_to(first, 0, in), clamp_to(start + Wide(dilation) * (kernel - 1) + 1, 0, in)};
-}
-
-// avg_pool2d along one axis: the window clipped to the input and its length clipped to the
-// padded input.
-struct AvgAxis {
-  int64_t begin, end;
-  double padded_length;
-};
-__device__ __forceinline__ AvgAxis avg_axis(int64_t o, int64_t in, int64_t kernel, int64_t stride, int64_t pad) {
-  const Wide start = Wide(o) * stride - pad;
-  const Wide padded_end = wide_min(start + kernel, Wide(in) + pad);
-  return {clamp_to(start, 0, in), clamp_to(padded_end, 0, in), double(padded_end - start)};
-}
-
-struct AvgWindow {
-  int64_t ih0, ih1, iw0, iw1;
-  double divisor;
-  __device__ bool empty() const { return ih0 >= ih1 || iw0 >= iw1; }
-};
-
-__device__ __forceinline__ AvgWindow avg_window(const PlaneShape& s, const PoolWindow& w, int64_t oh, int64_t ow,
-                                                bool count_include_pad, int64_t divisor_override) {
-  const AvgAxis rows = avg_axis(oh, s.in_h, w.kernel_h, w.stride_h, w.pad_h);
-  const AvgAxis cols = avg_axis(ow, s.in_w, w.kernel_w, w.stride_w, w.pad_w);
-  AvgWindow a{rows.begin, rows.end, cols.begin, cols.end, 0.0};
-  a.divisor = divisor_override != 0 ? double(divisor_override)
-              : count_include_pad   ? rows.padded_length * cols.padded_length
-                                    : double(a.ih1 - a.ih0) * double(a.iw1 - a.iw0);
-  return a;
-}
-
 // The outputs [lo, hi) along one axis whose avg windows [o stride - pad, o stride - pad + kernel)
 // contain i (i inside the input, so the clip to the padded input never excludes it).
 struct Range {
@@ -124,11 +69,6 @@ __device__ __forceinline__ Range covering(int64_t i, int64_t out, int64_t kernel
   return {clamp_to(floor_div(top - kernel, stride) + 1, 0, out), clamp_to(floor_div(top, stride) + 1, 0, out)};
 }
 
-// PyTorch's adaptive pooling bounds: [start, end) of output a of b over an input of size c.
-__device__ __forceinline__ int64_t adaptive_start(int64_t a, int64_t b, int64_t c) { return int64_t(Wide(a) * c / b); }
-__device__ __forceinline__ int64_t adaptive_end(int64_t a, int64_t b, int64_t c) {
-  return int64_t(1 + ((Wide(a) + 1) * c - 1) / b);
-}
 // The outputs [lo, hi) of b whose adaptive windows over c contain i: start(o) <= i < end(o).
 __device__ __forceinline__ Range adaptive_covering(int64_t i, int64_t b, int64_t c) {
   int64_t lo = int64_t(Wide(i) * b / c), hi = int64_t(((Wide(i) + 1) * b - 1) / c) + 1;
@@ -139,16 +79,6 @@ __device__ __forceinline__ Range adaptive_covering(int64_t i, int64_t b, int64_t
   return {lo, hi};
 }
 
-// PyTorch's nearest source index (cpu/pool.cpp's nearest_source, the same float operations).
-__device__ __forceinline__ int64_t nearest_source(int64_t dst, int64_t in, int64_t out, double scale_factor) {
-  if (out == in || dst == 0) return dst;
-  if (out - in == in) return dst >> 1;
-  const float scale = scale_factor > 0 ? float(1.0 / scale_factor) : float(in) / float(out);
-  const float source = floorf(float(dst) * scale);
-  if (!(source < float(in - 1))) return in - 1;
-  const int64_t s = static_cast<int64_t>(source);
-  return s < in - 1 ? s : in - 1;
-}
 // The first dst in [0, out) whose source is >= i (out when none): src is non-decreasing.
 __device__ __forceinline__ int64_t first_reading(int64_t i, int64_t in, int64_t out, double scale_factor) {
   int64_t lo = 0, hi = out;
@@ -322,15 +252,16 @@ void max_pool2d_forward(cudaStream_t stream, T* y, int64_t* indices, const T* x,
                         const PoolWindow& w) {
   const int64_t n = s.planes * s.out_h * s.out_w;
   if (n == 0) return;
-  FASTNN_LAUNCH(max_pool2d_forward_kernel<T>)(grid_for(n), dim3(kThreads), 0, stream, y, indices, x, s, w);
+  FASTNN_LAUNCH(max_pool2d_forward_kernel<T>)(grid_stride_blocks(n, kThreads), dim3(kThreads), 0, stream, y, indices, x,
+                                              s, w);
 }
 
 template <class T>
 void max_pool2d_backward(cudaStream_t stream, T* dx, const T* dy, const int64_t* indices, const PlaneShape& s) {
   if (s.planes * s.in_h * s.in_w == 0) return;
   // One warp per plane: planes * 32 threads.
-  FASTNN_LAUNCH(max_pool2d_backward_kernel<T>)(grid_for(s.planes * kWarp), dim3(kThreads), 0, stream, dx, dy,
-                                               indices, s);
+  FASTNN_LAUNCH(max_pool2d_backward_kernel<T>)(grid_stride_blocks(s.planes * kWarp, kThreads), dim3(kThreads), 0,
+                                               stream, dx, dy, indices, s);
 }
 
 template <class T>
@@ -338,8 +269,8 @@ void avg_pool2d_forward(cudaStream_t stream, T* y, const T* x, const PlaneShape&
                         bool count_include_pad, int64_t divisor_override) {
   const int64_t n = s.planes * s.out_h * s.out_w;
   if (n == 0) return;
-  FASTNN_LAUNCH(avg_pool2d_forward_kernel<T>)(grid_for(n), dim3(kThreads), 0, stream, y, x, s, w, count_include_pad,
-                                              divisor_override);
+  FASTNN_LAUNCH(avg_pool2d_forward_kernel<T>)(grid_stride_blocks(n, kThreads), dim3(kThreads), 0, stream, y, x, s, w,
+                                              count_include_pad, divisor_override);
 }
 
 template <class T>
@@ -347,7 +278,7 @@ void avg_pool2d_backward(cudaStream_t stream, T* dx, const T* dy, const PlaneSha
                          bool count_include_pad, int64_t divisor_override) {
   const int64_t n = s.planes * s.in_h * s.in_w;
   if (n == 0) return;
-  FASTNN_LAUNCH(avg_pool2d_backward_kernel<T>)(grid_for(n), dim3(kThreads), 0, stream, dx, dy, s, w,
+  FASTNN_LAUNCH(avg_pool2d_backward_kernel<T>)(grid_stride_blocks(n, kThreads), dim3(kThreads), 0, stream, dx, dy, s, w,
                                                count_include_pad, divisor_override);
 }
 
@@ -355,14 +286,16 @@ template <class T>
 void adaptive_avg_pool2d_forward(cudaStream_t stream, T* y, const T* x, const PlaneShape& s) {
   const int64_t n = s.planes * s.out_h * s.out_w;
   if (n == 0) return;
-  FASTNN_LAUNCH(adaptive_avg_pool2d_forward_kernel<T>)(grid_for(n), dim3(kThreads), 0, stream, y, x, s);
+  FASTNN_LAUNCH(adaptive_avg_pool2d_forward_kernel<T>)(grid_stride_blocks(n, kThreads), dim3(kThreads), 0, stream, y, x,
+                                                       s);
 }
 
 template <class T>
 void adaptive_avg_pool2d_backward(cudaStream_t stream, T* dx, const T* dy, const PlaneShape& s) {
   const int64_t n = s.planes * s.in_h * s.in_w;
   if (n == 0) return;
-  FASTNN_LAUNCH(adaptive_avg_pool2d_backward_kernel<T>)(grid_for(n), dim3(kThreads), 0, stream, dx, dy, s);
+  FASTNN_LAUNCH(adaptive_avg_pool2d_backward_kernel<T>)(grid_stride_blocks(n, kThreads), dim3(kThreads), 0, stream, dx,
+                                                        dy, s);
 }
 
 template <class T>
@@ -370,8 +303,8 @@ void upsample_nearest2d_forward(cudaStream_t stream, T* y, const T* x, const Pla
                                 double scale_w) {
   const int64_t n = s.planes * s.out_h * s.out_w;
   if (n == 0) return;
-  FASTNN_LAUNCH(upsample_nearest2d_forward_kernel<T>)(grid_for(n), dim3(kThreads), 0, stream, y, x, s, scale_h,
-                                                      scale_w);
+  FASTNN_LAUNCH(upsample_nearest2d_forward_kernel<T>)(grid_stride_blocks(n, kThreads), dim3(kThreads), 0, stream, y, x,
+                                                      s, scale_h, scale_w);
 }
 
 template <class T>
@@ -379,8 +312,8 @@ void upsample_nearest2d_backward(cudaStream_t stream, T* dx, const T* dy, const 
                                  double scale_w) {
   const int64_t n = s.planes * s.in_h * s.in_w;
   if (n == 0) return;
-  FASTNN_LAUNCH(upsample_nearest2d_backward_kernel<T>)(grid_for(n), dim3(kThreads), 0, stream, dx, dy, s, scale_h,
-                                                       scale_w);
+  FASTNN_LAUNCH(upsample_nearest2d_backward_kernel<T>)(grid_stride_blocks(n, kThreads), dim3(kThreads), 0, stream, dx,
+                                                       dy, s, scale_h, scale_w);
 }
 
 #define FASTNN_POOL_INSTANTIATE(T)                                                                                 \

@@ -25,16 +25,10 @@ namespace {
 
 constexpr int kThreads = 256;
 constexpr int kMaxNormArrays = 16;
-constexpr int64_t kMaxBlocks = 65535;
 
 using cpu::chunks_of;
 using cpu::kNormChunk;
 using cpu::kSumBlockRows;
-
-dim3 grid_for(int64_t n) {
-  const int64_t blocks = chunks_of(n, kThreads);
-  return dim3(static_cast<unsigned>(blocks < kMaxBlocks ? blocks : kMaxBlocks));
-}
 
 template <class T, class Out>
 __global__ void __launch_bounds__(kThreads)
@@ -112,15 +106,15 @@ void sum_dims(cudaStream_t stream, T* y, const T* x, int64_t outer, int64_t redu
   const int64_t outputs = outer * inner, blocks = chunks_of(reduced, kSumBlockRows);
   if (outputs == 0) return;
   if (blocks <= 1) {  // one block's sum (0.0 + sum is sum) or none (zeros)
-    FASTNN_LAUNCH(sum_block_rows_kernel<T, T>)(grid_for(outputs), dim3(kThreads), 0, stream, y, x, outer, reduced,
-                                               inner, int64_t(1));
+    FASTNN_LAUNCH(sum_block_rows_kernel<T, T>)(grid_stride_blocks(outputs, kThreads), dim3(kThreads), 0, stream, y, x,
+                                               outer, reduced, inner, int64_t(1));
     return;
   }
   Workspace partial(size_t(blocks * outputs) * sizeof(double), stream);
-  FASTNN_LAUNCH(sum_block_rows_kernel<T, double>)(grid_for(blocks * outputs), dim3(kThreads), 0, stream,
-                                                  partial.as<double>(), x, outer, reduced, inner, blocks);
-  FASTNN_LAUNCH(sum_blocks_kernel<T>)(grid_for(outputs), dim3(kThreads), 0, stream, y, partial.as<double>(),
-                                      outputs, blocks);
+  FASTNN_LAUNCH(sum_block_rows_kernel<T, double>)(grid_stride_blocks(blocks * outputs, kThreads), dim3(kThreads), 0,
+                                                  stream, partial.as<double>(), x, outer, reduced, inner, blocks);
+  FASTNN_LAUNCH(sum_blocks_kernel<T>)(grid_stride_blocks(outputs, kThreads), dim3(kThreads), 0, stream, y,
+                                      partial.as<double>(), outputs, blocks);
 }
 
 template <class T>
@@ -137,8 +131,8 @@ void vector_norms(cudaStream_t stream, T* norms, const T* const* data, const int
     const int64_t chunks = arrays.first_chunk[arrays.count];
     Workspace partial(size_t(chunks) * sizeof(double), stream);
     if (chunks > 0)
-      FASTNN_LAUNCH(norm_chunks_kernel<T>)(dim3(unsigned(chunks < kMaxBlocks ? chunks : kMaxBlocks)), dim3(kThreads),
-                                           0, stream, partial.as<double>(), arrays, norm);
+      FASTNN_LAUNCH(norm_chunks_kernel<T>)(dim3(unsigned(chunks < kMaxGridBlocks ? chunks : kMaxGridBlocks)),
+                                           dim3(kThreads), 0, stream, partial.as<double>(), arrays, norm);
     FASTNN_LAUNCH(norm_finish_kernel<T>)(dim3(1), dim3(kMaxNormArrays), 0, stream, norms + first,
                                          partial.as<double>(), arrays, norm);
   }
