@@ -23,7 +23,8 @@ def main(argv=None):
     elif args.command == "bench":
         return cli.run_from_args(args)
     elif args.command == "demo":
-        demo.run(args.epochs, args.batch_size, args.sample, args.seed)
+        demo.run(args.epochs, args.batch_size, args.sample, args.seed, device=args.device, train_size=args.train_size,
+                 test_size=args.test_size)
     return 0
 
 

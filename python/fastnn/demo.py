@@ -1,9 +1,11 @@
 """`python -m fastnn demo`: a small CNN trained on Fashion-MNIST, offline, in seconds.
 
-Also home of what the Fashion-MNIST examples share with the demo: `load_fashion_mnist_or_sample`
-(the full dataset when it is on disk, else the sample bundled inside fastnn), the models
-`build_mlp` and `build_cnn`, and `save_image_rows`, the PNG figure of the image examples.
+Also home of what the examples share with the demo: `load_fashion_mnist_or_sample` (the full
+dataset when it is on disk, else the sample bundled inside fastnn), the models `build_mlp` and
+`build_cnn`, `save_image_rows`, the PNG figure of the image examples, and `add_device_argument`,
+their --device option.
 """
+import argparse
 import time
 
 from fastnn.datasets import DatasetNotFoundError, load_fashion_mnist
@@ -57,6 +59,28 @@ def save_image_rows(path, rows, scale=1.2):
     plt.close(fig)
 
 
+def device_argument(name):
+    """The argparse type of --device: 'cpu' or 'cuda' ('cuda:0'), refused with the reason when this
+    machine cannot run CUDA kernels."""
+    import fastnn as fn
+
+    try:
+        device = fn.device(name)
+    except (RuntimeError, TypeError, ValueError) as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    if device.type == "cuda" and not fn.cuda.is_available():
+        raise argparse.ArgumentTypeError(
+            "no CUDA device: this build has no CUDA kernels or no GPU can run them (fn.cuda.is_available() is "
+            "False); set FASTNN_CUDA_EMULATE=1 to run the CUDA kernels on the CPU's emulator (slowly)")
+    return str(device)
+
+
+def add_device_argument(parser):
+    """--device cpu|cuda (default cpu): where an example's model, data and kernels live."""
+    parser.add_argument("--device", type=device_argument, default="cpu",
+                        help="cpu or cuda (default cpu; FASTNN_CUDA_EMULATE=1 emulates cuda on the CPU)")
+
+
 def build_mlp():
     """784-256-128-10 with ReLU: the classic Fashion-MNIST baseline (about 0.86 after 2 epochs)."""
     from fastnn import nn
@@ -81,17 +105,20 @@ def build_cnn(batch_norm=False):
                          nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-def run(epochs=1, batch_size=64, sample=False, seed=0, progress=True):
-    """Trains the CNN with Adam (lr 1e-3), prints and returns (test accuracy, training images/s)."""
+def run(epochs=1, batch_size=64, sample=False, seed=0, progress=True, device="cpu", train_size=None,
+        test_size=None):
+    """Trains the CNN with Adam (lr 1e-3) on `device`, on the first train_size / test_size images
+    (None: all), prints and returns (test accuracy, training images/s)."""
     import fastnn as fn
 
     fn.manual_seed(seed)
     (x_train, y_train), (x_test, y_test), is_full = load_fashion_mnist_or_sample(sample, flatten=False)
+    x_train, y_train = x_train[:train_size], y_train[:train_size]
+    x_test, y_test = x_test[:test_size], y_test[:test_size]
     print(f"Fashion-MNIST ({'full set' if is_full else 'bundled sample'}): {len(x_train):,} training and "
           f"{len(x_test):,} test images; CNN (two conv+ReLU+max-pool blocks, two linear layers), Adam lr 1e-3, "
-          f"batch {batch_size}, {epochs} epoch{'s' if epochs != 1 else ''}, {fn.get_num_threads()} threads",
-          flush=True)
-    model = build_cnn()
+          f"batch {batch_size}, {epochs} epoch{'s' if epochs != 1 else ''}, {_where(device)}", flush=True)
+    model = build_cnn().to(device)
     optimizer = fn.optim.Adam(model.parameters(), lr=1e-3)
     start = time.perf_counter()
     history = fn.fit(model, fn.nn.CrossEntropyLoss(), optimizer, (x_train, y_train), epochs=epochs,
@@ -104,10 +131,22 @@ def run(epochs=1, batch_size=64, sample=False, seed=0, progress=True):
     return accuracy, images_per_s
 
 
+def _where(device):
+    """What runs the kernels: the CPU's threads, the GPU, or the emulator."""
+    import fastnn as fn
+
+    if device == "cpu":
+        return f"{fn.get_num_threads()} threads"
+    return "cuda (emulated on the CPU)" if fn.cuda.is_emulated() else "cuda"
+
+
 def add_arguments(parser):
     """The demo's command-line options, added to `python -m fastnn demo`'s parser."""
     parser.add_argument("--epochs", type=int, default=1, help="training epochs (default 1)")
     parser.add_argument("--batch-size", type=int, default=64, help="mini-batch size (default 64)")
     parser.add_argument("--sample", action="store_true", help="use the bundled 6,000-image sample even when "
                                                                "the full dataset is installed")
+    parser.add_argument("--train-size", type=int, help="train on the first N images only (default: all)")
+    parser.add_argument("--test-size", type=int, help="test on the first N images only (default: all)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    add_device_argument(parser)

@@ -156,17 +156,38 @@ def _current_lr(optimizer):
     return float(optimizer.param_groups[0]["lr"]) if optimizer is not None else float("nan")
 
 
+def _model_device(model):
+    """The device of the model's first parameter or buffer (None for a model without either)."""
+    for tensor in model.parameters():
+        return tensor.device
+    for tensor in model.buffers():
+        return tensor.device
+    return None
+
+
+def _on_device(data, device):
+    """A batch (a Tensor, or a tuple / list of them) on `device`, as Keras moves batches to the
+    model: a cuda model trains on host data without a `.to()` in the user's loop."""
+    if device is None:
+        return data
+    if isinstance(data, (tuple, list)):
+        return type(data)(_on_device(d, device) for d in data)
+    return data.to(device) if hasattr(data, "device") and data.device != device else data
+
+
 def _run_epoch(model, loss_fn, loader, metrics, optimizer=None, scheduler_per_batch=None, bar=None,
                callbacks=()):
-    """One pass over `loader`: trains when an optimizer is given, else evaluates. On a loader
-    sharded over several ranks the loss and the metrics count only the samples that are not the
-    sampler's padding, summed over the ranks."""
+    """One pass over `loader`: trains when an optimizer is given, else evaluates. Batches go to the
+    model's device. On a loader sharded over several ranks the loss and the metrics count only the
+    samples that are not the sampler's padding, summed over the ranks."""
     for m in metrics:
         m.reset()
     total_loss, seen = 0.0, 0
     sampler = _sharded(loader)
     real = sampler.num_real_samples if sampler is not None else None
+    device = _model_device(model)
     for batch_index, (inputs, targets) in enumerate(loader):
+        inputs, targets = _on_device(inputs, device), _on_device(targets, device)
         if optimizer is not None:
             output = model(inputs)
             loss = loss_fn(output, targets)
@@ -225,6 +246,7 @@ def fit(model, loss_fn, optimizer, train_data, epochs=1, val_data=None, batch_si
     train_data / val_data: a DataLoader, a Dataset or an (inputs, targets) pair (batched with
     `batch_size`, training data shuffled). scheduler: stepped after each epoch (or each batch when
     scheduler_interval='batch', e.g. OneCycleLR); ReduceLROnPlateau gets val_loss (or loss).
+    Each batch goes to the model's device, so a model moved to 'cuda' trains on host data.
     metrics: names ('accuracy', 'mae', 'mse'), Metric objects or functions f(output, target).
     Progress: a tqdm bar per epoch on a terminal, one line per epoch otherwise; progress=False is
     silent. When the training loader's sampler has set_epoch (e.g. a DistributedSampler), fit calls
@@ -331,16 +353,18 @@ def evaluate(model, data, loss_fn=None, metrics=("accuracy",), batch_size=256):
 
 
 def predict(model, inputs, batch_size=256):
-    """model(inputs) in eval mode without a graph, batch by batch, concatenated into one Tensor."""
+    """model(inputs) in eval mode without a graph, batch by batch (each moved to the model's
+    device), concatenated into one Tensor on that device."""
     from fastnn.creation import as_tensor
     from fastnn.functions import cat
 
     x = as_tensor(inputs)
+    device = _model_device(model)
     was_training = model.training
     model.eval()
     try:
         with no_grad():
-            outputs = [model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+            outputs = [model(_on_device(x[i:i + batch_size], device)) for i in range(0, len(x), batch_size)]
     finally:
         model.train(was_training)
     if not outputs:
