@@ -9,6 +9,7 @@
 
 #include "bindings/device_array.h"
 #include "cuda/activation.h"
+#include "cuda/attention.h"
 #include "cuda/dropout.h"
 #include "cuda/embedding.h"
 #include "cuda/gather.h"
@@ -89,6 +90,8 @@ struct CudaBackend {
   FASTNN_CUDA_KERNEL(pixel_unshuffle_forward)
   FASTNN_CUDA_KERNEL(gather_forward)
   FASTNN_CUDA_KERNEL(scatter_add_forward)
+  FASTNN_CUDA_KERNEL(attention_forward)
+  FASTNN_CUDA_KERNEL(attention_backward)
   FASTNN_CUDA_KERNEL(sum_dims)
   FASTNN_CUDA_KERNEL(vector_norms)
   // The values of embedding ids, checked on the device, with the CPU module's error.

@@ -3,6 +3,8 @@
 // the emulator alike. They are CUDA's (nvcc) or libm's (emulator) accurate functions, never the
 // fast-math intrinsics.
 #pragma once
+#include <cmath>
+
 #include "cuda/launch.cuh"
 
 namespace fastnn::cuda::math {
@@ -23,6 +25,18 @@ __device__ __forceinline__ float sqrt(float x) { return ::sqrtf(x); }
 __device__ __forceinline__ double sqrt(double x) { return ::sqrt(x); }
 __device__ __forceinline__ float abs(float x) { return ::fabsf(x); }
 __device__ __forceinline__ double abs(double x) { return ::fabs(x); }
+
+// -inf of T (the start of a running maximum).
+template <class T>
+__device__ __forceinline__ T minus_infinity();
+template <>
+__device__ __forceinline__ float minus_infinity<float>() {
+  return -INFINITY;
+}
+template <>
+__device__ __forceinline__ double minus_infinity<double>() {
+  return -double(INFINITY);
+}
 
 // Maximum that propagates NaN (fmax drops it; PyTorch's max keeps it).
 template <class T>

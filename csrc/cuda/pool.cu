@@ -30,6 +30,7 @@
 
 #include "cpu/pool_window.h"
 #include "cuda/launch.cuh"
+#include "cuda/math.cuh"
 #include "cuda/pool.h"
 
 namespace fastnn::cuda {
@@ -42,17 +43,6 @@ constexpr int kWarp = 32;
 // ------------------------------------------------------------------------------ window geometry
 // The CPU kernel's arithmetic (cpu/pool_window.h), on the device.
 using namespace cpu::pool_window;
-
-template <class T>
-__device__ __forceinline__ T minus_infinity();
-template <>
-__device__ __forceinline__ float minus_infinity<float>() {
-  return -INFINITY;
-}
-template <>
-__device__ __forceinline__ double minus_infinity<double>() {
-  return -double(INFINITY);
-}
 
 template <class T>
 __device__ __forceinline__ bool is_nan(T v) {
@@ -106,7 +96,7 @@ __global__ void __launch_bounds__(kThreads)
     const T* plane = x + p * s.in_h * s.in_w;
     const AxisTaps rows = axis_taps(oh, s.in_h, w.kernel_h, w.stride_h, w.pad_h, w.dilation_h);
     const AxisTaps cols = axis_taps(ow, s.in_w, w.kernel_w, w.stride_w, w.pad_w, w.dilation_w);
-    T best = minus_infinity<T>();
+    T best = math::minus_infinity<T>();
     int64_t at = rows.first * s.in_w + cols.first;
     const int64_t nr = rows.first < rows.end ? (rows.end - rows.first - 1) / w.dilation_h + 1 : 0;
     const int64_t nc = cols.first < cols.end ? (cols.end - cols.first - 1) / w.dilation_w + 1 : 0;

@@ -513,15 +513,16 @@ def _additive_mask(attn_mask, dtype, keep_where_true):
     data = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
     if data.dtype == np.bool_:
         hidden = ~data if keep_where_true else data
-        return Tensor._wrap(np.where(hidden, dtype.type(-np.inf), dtype.type(0)))
+        return Tensor._wrap(xp_for(data).where(hidden, dtype.type(-np.inf), dtype.type(0)).astype(dtype, copy=False))
     if data.dtype != dtype:
         raise TypeError(f"attn_mask must be bool or have the query's dtype {dtype}, got {data.dtype}")
     return attn_mask if isinstance(attn_mask, Tensor) else Tensor._wrap(data)
 
 
-def _causal_mask(tq, tk, dtype):
-    """Query i sees keys j <= i (top-left aligned, like PyTorch's is_causal)."""
-    return Tensor._wrap(np.triu(np.full((tq, tk), -np.inf, dtype=dtype), 1))
+def _causal_mask(tq, tk, dtype, xp):
+    """Query i sees keys j <= i (top-left aligned, like PyTorch's is_causal), made by the array
+    module xp (the query's: no host array on a device)."""
+    return Tensor._wrap(xp.triu(xp.full((tq, tk), -np.inf, dtype=dtype), 1))
 
 
 def _attention_weights(query, key, bias, scale, zero_hidden_rows):
@@ -531,10 +532,11 @@ def _attention_weights(query, key, bias, scale, zero_hidden_rows):
     scores = (query @ key.transpose(-2, -1)) * scale
     if bias is None:
         return softmax(scores, -1)
-    hidden = np.all(bias._data == -np.inf, axis=-1, keepdims=True) if zero_hidden_rows else None
-    if hidden is None or not hidden.any():
+    xp = xp_for(bias._data)
+    hidden = xp.all(bias._data == -np.inf, axis=-1, keepdims=True) if zero_hidden_rows else None
+    if hidden is None or not bool(hidden.any()):
         return softmax(scores + bias, -1)
-    bias = _fn.where(Tensor._wrap(np.broadcast_to(hidden, bias.shape)), 0.0, bias)
+    bias = _fn.where(Tensor._wrap(xp.broadcast_to(hidden, bias.shape)), 0.0, bias)
     return softmax(scores + bias, -1) * Tensor._wrap((~hidden).astype(scores.dtype))
 
 
@@ -582,7 +584,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if dropout_p == 0.0:
         return _attention.ScaledDotProductAttention.apply(query, key, value, bias, bool(is_causal), scale)
     if is_causal:
-        bias = _causal_mask(tq, tk, query.dtype)
+        bias = _causal_mask(tq, tk, query.dtype, xp_for(query._data))
     weights = _attention_weights(query, key, bias, scale, zero_hidden_rows=True)
     return dropout(weights, dropout_p, training=True) @ value
 
