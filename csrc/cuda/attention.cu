@@ -42,11 +42,11 @@ static_assert(kThreads % kTile == 0 && kTile % kStep == 0, "tile must split over
 template <class T>
 using Tile = T[kTile][kPad];
 
-// Thread t owns the tile elements (owned_row(t, e), owned_col(t)), e < kOwned: a warp shares a row.
+// Thread t owns the tile elements (owned_row(e), owned_col()), e < kOwned: a warp shares a row.
 __device__ __forceinline__ int owned_row(int e) { return int(threadIdx.x) / kTile + e * kStep; }
 __device__ __forceinline__ int owned_col() { return int(threadIdx.x) % kTile; }
 
-__device__ __forceinline__ int64_t tiles(int64_t n) { return (n + kTile - 1) / kTile; }
+__host__ __device__ __forceinline__ int64_t tiles(int64_t n) { return (n + kTile - 1) / kTile; }
 __device__ __forceinline__ int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 __device__ __forceinline__ int tile_extent(int64_t n, int64_t start) { return int(min64(kTile, n - start)); }
 
@@ -76,6 +76,7 @@ __device__ __forceinline__ void rows_times_rows(T* acc, Tile<T>& a, Tile<T>& b, 
     for (int e = 0; e < kOwned; ++e) {
       const int r = owned_row(e);
       T sum = acc[e];
+      FASTNN_UNROLL
       for (int d = 0; d < kTile; ++d) sum += a[r][d] * b[c][d];
       acc[e] = sum;
     }
@@ -99,6 +100,7 @@ __device__ __forceinline__ void accumulate_product(T* dst, int rows, const T* ke
       const int r = owned_row(e);
       if (r >= rows || c >= cols) continue;
       T sum = T(0);
+      FASTNN_UNROLL
       for (int j = 0; j < kTile; ++j) sum += (kTransposed ? p[j][r] : p[r][j]) * buffer[j][c];
       T* out = dst + r * dim + c0 + c;
       const T before = zero ? T(0) : keep ? *out * keep[r] : *out;
@@ -271,7 +273,7 @@ __global__ void __launch_bounds__(kThreads)
     const int cols = tile_extent(z.tk, j0);
     T* dk = grad_k + (n * z.tk + j0) * z.e;
     T* dv = grad_v + (n * z.tk + j0) * z.ev;
-    // Under the causal mask query i sees key j >= ... only when i >= j: start at the tile of query j0.
+    // Under the causal mask query i sees key j only when i >= j: start at the tile of query j0.
     const int64_t i_begin = mask.causal ? j0 / kTile * kTile : 0;
     bool first = true;
     for (int64_t i0 = i_begin; i0 < z.tq; i0 += kTile, first = false) {
@@ -349,7 +351,7 @@ __global__ void __launch_bounds__(kThreads)
 template <class T>
 void attention_forward(cudaStream_t stream, T* out, const T* q, const T* k, const T* v, const AttentionSizes& s,
                        T scale, const AttentionMask<T>& mask) {
-  const int64_t blocks = s.n * ((s.tq + kTile - 1) / kTile);
+  const int64_t blocks = s.n * tiles(s.tq);
   if (blocks == 0 || s.ev == 0) return;
   FASTNN_LAUNCH(attention_forward_kernel<T>)(grid_stride_blocks(blocks, 1), dim3(kThreads), 0, stream, out,
                                              static_cast<T*>(nullptr), q, k, v, s, scale, mask);
@@ -359,8 +361,8 @@ template <class T>
 void attention_backward(cudaStream_t stream, T* grad_q, T* grad_k, T* grad_v, T* grad_mask, const T* grad_out,
                         const T* q, const T* k, const T* v, const AttentionSizes& s, T scale,
                         const AttentionMask<T>& mask) {
-  const int64_t rows = s.n * s.tq, query_blocks = s.n * ((s.tq + kTile - 1) / kTile);
-  const int64_t key_blocks = s.n * ((s.tk + kTile - 1) / kTile);
+  const int64_t rows = s.n * s.tq, query_blocks = s.n * tiles(s.tq);
+  const int64_t key_blocks = s.n * tiles(s.tk);
   // The forward's O [N, Tq, Ev], then the row statistics (m, l) [N, Tq, 2] and D [N, Tq].
   const Workspace scratch(size_t(rows * (s.ev + 3)) * sizeof(T), stream);
   T* out = scratch.as<T>();
