@@ -11,7 +11,7 @@ small:
   - a final LayerNorm and a linear layer scoring the 10 digits at every position.
 Trained on fresh random sequences every step, evaluated on a fixed test set of unseen ones.
 
-    python examples/11_tiny_transformer.py [--length 8] [--steps 1500] [--layers 2] [--heads 4]
+    python examples/11_tiny_transformer.py [--length 8] [--steps 1500] [--layers 2] [--heads 4] [--device cuda]
 """
 import argparse
 import time
@@ -21,6 +21,7 @@ import numpy as np
 import fastnn as fn
 from fastnn import nn
 from fastnn.nn import functional as F
+from fastnn.demo import add_device_argument
 
 DIGITS = 10
 
@@ -50,7 +51,7 @@ class TinyTransformer(nn.Module):
 
     def forward(self, tokens):
         """tokens [N, T] -> logits [N, T, 10] of the digit at each output position."""
-        x = self.token(tokens) + self.position(fn.arange(tokens.shape[1]))
+        x = self.token(tokens) + self.position(fn.arange(tokens.shape[1], device=tokens.device))
         return self.head(self.norm(self.blocks(x)))
 
 
@@ -63,7 +64,7 @@ def accuracy(model, inputs, targets):
     """(fraction of correct digits, fraction of sequences sorted entirely right)."""
     model.eval()
     with fn.no_grad():
-        correct = model(inputs).argmax(-1).numpy() == targets.numpy()
+        correct = model(inputs).argmax(-1).cpu().numpy() == targets.cpu().numpy()
     model.train()
     return float(correct.mean()), float(correct.all(axis=1).mean())
 
@@ -77,13 +78,15 @@ def main(argv=None):
     parser.add_argument("--heads", type=int, default=4, help="attention heads (default 4)")
     parser.add_argument("--layers", type=int, default=2, help="encoder blocks (default 2)")
     parser.add_argument("--lr", type=float, default=1e-3, help="AdamW learning rate (default 1e-3)")
+    parser.add_argument("--test-size", type=int, default=1000, help="test sequences (default 1000)")
     parser.add_argument("--seed", type=int, default=0)
+    add_device_argument(parser)
     args = parser.parse_args(argv)
 
     fn.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    test_inputs, test_targets = sorting_batch(1000, args.length, rng)
-    model = TinyTransformer(args.length, args.d_model, args.heads, args.layers)
+    test_inputs, test_targets = (t.to(args.device) for t in sorting_batch(args.test_size, args.length, rng))
+    model = TinyTransformer(args.length, args.d_model, args.heads, args.layers).to(args.device)
     print(f"sorting {args.length} digits with a transformer encoder: {args.layers} blocks, d_model {args.d_model}, "
           f"{args.heads} heads, {sum(p.numel() for p in model.parameters()):,} parameters")
     before = accuracy(model, test_inputs, test_targets)
@@ -93,7 +96,7 @@ def main(argv=None):
     optimizer = fn.optim.AdamW(model.parameters(), lr=args.lr)
     start = time.perf_counter()
     for step in range(1, args.steps + 1):
-        inputs, targets = sorting_batch(args.batch_size, args.length, rng)
+        inputs, targets = (t.to(args.device) for t in sorting_batch(args.batch_size, args.length, rng))
         loss = F.cross_entropy(model(inputs).reshape(-1, DIGITS), targets.reshape(-1))
         optimizer.zero_grad()
         loss.backward()

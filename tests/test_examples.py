@@ -141,6 +141,16 @@ def test_tiny_transformer_learns_to_sort_digits(capsys):
     assert "example: [" in capsys.readouterr().out
 
 
+def test_tiny_transformer_on_emulated_cuda_matches_the_cpu(monkeypatch):
+    pytest.importorskip("fastnn._cuda_emu")
+    monkeypatch.setenv("FASTNN_CUDA_EMULATE", "1")
+    argv = ["--steps", "5", "--length", "5", "--d-model", "16", "--batch-size", "16", "--test-size", "40"]
+    cpu = run_example("11_tiny_transformer", *argv)
+    cuda = run_example("11_tiny_transformer", *argv, "--device", "cuda")
+    assert cuda["before"] == cpu["before"]  # the same initial weights and test set
+    np.testing.assert_allclose(cuda["after"], cpu["after"], atol=1 / 200)  # at most one of 200 digits differs
+
+
 def test_fashion_mnist_cnn_with_batch_norm_and_augmentation_learns(tmp_path):
     pytest.importorskip("matplotlib")
     results = run_example("12_fashion_mnist_cnn", "--sample", "--epochs", "2", "--train-size", "2000",

@@ -13,7 +13,8 @@ from fastnn.autograd.engine import Function
 
 
 def _blocks(x, n):
-    return x.reshape((n,) + x.shape[-2:])
+    """x as C-contiguous [N, T, E] blocks (the device kernels take no strided views)."""
+    return xp_for(x).ascontiguousarray(x.reshape((n,) + x.shape[-2:]))
 
 
 def _mask_blocks(mask, lead, tq, tk, n):
@@ -42,7 +43,7 @@ class ScaledDotProductAttention(Function):
         is_causal, scale = ctx.options
         q_shape, k_shape, v_shape, mask_shape = ctx.shapes
         need_mask = mask is not None and ctx.needs_input_grad[3]
-        grad_out = grad.reshape(q.shape[:2] + (v.shape[2],))
+        grad_out = xp_for(grad).ascontiguousarray(grad.reshape(q.shape[:2] + (v.shape[2],)))
         dq, dk, dv, dmask = kernels_for(q).attention_backward(grad_out, q, k, v, mask, is_causal, scale, need_mask)
         if need_mask:
             dmask = sum_to_shape(dmask.reshape(q_shape[:-2] + dmask.shape[1:]), mask_shape)
