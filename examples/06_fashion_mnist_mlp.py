@@ -8,7 +8,7 @@ The four remedies of the course against over-fitting and a stalling optimiser, t
   - Learning-rate decay: ReduceLROnPlateau halves the lr when the validation loss stalls.
 The training curves are written to OUT/06_fashion_mnist_mlp_curves.png (needs matplotlib).
 
-    python examples/06_fashion_mnist_mlp.py [--epochs 15] [--dropout 0.2] [--out DIR] [--sample]
+    python examples/06_fashion_mnist_mlp.py [--epochs 15] [--dropout 0.2] [--out DIR] [--sample] [--device cuda]
 """
 import argparse
 import importlib.util
@@ -16,7 +16,7 @@ import os
 
 import fastnn as fn
 from fastnn import nn
-from fastnn.demo import load_fashion_mnist_or_sample
+from fastnn.demo import add_device_argument, load_fashion_mnist_or_sample
 
 
 def build_model(dropout):
@@ -36,6 +36,7 @@ def main(argv=None):
     parser.add_argument("--sample", action="store_true", help="use the bundled sample even if the full set is found")
     parser.add_argument("--out", default=".", help="directory for the PNG of the training curves (default .)")
     parser.add_argument("--seed", type=int, default=0)
+    add_device_argument(parser)
     args = parser.parse_args(argv)
 
     fn.manual_seed(args.seed)
@@ -43,7 +44,7 @@ def main(argv=None):
     train, val = fn.data.random_split(fn.data.TensorDataset(x_train, y_train), [0.9, 0.1])
     print(f"Fashion-MNIST ({'full set' if is_full else 'bundled sample'}): {len(train):,} training, "
           f"{len(val):,} validation, {len(x_test):,} test images")
-    model = build_model(args.dropout)
+    model = build_model(args.dropout).to(args.device)
     optimizer = fn.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     scheduler = fn.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=1)
     early_stopping = fn.EarlyStopping(monitor="val_loss", patience=args.patience, restore_best_weights=True)

@@ -79,6 +79,18 @@ def test_fashion_mnist_linear_on_the_sample(capsys):
     assert "most frequent confusion" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("example, argv", [("05_fashion_mnist_linear", ["--epochs", "1"]),
+                                           ("06_fashion_mnist_mlp", ["--epochs", "2", "--dropout", "0"])])
+def test_fashion_mnist_examples_on_emulated_cuda_match_the_cpu(example, argv, monkeypatch, tmp_path):
+    pytest.importorskip("fastnn._cuda_emu")
+    monkeypatch.setenv("FASTNN_CUDA_EMULATE", "1")
+    argv = ["--sample", *argv] + (["--out", str(tmp_path)] if example.startswith("06") else [])
+    cpu, cuda = (run_example(example, *argv, "--device", device) for device in ("cpu", "cuda"))
+    test_cpu, test_cuda = (r["test"] if "test" in r else r for r in (cpu, cuda))
+    assert test_cuda["accuracy"] == pytest.approx(test_cpu["accuracy"], abs=2e-3)  # two of 1,000 images
+    assert test_cuda["loss"] == pytest.approx(test_cpu["loss"], rel=1e-4)
+
+
 def test_fashion_mnist_mlp_on_the_sample_plots_its_curves(tmp_path):
     pytest.importorskip("matplotlib")
     results = run_example("06_fashion_mnist_mlp", "--sample", "--epochs", "3", "--out", str(tmp_path))
