@@ -6,7 +6,7 @@ with an nn.Sigmoid() output layer and nn.BCELoss, and with raw scores (logits) a
 nn.BCEWithLogitsLoss, which fuses the sigmoid into the loss and stays accurate where the sigmoid
 saturates (the usual choice in practice). A linear model (logistic regression) for comparison.
 
-    python examples/04_binary_classification.py [--samples 1000] [--epochs 40] [--noise 0.2]
+    python examples/04_binary_classification.py [--samples 1000] [--epochs 40] [--noise 0.2] [--device cuda]
 """
 import argparse
 
@@ -14,6 +14,7 @@ import numpy as np
 
 import fastnn as fn
 from fastnn import nn
+from fastnn.demo import add_device_argument
 
 
 def make_moons(n, noise, seed):
@@ -39,6 +40,7 @@ def main(argv=None):
     parser.add_argument("--hidden", type=int, default=32, help="hidden units per layer (default 32)")
     parser.add_argument("--epochs", type=int, default=40, help="training epochs (default 40)")
     parser.add_argument("--seed", type=int, default=0)
+    add_device_argument(parser)
     args = parser.parse_args(argv)
 
     fn.manual_seed(args.seed)
@@ -53,6 +55,7 @@ def main(argv=None):
     }
     accuracies = {}
     for name, (model, loss_fn) in variants.items():
+        model = model.to(args.device)
         optimizer = fn.optim.Adam(model.parameters(), lr=1e-2)
         history = fn.fit(model, loss_fn, optimizer, (x_train, y_train), epochs=args.epochs, batch_size=32,
                          val_data=(x_val, y_val), progress=False)

@@ -7,7 +7,7 @@ variance) fits them together: where the data scatter, a larger sigma costs less 
 errors it excuses. Softplus keeps sigma positive. Plots the data, mu and the mu +- sigma band to
 OUT/07_heteroscedastic_regression.png (needs matplotlib).
 
-    python examples/07_heteroscedastic_regression.py [--samples 1000] [--epochs 300] [--out DIR]
+    python examples/07_heteroscedastic_regression.py [--samples 1000] [--epochs 300] [--out DIR] [--device cuda]
 """
 import argparse
 import importlib.util
@@ -18,6 +18,7 @@ import numpy as np
 import fastnn as fn
 from fastnn import nn
 from fastnn.nn import functional as F
+from fastnn.demo import add_device_argument
 
 
 def true_mean(x):
@@ -52,8 +53,8 @@ class MeanStdNet(nn.Module):
 def predict(model, x):
     """(mean, sigma) as 1-D NumPy arrays for the points x [N, 1]."""
     with fn.no_grad():
-        mean, std = model(fn.from_numpy(x))
-    return mean.numpy()[:, 0], std.numpy()[:, 0]
+        mean, std = model(fn.from_numpy(x).to(model.mean.weight.device))
+    return mean.cpu().numpy()[:, 0], std.cpu().numpy()[:, 0]
 
 
 def main(argv=None):
@@ -65,11 +66,12 @@ def main(argv=None):
     parser.add_argument("--lr", type=float, default=1e-2, help="Adam learning rate (default 1e-2)")
     parser.add_argument("--out", default=".", help="directory for the PNG (default .)")
     parser.add_argument("--seed", type=int, default=0)
+    add_device_argument(parser)
     args = parser.parse_args(argv)
 
     fn.manual_seed(args.seed)
     x, y = make_data(args.samples, args.seed)
-    model = MeanStdNet(args.hidden)
+    model = MeanStdNet(args.hidden).to(args.device)
     optimizer = fn.optim.Adam(model.parameters(), lr=args.lr)
     scheduler = fn.optim.lr_scheduler.StepLR(optimizer, step_size=max(1, args.epochs // 3), gamma=0.3)
     loss_fn = nn.GaussianNLLLoss()
@@ -77,6 +79,7 @@ def main(argv=None):
                                 batch_size=args.batch_size, shuffle=True)
     for _ in range(args.epochs):
         for xb, yb in loader:
+            xb, yb = xb.to(args.device), yb.to(args.device)
             mean, std = model(xb)
             loss = loss_fn(mean, yb, std ** 2)
             optimizer.zero_grad()

@@ -91,6 +91,18 @@ def test_fashion_mnist_examples_on_emulated_cuda_match_the_cpu(example, argv, mo
     assert test_cuda["loss"] == pytest.approx(test_cpu["loss"], rel=1e-4)
 
 
+def test_dense_examples_on_emulated_cuda_match_the_cpu(monkeypatch, tmp_path):
+    pytest.importorskip("fastnn._cuda_emu")
+    monkeypatch.setenv("FASTNN_CUDA_EMULATE", "1")
+    argv = ["--samples", "100", "--epochs", "3"]
+    cpu, cuda = (run_example("04_binary_classification", *argv, "--device", d) for d in ("cpu", "cuda"))
+    assert cuda == pytest.approx(cpu, abs=1 / 20)  # validation accuracies of 20 points: one may flip
+    argv += ["--out", str(tmp_path)]
+    cpu, cuda = (run_example("07_heteroscedastic_regression", *argv, "--device", d) for d in ("cpu", "cuda"))
+    assert cuda["nll"] == pytest.approx(cpu["nll"], rel=1e-4)
+    np.testing.assert_allclose(cuda["std"], cpu["std"], rtol=1e-4)
+
+
 def test_fashion_mnist_mlp_on_the_sample_plots_its_curves(tmp_path):
     pytest.importorskip("matplotlib")
     results = run_example("06_fashion_mnist_mlp", "--sample", "--epochs", "3", "--out", str(tmp_path))
