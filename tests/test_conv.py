@@ -12,54 +12,12 @@ import reference
 from fastnn import nn
 from fastnn.nn import functional as F
 from fastnn.testing import gradcheck
+from conv_cases import CONV1D_CASES, CONV2D_CASES, TRANSPOSE_CASES, conv1d_case, conv2d_case, pair, transpose_case
 from helpers import poisoned, random_array, relative_error, tolerance
 
 K = fastnn.kernels
 ALGORITHMS = ["auto", "im2col", "blocked"]
 
-# (batch, in_channels, H, W, out_channels, kernel, stride, padding, dilation, groups)
-CONV2D_CASES = [
-    (2, 3, 7, 9, 5, 3, 1, 1, 1, 1),
-    (1, 4, 5, 5, 6, 1, 1, 0, 1, 1),                      # pointwise, batch 1
-    (3, 6, 11, 8, 4, (2, 3), (2, 1), (0, 2), (1, 2), 2),  # rectangular everything, groups
-    (2, 8, 9, 10, 8, 3, 2, 1, 1, 8),                      # depthwise, stride 2
-    (2, 3, 6, 7, 5, 2, 1, "same", 2, 1),                  # even dilated kernel: asymmetric padding
-    (1, 2, 13, 3, 3, (4, 1), 3, (2, 0), 1, 1),            # tall kernel, stride 3
-    (11, 5, 6, 6, 7, 3, 1, "valid", 1, 1),                # more images than weight-gradient chunks
-    (9, 4, 5, 6, 6, 3, 1, 1, 1, 2),                       # several images per weight-gradient gemm, groups
-    (2, 4, 8, 8, 4, 1, 2, 1, 1, 2),                       # 1x1 but strided and padded: not pointwise
-    (1, 9, 21, 15, 10, 5, 2, 2, 3, 1),                    # large odd sizes, dilation 3
-    (13, 70, 2, 2, 9, 3, 1, 1, 1, 1),                     # small map, K > 64: images side by side everywhere
-    (7, 20, 1, 1, 6, 3, 1, 1, 1, 1),                      # 1x1 map: only the centre tap reads the image
-    (5, 9, 3, 4, 6, 3, 2, 1, 2, 3),                       # small map, stride, dilation and groups
-]
-
-
-def _pair(v):
-    return tuple(v) if isinstance(v, tuple) else (v, v)
-
-
-def _padding4(padding, kernel, dilation):
-    if padding == "same":
-        return reference.conv_same_padding(kernel, dilation)
-    if padding == "valid":
-        return 0, 0, 0, 0
-    ph, pw = _pair(padding)
-    return ph, ph, pw, pw
-
-
-def conv2d_case(case, dtype, seed=0):
-    n, c, h, w, o, k, stride, padding, dilation, groups = case
-    kernel = _pair(k)
-    x = random_array((n, c, h, w), dtype, seed)
-    weight = random_array((o, c // groups) + kernel, dtype, seed + 1)
-    bias = random_array((o,), dtype, seed + 2)
-    args = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-    ref = dict(stride=_pair(stride), padding=_padding4(padding, kernel, _pair(dilation)), dilation=_pair(dilation),
-               groups=groups)
-    y_ref = reference.conv2d_forward(x, weight, bias, **ref)
-    dy = random_array(y_ref.shape, dtype, seed + 3)
-    return x, weight, bias, dy, args, ref, y_ref
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
@@ -116,54 +74,27 @@ def test_non_contiguous_inputs(dtype):
     assert relative_error(K.conv2d_backward_weight(dy_view, x_view, weight.shape, **args), dw_ref) < tolerance(dtype, 40)
 
 
-@pytest.mark.parametrize("case", [(1, 4, 3, 17, 6, 3, 1, 1, 1, 1), (3, 6, 1, 20, 4, 4, 2, 3, 2, 2),
-                                  (2, 4, 1, 9, 4, 2, 1, "same", 3, 4)], ids=str)
+@pytest.mark.parametrize("case", CONV1D_CASES, ids=str)
 def test_conv1d_matches_reference(case, dtype):
-    n, c, _, length, o, k, stride, padding, dilation, groups = case
-    x = random_array((n, c, length), dtype, 1)
-    weight = random_array((o, c // groups, k), dtype, 2)
-    bias = random_array((o,), dtype, 3)
-    pad = reference.conv_same_padding((1, k), (1, dilation)) if padding == "same" else (0, 0, padding, padding)
-    ref = dict(stride=(1, stride), padding=pad, dilation=(1, dilation), groups=groups)
-    y_ref = reference.conv2d_forward(x[:, :, None], weight[:, :, None], bias, **ref)[:, :, 0]
-    args = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    x, weight, bias, dy, args, (y_ref, dx_ref, dw_ref) = conv1d_case(case, dtype)
+    (n, c, length), (o, _, k) = x.shape, weight.shape
     assert relative_error(K.conv1d_forward(x, weight, bias, **args), y_ref) < tolerance(dtype, c * k)
-    dy = random_array(y_ref.shape, dtype, 4)
-    dx_ref = reference.conv2d_backward_input(dy[:, :, None], weight[:, :, None], (1, length), **ref)[:, :, 0]
     assert relative_error(K.conv1d_backward_input(dy, weight, x.shape, **args), dx_ref) < tolerance(dtype, o * k)
-    dw_ref = reference.conv2d_backward_weight(dy[:, :, None], x[:, :, None], (1, k), **ref)[:, :, 0]
     assert relative_error(K.conv1d_backward_weight(dy, x, weight.shape, **args), dw_ref) < tolerance(dtype, n * length)
-
-
-# (batch, in_channels, H, W, out_channels, kernel, stride, padding, output_padding, groups, dilation)
-TRANSPOSE_CASES = [
-    (2, 4, 5, 6, 6, 3, 2, 1, 1, 2, 1),
-    (1, 3, 4, 4, 2, (2, 3), (3, 2), (1, 0), (2, 1), 1, (1, 2)),
-    (3, 2, 7, 3, 5, 1, 1, 0, 0, 1, 1),
-    (2, 6, 3, 5, 6, 4, 2, 2, 0, 6, 2),  # depthwise, dilated: output_padding < dilation is allowed
-]
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 @pytest.mark.parametrize("case", TRANSPOSE_CASES, ids=str)
 def test_conv_transpose2d_matches_reference(case, algorithm, dtype):
-    n, cin, h, w, cout, k, stride, padding, output_padding, groups, dilation = case
-    kernel = _pair(k)
-    x = random_array((n, cin, h, w), dtype, 1)
-    weight = random_array((cin, cout // groups) + kernel, dtype, 2)
-    bias = random_array((cout,), dtype, 3)
-    ref = dict(stride=_pair(stride), padding=_pair(padding), groups=groups, dilation=_pair(dilation))
-    y_ref = reference.conv_transpose2d_forward(x, weight, bias, output_padding=_pair(output_padding), **ref)
-    args = dict(stride=stride, padding=padding, groups=groups, dilation=dilation, algorithm=algorithm)
+    x, weight, bias, dy, args, (y_ref, dx_ref, dw_ref) = transpose_case(case, dtype)
+    output_padding = case[8]
     y = K.conv_transpose2d_forward(x, weight, bias, output_padding=output_padding, out=poisoned(y_ref.shape, dtype),
-                                   **args)
+                                   **args, algorithm=algorithm)
     assert relative_error(y, y_ref) < tolerance(dtype, weight[:, 0].size)
-    dy = random_array(y_ref.shape, dtype, 4)
-    dx = K.conv_transpose2d_backward_input(dy, weight, **args)
-    dx_ref = reference.conv_transpose2d_backward_input(dy, weight, (h, w), **ref)
+    dx = K.conv_transpose2d_backward_input(dy, weight, **args, algorithm=algorithm)
     assert relative_error(dx, dx_ref) < tolerance(dtype, weight[0].size)
-    dw = K.conv_transpose2d_backward_weight(dy, x, weight.shape, **args)
-    dw_ref = reference.conv_transpose2d_backward_weight(dy, x, kernel, **ref)
+    dw = K.conv_transpose2d_backward_weight(dy, x, weight.shape, **args, algorithm=algorithm)
+    n, _, h, w = x.shape
     assert relative_error(dw, dw_ref) < tolerance(dtype, n * h * w)
 
 

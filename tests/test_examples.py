@@ -185,6 +185,24 @@ def test_fashion_mnist_cnn_with_batch_norm_and_augmentation_learns(tmp_path):
     assert (tmp_path / "12_fashion_mnist_cnn_curves.png").read_bytes()[:4] == b"\x89PNG"
 
 
+@pytest.mark.parametrize("example, argv", [("12_fashion_mnist_cnn", ["--batch-norm", "--augment"]),
+                                           ("13_residual_network", []),
+                                           ("14_denoising_autoencoder", ["--decoder", "transposed"]),
+                                           ("14_denoising_autoencoder", ["--decoder", "upsample"])])
+def test_conv_examples_on_emulated_cuda_match_the_cpu(example, argv, monkeypatch, tmp_path):
+    pytest.importorskip("fastnn._cuda_emu")
+    monkeypatch.setenv("FASTNN_CUDA_EMULATE", "1")
+    argv = ["--sample", "--epochs", "1", "--train-size", "64", "--test-size", "64", "--batch-size", "32", *argv]
+    if not example.startswith("13"):
+        argv += ["--out", str(tmp_path)]
+    cpu, cuda = (run_example(example, *argv, "--device", device) for device in ("cpu", "cuda"))
+    if "history" in cpu:
+        assert cuda["history"]["loss"] == pytest.approx(cpu["history"]["loss"], rel=1e-4)
+        assert cuda["test_accuracy"] == pytest.approx(cpu["test_accuracy"], abs=2 / 64)  # two images may flip
+    else:
+        assert cuda["denoised_mse"] == pytest.approx(cpu["denoised_mse"], rel=1e-4)
+
+
 def test_residual_block_adds_its_input_and_the_network_learns():
     results = run_example("13_residual_network", "--sample", "--epochs", "2", "--train-size", "2000")
     loss = results["history"]["loss"]

@@ -10,6 +10,7 @@
 #include "bindings/device_array.h"
 #include "cuda/activation.h"
 #include "cuda/attention.h"
+#include "cuda/conv.h"
 #include "cuda/dropout.h"
 #include "cuda/embedding.h"
 #include "cuda/gather.h"
@@ -90,6 +91,11 @@ struct CudaBackend {
   FASTNN_CUDA_KERNEL(pixel_unshuffle_forward)
   FASTNN_CUDA_KERNEL(gather_forward)
   FASTNN_CUDA_KERNEL(scatter_add_forward)
+  FASTNN_CUDA_KERNEL(conv2d_forward)
+  FASTNN_CUDA_KERNEL(conv2d_backward_input)
+  FASTNN_CUDA_KERNEL(conv2d_backward_weight)
+  FASTNN_CUDA_KERNEL(conv2d_backward_bias)
+  FASTNN_CUDA_KERNEL(conv_add_bias)
   FASTNN_CUDA_KERNEL(attention_forward)
   FASTNN_CUDA_KERNEL(attention_backward)
   FASTNN_CUDA_KERNEL(sum_dims)

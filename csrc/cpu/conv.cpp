@@ -254,11 +254,6 @@ class ImageColumns {
 
 }  // namespace
 
-bool conv2d_is_pointwise(const Conv2dShape& s) {
-  return s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
-         s.pad_left == 0 && s.out_h == s.in_h && s.out_w == s.in_w;
-}
-
 template <class T>
 void conv2d_forward(T* y, const T* x, const T* w, const T* bias, const Conv2dShape& s, ConvAlgorithm algorithm) {
   algorithm = resolve(s, algorithm);

@@ -40,7 +40,11 @@ struct Conv2dShape {
 enum class ConvAlgorithm { automatic = 0, im2col = 1, blocked = 2, pointwise = 3, winograd = 4 };
 
 // True when the pointwise algorithm applies: a 1x1 kernel, stride 1, no padding.
-bool conv2d_is_pointwise(const Conv2dShape& s);
+// (inline: the op descriptions of every backend check it.)
+inline bool conv2d_is_pointwise(const Conv2dShape& s) {
+  return s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
+         s.pad_left == 0 && s.out_h == s.in_h && s.out_w == s.in_w;
+}
 
 template <class T>
 void conv2d_forward(T* y, const T* x, const T* w, const T* bias, const Conv2dShape& s, ConvAlgorithm algorithm);

@@ -121,11 +121,6 @@ void correlate(T* out, const T* in, const T* u, int64_t rs_u, int64_t cs_u, cons
 
 }  // namespace
 
-bool conv2d_winograd_applies(const Conv2dShape& s) {
-  return s.kernel_h == 3 && s.kernel_w == 3 && s.stride_h == 1 && s.stride_w == 1 && s.dilation_h == 1 &&
-         s.dilation_w == 1 && s.groups == 1;
-}
-
 bool conv2d_winograd_pays(const Conv2dShape& s) {
   return conv2d_winograd_applies(s) && s.in_channels >= kMinChannels && s.out_channels >= kMinChannels &&
          s.in_channels * s.out_channels >= kMinChannelPairs && s.out_h >= 2 && s.out_w >= 2;

@@ -33,7 +33,11 @@
 namespace fastnn::cpu {
 
 // F(2x2, 3x3) computes this convolution: a 3x3 kernel, stride 1, dilation 1, one group.
-bool conv2d_winograd_applies(const Conv2dShape& s);
+// (inline: the op descriptions of every backend check it.)
+inline bool conv2d_winograd_applies(const Conv2dShape& s) {
+  return s.kernel_h == 3 && s.kernel_w == 3 && s.stride_h == 1 && s.stride_w == 1 && s.dilation_h == 1 &&
+         s.dilation_w == 1 && s.groups == 1;
+}
 
 // The automatic choice: it applies, and the 16 products are large enough to beat im2col.
 bool conv2d_winograd_pays(const Conv2dShape& s);

@@ -50,6 +50,12 @@ def xp_for(array):
     return np if isinstance(array, (np.ndarray, np.generic)) else cupy()
 
 
+def contiguous(array):
+    """`array` in C order: itself when it already is, else a copy made by its own array module.
+    The device kernels take C-contiguous arrays only (the host adapter copies by itself)."""
+    return xp_for(array).ascontiguousarray(array)
+
+
 @functools.lru_cache(maxsize=None)
 def _device_kernels(emulated):
     """The kernels of fastnn._cuda_emu (emulated) or fastnn._cuda, with their output allocator."""

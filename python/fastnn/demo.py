@@ -2,8 +2,8 @@
 
 Also home of what the examples share with the demo: `load_fashion_mnist_or_sample` (the full
 dataset when it is on disk, else the sample bundled inside fastnn), the models `build_mlp` and
-`build_cnn`, `save_image_rows`, the PNG figure of the image examples, and `add_device_argument`,
-their --device option.
+`build_cnn`, `save_image_rows`, the PNG figure of the image examples, `add_device_argument`,
+their --device option, and `where`, which names what runs the kernels.
 """
 import argparse
 import time
@@ -117,7 +117,7 @@ def run(epochs=1, batch_size=64, sample=False, seed=0, progress=True, device="cp
     x_test, y_test = x_test[:test_size], y_test[:test_size]
     print(f"Fashion-MNIST ({'full set' if is_full else 'bundled sample'}): {len(x_train):,} training and "
           f"{len(x_test):,} test images; CNN (two conv+ReLU+max-pool blocks, two linear layers), Adam lr 1e-3, "
-          f"batch {batch_size}, {epochs} epoch{'s' if epochs != 1 else ''}, {_where(device)}", flush=True)
+          f"batch {batch_size}, {epochs} epoch{'s' if epochs != 1 else ''}, {where(device)}", flush=True)
     model = build_cnn().to(device)
     optimizer = fn.optim.Adam(model.parameters(), lr=1e-3)
     start = time.perf_counter()
@@ -131,7 +131,7 @@ def run(epochs=1, batch_size=64, sample=False, seed=0, progress=True, device="cp
     return accuracy, images_per_s
 
 
-def _where(device):
+def where(device):
     """What runs the kernels: the CPU's threads, the GPU, or the emulator."""
     import fastnn as fn
 

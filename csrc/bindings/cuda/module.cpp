@@ -14,6 +14,7 @@
 #include "bindings/binding.h"
 #include "bindings/bind_gemm.h"
 #include "bindings/bind_activation.h"
+#include "bindings/bind_conv.h"
 #include "bindings/bind_softmax_loss.h"
 #include "bindings/bind_optim.h"
 #include "bindings/bind_dropout.h"
@@ -99,6 +100,7 @@ PYBIND11_MODULE(FASTNN_CUDA_MODULE, m) {
   const py::set before = b::public_names(m);
   b::bind_gemm<b::CudaBackend>(m);
   b::bind_activation<b::CudaBackend>(m);
+  b::bind_conv<b::CudaBackend>(m);
   b::bind_softmax_loss<b::CudaBackend>(m);
   b::bind_optim<b::CudaBackend>(m);
   b::bind_dropout<b::CudaBackend>(m);

@@ -6,7 +6,7 @@ the weight gradient and the bias gradient (grad_output summed over every dim but
 Options (stride, padding, ...) are passed as keywords, so backward returns one gradient per
 array argument: input, weight, bias.
 """
-from fastnn._backend import kernels_for
+from fastnn._backend import contiguous, kernels_for
 from fastnn.autograd.engine import Function
 
 
@@ -19,6 +19,7 @@ class _Conv(Function):
     @classmethod
     def forward(cls, ctx, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, algorithm="auto"):
         forward_kernel, _, _ = cls.kernels(kernels_for(x))
+        x, weight = contiguous(x), contiguous(weight)
         y = forward_kernel(x, weight, bias, stride, padding, dilation, groups, None, algorithm)
         ctx.save_for_backward(x, weight)
         ctx.options = (stride, padding, dilation, groups, None, algorithm)
@@ -28,7 +29,7 @@ class _Conv(Function):
     @classmethod
     def backward(cls, ctx, grad):
         x, weight = ctx.saved_tensors
-        kernels = kernels_for(grad)
+        kernels, grad = kernels_for(grad), contiguous(grad)
         _, backward_input, backward_weight = cls.kernels(kernels)
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
@@ -52,6 +53,7 @@ class ConvTranspose2d(Function):
     @staticmethod
     def forward(ctx, x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1,
                 algorithm="auto"):
+        x, weight = contiguous(x), contiguous(weight)
         y = kernels_for(x).conv_transpose2d_forward(x, weight, bias, stride, padding, output_padding, groups,
                                                     dilation, None, algorithm)
         ctx.save_for_backward(x, weight)
@@ -62,12 +64,12 @@ class ConvTranspose2d(Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        kernels = kernels_for(grad)
+        kernels, grad = kernels_for(grad), contiguous(grad)
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
             grad_x = kernels.conv_transpose2d_backward_input(grad, weight, *ctx.options)
             # output_padding >= stride (allowed below dilation) gives conv positions past x's end
-            grad_x = grad_x[:, :, :x.shape[2], :x.shape[3]]
+            grad_x = contiguous(grad_x[:, :, :x.shape[2], :x.shape[3]])
         if ctx.needs_input_grad[1]:
             grad_w = kernels.conv_transpose2d_backward_weight(grad, x, weight.shape, *ctx.options)
         if ctx.has_bias and ctx.needs_input_grad[2]:
