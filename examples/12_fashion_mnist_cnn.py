@@ -10,6 +10,7 @@ About 0.91 test accuracy after 5 epochs (the default). The training curves, with
 evaluated after each epoch, are written to OUT/12_fashion_mnist_cnn_curves.png (needs matplotlib).
 
     python examples/12_fashion_mnist_cnn.py [--epochs 5] [--batch-norm] [--augment] [--out DIR] [--sample]
+        [--train-size N] [--test-size N] [--device cuda]
 """
 import argparse
 import importlib.util
@@ -19,7 +20,7 @@ import time
 import fastnn as fn
 from fastnn import nn
 from fastnn.data import transforms
-from fastnn.demo import build_cnn, load_fashion_mnist_or_sample
+from fastnn.demo import add_device_argument, build_cnn, load_fashion_mnist_or_sample, where
 
 
 class TransformedImages(fn.data.Dataset):
@@ -46,19 +47,22 @@ def main(argv=None):
     parser.add_argument("--sample", action="store_true", help="use the bundled sample even if the full set is found")
     parser.add_argument("--out", default=".", help="directory for the PNG of the training curves (default .)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--test-size", type=int, help="test on the first N images only (default: all)")
+    add_device_argument(parser)
     args = parser.parse_args(argv)
 
     fn.manual_seed(args.seed)
     (x_train, y_train), test, is_full = load_fashion_mnist_or_sample(args.sample, flatten=False)
     x_train, y_train = x_train[:args.train_size], y_train[:args.train_size]
+    test = tuple(t[:args.test_size] for t in test)
     train = (x_train, y_train)
     if args.augment:
         augment = transforms.Compose([transforms.RandomHorizontalFlip(), transforms.RandomCrop(28, padding=2)])
         train = TransformedImages(x_train.numpy(), y_train.numpy(), augment)
     print(f"Fashion-MNIST ({'full set' if is_full else 'bundled sample'}): {len(x_train):,} training and "
           f"{len(test[0]):,} test images; batch norm {'on' if args.batch_norm else 'off'}, "
-          f"augmentation {'on' if args.augment else 'off'}, {fn.get_num_threads()} threads")
-    model = build_cnn(batch_norm=args.batch_norm)
+          f"augmentation {'on' if args.augment else 'off'}, {where(args.device)}")
+    model = build_cnn(batch_norm=args.batch_norm).to(args.device)
     optimizer = fn.optim.Adam(model.parameters(), lr=args.lr)
     start = time.perf_counter()
     history = fn.fit(model, nn.CrossEntropyLoss(), optimizer, train, epochs=args.epochs,

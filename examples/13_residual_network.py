@@ -8,13 +8,14 @@ a strided conv down to 32 channels at 14x14, --blocks more residual blocks, glob
 pooling and one linear layer. --plain drops the shortcuts (y = ReLU(F(x))) for comparison.
 
     python examples/13_residual_network.py [--epochs 2] [--blocks 1] [--plain] [--sample]
+        [--train-size N] [--test-size N] [--device cuda]
 """
 import argparse
 import time
 
 import fastnn as fn
 from fastnn import nn
-from fastnn.demo import load_fashion_mnist_or_sample
+from fastnn.demo import add_device_argument, load_fashion_mnist_or_sample
 
 
 def conv_bn(in_channels, out_channels, stride=1):
@@ -55,12 +56,15 @@ def main(argv=None):
     parser.add_argument("--train-size", type=int, help="train on the first N images only (default: all)")
     parser.add_argument("--sample", action="store_true", help="use the bundled sample even if the full set is found")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--test-size", type=int, help="test on the first N images only (default: all)")
+    add_device_argument(parser)
     args = parser.parse_args(argv)
 
     fn.manual_seed(args.seed)
     (x_train, y_train), test, is_full = load_fashion_mnist_or_sample(args.sample, flatten=False)
     x_train, y_train = x_train[:args.train_size], y_train[:args.train_size]
-    model = build_resnet(args.blocks, shortcut=not args.plain)
+    test = tuple(t[:args.test_size] for t in test)
+    model = build_resnet(args.blocks, shortcut=not args.plain).to(args.device)
     parameters = sum(p.numel() for p in model.parameters())
     print(f"Fashion-MNIST ({'full set' if is_full else 'bundled sample'}): {len(x_train):,} training and "
           f"{len(test[0]):,} test images; {'plain' if args.plain else 'residual'} network, {args.blocks} "

@@ -10,6 +10,7 @@ what does not fit. Writes OUT/14_denoising_autoencoder.png: test inputs, their n
 and the reconstructions (needs matplotlib).
 
     python examples/14_denoising_autoencoder.py [--epochs 3] [--noise 0.3] [--decoder upsample] [--out DIR]
+        [--train-size N] [--test-size N] [--device cuda]
 """
 import argparse
 import importlib.util
@@ -18,7 +19,7 @@ import time
 
 import fastnn as fn
 from fastnn import nn
-from fastnn.demo import load_fashion_mnist_or_sample, save_image_rows
+from fastnn.demo import add_device_argument, load_fashion_mnist_or_sample, save_image_rows
 
 
 def build_autoencoder(decoder="transposed"):
@@ -35,7 +36,7 @@ def build_autoencoder(decoder="transposed"):
 
 
 def add_noise(images, std):
-    return (images + std * fn.randn(*images.shape)).clamp(0.0, 1.0)
+    return (images + std * fn.randn(*images.shape, device=images.device)).clamp(0.0, 1.0)
 
 
 def main(argv=None):
@@ -51,14 +52,16 @@ def main(argv=None):
     parser.add_argument("--sample", action="store_true", help="use the bundled sample even if the full set is found")
     parser.add_argument("--out", default=".", help="directory for the PNG (default .)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--test-size", type=int, help="test on the first N images only (default: all)")
+    add_device_argument(parser)
     args = parser.parse_args(argv)
 
     fn.manual_seed(args.seed)
     (x_train, _), (x_test, _), is_full = load_fashion_mnist_or_sample(args.sample, flatten=False)
-    x_train = x_train[:args.train_size]
+    x_train, x_test = x_train[:args.train_size], x_test[:args.test_size].to(args.device)
     print(f"Fashion-MNIST ({'full set' if is_full else 'bundled sample'}): {len(x_train):,} training and "
           f"{len(x_test):,} test images; noise std {args.noise}, {args.decoder} decoder")
-    model = build_autoencoder(args.decoder)
+    model = build_autoencoder(args.decoder).to(args.device)
     optimizer = fn.optim.Adam(model.parameters(), lr=args.lr)
     loss_fn = nn.MSELoss()
     start = time.perf_counter()
@@ -66,6 +69,7 @@ def main(argv=None):
         total = 0.0
         for (clean,) in fn.data.DataLoader(fn.data.TensorDataset(x_train), batch_size=args.batch_size, shuffle=True):
             optimizer.zero_grad()
+            clean = clean.to(args.device)
             loss = loss_fn(model(add_noise(clean, args.noise)), clean)
             loss.backward()
             optimizer.step()
@@ -86,8 +90,8 @@ def main(argv=None):
         os.makedirs(args.out, exist_ok=True)
         path = os.path.join(args.out, "14_denoising_autoencoder.png")
         shown = slice(0, args.images)
-        save_image_rows(path, [("input", x_test[shown].numpy()), ("noisy input", noisy_test[shown].numpy()),
-                               ("reconstruction", denoised[shown].numpy())])
+        save_image_rows(path, [("input", x_test[shown].cpu().numpy()), ("noisy input", noisy_test[shown].cpu().numpy()),
+                               ("reconstruction", denoised[shown].cpu().numpy())])
         print(f"inputs, noisy inputs and reconstructions written to {path}")
     return {"noisy_mse": noisy_mse, "denoised_mse": denoised_mse, "seconds": seconds}
 
