@@ -63,7 +63,7 @@ __device__ __forceinline__ T load_or_zero(const T* p, int64_t i) {
 // ----------------------------------------------------------------------------------------------
 // kernels: one thread per state element e = b * H + j of a step (grid-stride)
 
-#define FASTNN_RNN_ELEMENTS(e, n)                      \
+#define FASTNN_RNN_ELEMENTS(e, n)                        \
   const int64_t stride_ = int64_t(gridDim.x) * kThreads; \
   for (int64_t e = int64_t(blockIdx.x) * kThreads + threadIdx.x; e < (n); e += stride_)
 
@@ -95,8 +95,8 @@ __global__ void __launch_bounds__(kThreads)
 // dc_out may be the same buffer; null dh_rec, dc_in, c_prev read as zero, a null dc_out is skipped).
 template <class T>
 __global__ void __launch_bounds__(kThreads)
-    lstm_backward_kernel(T* dgates, T* dc_out, const T* dc_in, const T* dy, const T* dh_rec, const T* gates,
-                         const T* c, const T* c_prev, int64_t batch, int64_t hidden) {
+    lstm_backward_kernel(T* dgates, T* dc_out, const T* dc_in, const T* dy, const T* dh_rec, const T* gates, const T* c,
+                         const T* c_prev, int64_t batch, int64_t hidden) {
   FASTNN_RNN_ELEMENTS(e, batch * hidden) {
     const int64_t b = e / hidden, j = e - b * hidden, row = b * 4 * hidden + j;
     const T i = gates[row], f = gates[row + hidden], g = gates[row + 2 * hidden], o = gates[row + 3 * hidden];
@@ -138,8 +138,8 @@ __global__ void __launch_bounds__(kThreads)
 // carry_out may be the same buffer; a null carry_in or h_prev reads as zero.
 template <class T>
 __global__ void __launch_bounds__(kThreads)
-    gru_backward_kernel(T* dgx, T* dgh, T* carry_out, const T* carry_in, const T* dy, const T* gates,
-                        const T* h_prev, int64_t batch, int64_t hidden) {
+    gru_backward_kernel(T* dgx, T* dgh, T* carry_out, const T* carry_in, const T* dy, const T* gates, const T* h_prev,
+                        int64_t batch, int64_t hidden) {
   FASTNN_RNN_ELEMENTS(e, batch * hidden) {
     const int64_t b = e / hidden, j = e - b * hidden, row = b * 4 * hidden + j, out = b * 3 * hidden + j;
     const T r = gates[row], z = gates[row + hidden], nv = gates[row + 2 * hidden], hn = gates[row + 3 * hidden];
@@ -179,8 +179,8 @@ __global__ void __launch_bounds__(kThreads)
 // db [n] = column sums of dg [rows, n] (row stride ldg), each column summed by one thread in row
 // order.
 template <class T>
-__global__ void __launch_bounds__(kThreads) column_sums_kernel(T* db, const T* dg, int64_t rows, int64_t n,
-                                                               int64_t ldg) {
+__global__ void __launch_bounds__(kThreads)
+    column_sums_kernel(T* db, const T* dg, int64_t rows, int64_t n, int64_t ldg) {
   FASTNN_RNN_ELEMENTS(j, n) {
     T s = T(0);
     for (int64_t r = 0; r < rows; ++r) s += dg[r * ldg + j];
@@ -330,9 +330,9 @@ void lstm_forward(cudaStream_t stream, T* y, T* cell, T* gates, const T* x, cons
 }
 
 template <class T>
-void lstm_backward(cudaStream_t stream, T* dx, T* dh0, T* dc0, const RnnWeightGrads<T>& dw, const T* dy,
-                   const T* dh_n, const T* dc_n, const T* x, const T* h0, const T* c0, const RnnWeights<T>& w,
-                   const T* y, const T* cell, const T* gates, const RnnShape& s) {
+void lstm_backward(cudaStream_t stream, T* dx, T* dh0, T* dc0, const RnnWeightGrads<T>& dw, const T* dy, const T* dh_n,
+                   const T* dc_n, const T* x, const T* h0, const T* c0, const RnnWeights<T>& w, const T* y,
+                   const T* cell, const T* gates, const RnnShape& s) {
   const int64_t B = s.batch, H = s.hidden_size, G = 4 * H, BH = B * H;
   const Steps steps{s};
   Scratch<T> scratch(Scratch<T>::padded(s.steps * B * G) + 2 * Scratch<T>::padded(BH), stream);
@@ -395,8 +395,8 @@ void gru_backward(cudaStream_t stream, T* dx, T* dh0, const RnnWeightGrads<T>& d
       T* gh = dgh + steps.offset(t, G);
       T* carry_out = first ? dh0 : carry;
       FASTNN_LAUNCH(gru_backward_kernel<T>)(state_blocks(BH), dim3(kThreads), 0, stream, gx, gh, carry_out,
-                                            last ? dh_n : carry, dy + steps.offset(t, H),
-                                            gates + steps.offset(t, GS), h_prev, B, H);
+                                            last ? dh_n : carry, dy + steps.offset(t, H), gates + steps.offset(t, GS),
+                                            h_prev, B, H);
       if (carry_out) times_w(stream, B, H, G, gh, G, w.w_hh, carry_out, H, T(1));
     }
   weight_and_input_grads(stream, dx, dw, dgx, dgh, G, x, h0, w, y, s);
@@ -423,8 +423,7 @@ void rnn_forward(cudaStream_t stream, T* y, const T* x, const T* h0, const RnnWe
 
 template <class T>
 void rnn_backward(cudaStream_t stream, T* dx, T* dh0, const RnnWeightGrads<T>& dw, const T* dy, const T* dh_n,
-                  const T* x, const T* h0, const RnnWeights<T>& w, const T* y, const RnnShape& s,
-                  RnnNonlinearity act) {
+                  const T* x, const T* h0, const RnnWeights<T>& w, const T* y, const RnnShape& s, RnnNonlinearity act) {
   const int64_t B = s.batch, H = s.hidden_size, BH = B * H;
   const Steps steps{s};
   const bool relu = act == RnnNonlinearity::relu;
@@ -443,7 +442,7 @@ void rnn_backward(cudaStream_t stream, T* dx, T* dh0, const RnnWeightGrads<T>& d
   weight_and_input_grads(stream, dx, dw, dpre, dpre, H, x, h0, w, y, s);
 }
 
-#define FASTNN_INSTANTIATE_RNN(T)                                                                                   \
+#define FASTNN_INSTANTIATE_RNN(T)                                                                                  \
   template void lstm_forward<T>(cudaStream_t, T*, T*, T*, const T*, const T*, const T*, const RnnWeights<T>&,      \
                                 const RnnShape&);                                                                  \
   template void lstm_backward<T>(cudaStream_t, T*, T*, T*, const RnnWeightGrads<T>&, const T*, const T*, const T*, \

@@ -25,9 +25,9 @@ void lstm_forward(cudaStream_t stream, T* y, T* cell, T* gates, const T* x, cons
                   const RnnWeights<T>& w, const RnnShape& s);
 
 template <class T>
-void lstm_backward(cudaStream_t stream, T* dx, T* dh0, T* dc0, const RnnWeightGrads<T>& dw, const T* dy,
-                   const T* dh_n, const T* dc_n, const T* x, const T* h0, const T* c0, const RnnWeights<T>& w,
-                   const T* y, const T* cell, const T* gates, const RnnShape& s);
+void lstm_backward(cudaStream_t stream, T* dx, T* dh0, T* dc0, const RnnWeightGrads<T>& dw, const T* dy, const T* dh_n,
+                   const T* dc_n, const T* x, const T* h0, const T* c0, const RnnWeights<T>& w, const T* y,
+                   const T* cell, const T* gates, const RnnShape& s);
 
 // ------------------------------------------------------------------------------------- GRU
 template <class T>
@@ -45,8 +45,7 @@ void rnn_forward(cudaStream_t stream, T* y, const T* x, const T* h0, const RnnWe
 
 template <class T>
 void rnn_backward(cudaStream_t stream, T* dx, T* dh0, const RnnWeightGrads<T>& dw, const T* dy, const T* dh_n,
-                  const T* x, const T* h0, const RnnWeights<T>& w, const T* y, const RnnShape& s,
-                  RnnNonlinearity act);
+                  const T* x, const T* h0, const RnnWeights<T>& w, const T* y, const RnnShape& s, RnnNonlinearity act);
 
 // ------------------------------------------------------------------------------------ cells
 // One step: the sequence kernels with T = 1, as in cpu/rnn.h.
