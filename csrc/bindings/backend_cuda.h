@@ -24,6 +24,7 @@
 #include "cuda/pixel_shuffle.h"
 #include "cuda/pool.h"
 #include "cuda/reduce.h"
+#include "cuda/rnn.h"
 #include "cuda/softmax_loss.h"
 #include "ops/embedding.h"
 #include "ops/gather.h"
@@ -98,6 +99,18 @@ struct CudaBackend {
   FASTNN_CUDA_KERNEL(conv_add_bias)
   FASTNN_CUDA_KERNEL(attention_forward)
   FASTNN_CUDA_KERNEL(attention_backward)
+  FASTNN_CUDA_KERNEL(lstm_forward)
+  FASTNN_CUDA_KERNEL(lstm_backward)
+  FASTNN_CUDA_KERNEL(lstm_cell_forward)
+  FASTNN_CUDA_KERNEL(lstm_cell_backward)
+  FASTNN_CUDA_KERNEL(gru_forward)
+  FASTNN_CUDA_KERNEL(gru_backward)
+  FASTNN_CUDA_KERNEL(gru_cell_forward)
+  FASTNN_CUDA_KERNEL(gru_cell_backward)
+  FASTNN_CUDA_KERNEL(rnn_forward)
+  FASTNN_CUDA_KERNEL(rnn_backward)
+  FASTNN_CUDA_KERNEL(rnn_cell_forward)
+  FASTNN_CUDA_KERNEL(rnn_cell_backward)
   FASTNN_CUDA_KERNEL(sum_dims)
   FASTNN_CUDA_KERNEL(vector_norms)
   // The values of embedding ids, checked on the device, with the CPU module's error.

@@ -36,13 +36,7 @@ using cpu::ActParams;
 
 constexpr int kThreads = 256;
 
-template <class T>
-__device__ __forceinline__ T sigmoid(T x) {
-  // exp of -|x| never overflows; for x < 0, e / (1 + e) keeps the relative accuracy of tiny results
-  const T e = math::exp(-math::abs(x));
-  const T r = T(1) / (T(1) + e);
-  return x < T(0) ? e * r : r;
-}
+using math::sigmoid;
 
 template <class T>
 __device__ __forceinline__ T gelu_tanh_inner(T x) {

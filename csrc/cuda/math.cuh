@@ -26,6 +26,15 @@ __device__ __forceinline__ double sqrt(double x) { return ::sqrt(x); }
 __device__ __forceinline__ float abs(float x) { return ::fabsf(x); }
 __device__ __forceinline__ double abs(double x) { return ::fabs(x); }
 
+// 1 / (1 + exp(-x)) for float and double: exp of -|x| never overflows; for x < 0, e / (1 + e)
+// keeps the relative accuracy of tiny results.
+template <class T>
+__device__ __forceinline__ T sigmoid(T x) {
+  const T e = exp(-abs(x));
+  const T r = T(1) / (T(1) + e);
+  return x < T(0) ? e * r : r;
+}
+
 // -inf of T (the start of a running maximum).
 template <class T>
 __device__ __forceinline__ T minus_infinity();

@@ -28,6 +28,7 @@
 #include "bindings/bind_gather.h"
 #include "bindings/bind_reduce.h"
 #include "bindings/bind_attention.h"
+#include "bindings/bind_rnn.h"
 
 #if defined(FASTNN_CUDA_EMULATED)
 #include "cuda/emu/options.h"
@@ -114,5 +115,6 @@ PYBIND11_MODULE(FASTNN_CUDA_MODULE, m) {
   b::bind_gather<b::CudaBackend>(m);
   b::bind_reduce<b::CudaBackend>(m);
   b::bind_attention<b::CudaBackend>(m);
+  b::bind_rnn<b::CudaBackend>(m);
   b::set_kernel_names(m, before);
 }

@@ -8,8 +8,14 @@ bias_ih, bias_hh (both None without bias); `reverse` and `nonlinearity` are keyw
 Sequences return (y [T, B, H], h_n[, c_n]); cells
 return h1 (LSTM: (h1, c1)).
 """
-from fastnn._backend import kernels_for
+from fastnn._backend import kernels_for, xp_for
 from fastnn.autograd.engine import Function
+
+
+def _contiguous(*arrays):
+    """The arrays as the kernels take them: C-contiguous, each made so by its own array module (a
+    device array stays on its device; the CUDA kernels take no strided views); None stays None."""
+    return tuple(None if a is None else xp_for(a).ascontiguousarray(a) for a in arrays)
 
 
 def _last(y, reverse):
@@ -21,6 +27,7 @@ def _last(y, reverse):
 class LSTMLayer(Function):
     @staticmethod
     def forward(ctx, x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, reverse=False):
+        x, h0, c0 = _contiguous(x, h0, c0)
         y, cell, gates = kernels_for(x).lstm_forward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, reverse)
         ctx.save_for_backward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, y, cell, gates)
         ctx.reverse = reverse
@@ -28,6 +35,7 @@ class LSTMLayer(Function):
 
     @staticmethod
     def backward(ctx, grad_y, grad_h_n, grad_c_n):
+        grad_y, grad_h_n, grad_c_n = _contiguous(grad_y, grad_h_n, grad_c_n)
         x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, y, cell, gates = ctx.saved_tensors
         dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh = kernels_for(x).lstm_backward(
             grad_y, grad_h_n, grad_c_n, x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, y, cell, gates,
@@ -38,6 +46,7 @@ class LSTMLayer(Function):
 class GRULayer(Function):
     @staticmethod
     def forward(ctx, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reverse=False):
+        x, h0 = _contiguous(x, h0)
         y, gates = kernels_for(x).gru_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reverse)
         ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, y, gates)
         ctx.reverse = reverse
@@ -45,6 +54,7 @@ class GRULayer(Function):
 
     @staticmethod
     def backward(ctx, grad_y, grad_h_n):
+        grad_y, grad_h_n = _contiguous(grad_y, grad_h_n)
         x, h0, weight_ih, weight_hh, bias_ih, bias_hh, y, gates = ctx.saved_tensors
         return kernels_for(x).gru_backward(grad_y, grad_h_n, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, y, gates,
                                            ctx.reverse, ctx.needs_input_grad[0])
@@ -53,6 +63,7 @@ class GRULayer(Function):
 class RNNLayer(Function):
     @staticmethod
     def forward(ctx, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh", reverse=False):
+        x, h0 = _contiguous(x, h0)
         y = kernels_for(x).rnn_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity, reverse)
         ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, y)
         ctx.nonlinearity, ctx.reverse = nonlinearity, reverse
@@ -60,6 +71,7 @@ class RNNLayer(Function):
 
     @staticmethod
     def backward(ctx, grad_y, grad_h_n):
+        grad_y, grad_h_n = _contiguous(grad_y, grad_h_n)
         x, h0, weight_ih, weight_hh, bias_ih, bias_hh, y = ctx.saved_tensors
         return kernels_for(x).rnn_backward(grad_y, grad_h_n, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, y,
                                            ctx.nonlinearity, ctx.reverse, ctx.needs_input_grad[0])
@@ -68,12 +80,14 @@ class RNNLayer(Function):
 class LSTMCell(Function):
     @staticmethod
     def forward(ctx, x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
+        x, h0, c0 = _contiguous(x, h0, c0)
         h1, c1, gates = kernels_for(x).lstm_cell_forward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh)
         ctx.save_for_backward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, c1, gates)
         return h1, c1
 
     @staticmethod
     def backward(ctx, grad_h1, grad_c1):
+        grad_h1, grad_c1 = _contiguous(grad_h1, grad_c1)
         x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, c1, gates = ctx.saved_tensors
         return kernels_for(x).lstm_cell_backward(grad_h1, grad_c1, x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh,
                                                  c1, gates, ctx.needs_input_grad[0])
@@ -82,12 +96,14 @@ class LSTMCell(Function):
 class GRUCell(Function):
     @staticmethod
     def forward(ctx, x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
+        x, h0 = _contiguous(x, h0)
         h1, gates = kernels_for(x).gru_cell_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh)
         ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, gates)
         return h1
 
     @staticmethod
     def backward(ctx, grad_h1):
+        (grad_h1,) = _contiguous(grad_h1)
         x, h0, weight_ih, weight_hh, bias_ih, bias_hh, gates = ctx.saved_tensors
         return kernels_for(x).gru_cell_backward(grad_h1, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, gates,
                                                 ctx.needs_input_grad[0])
@@ -96,6 +112,7 @@ class GRUCell(Function):
 class RNNCell(Function):
     @staticmethod
     def forward(ctx, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh"):
+        x, h0 = _contiguous(x, h0)
         h1 = kernels_for(x).rnn_cell_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity)
         ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, h1)
         ctx.nonlinearity = nonlinearity
@@ -103,6 +120,7 @@ class RNNCell(Function):
 
     @staticmethod
     def backward(ctx, grad_h1):
+        (grad_h1,) = _contiguous(grad_h1)
         x, h0, weight_ih, weight_hh, bias_ih, bias_hh, h1 = ctx.saved_tensors
         return kernels_for(x).rnn_cell_backward(grad_h1, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, h1,
                                                 ctx.nonlinearity, ctx.needs_input_grad[0])

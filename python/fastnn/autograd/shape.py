@@ -99,7 +99,8 @@ class Cat(Function):
     @staticmethod
     def backward(ctx, grad):
         xp = xp_for(grad)
-        bounds = np.cumsum(ctx.sizes)[:-1]
+        # plain ints: a device module's split takes no host (NumPy) array of bounds
+        bounds = [int(b) for b in np.cumsum(ctx.sizes)[:-1]]
         return (None,) + tuple(xp.split(grad, bounds, axis=ctx.dim))
 
 
