@@ -29,7 +29,7 @@ class _Conv(Function):
     @classmethod
     def backward(cls, ctx, grad):
         x, weight = ctx.saved_tensors
-        kernels, grad = kernels_for(grad), contiguous(grad)
+        kernels = kernels_for(grad)
         _, backward_input, backward_weight = cls.kernels(kernels)
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
@@ -64,12 +64,12 @@ class ConvTranspose2d(Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        kernels, grad = kernels_for(grad), contiguous(grad)
+        kernels = kernels_for(grad)
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
             grad_x = kernels.conv_transpose2d_backward_input(grad, weight, *ctx.options)
             # output_padding >= stride (allowed below dilation) gives conv positions past x's end
-            grad_x = contiguous(grad_x[:, :, :x.shape[2], :x.shape[3]])
+            grad_x = grad_x[:, :, :x.shape[2], :x.shape[3]]
         if ctx.needs_input_grad[1]:
             grad_w = kernels.conv_transpose2d_backward_weight(grad, x, weight.shape, *ctx.options)
         if ctx.has_bias and ctx.needs_input_grad[2]:

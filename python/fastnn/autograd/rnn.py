@@ -8,14 +8,13 @@ bias_ih, bias_hh (both None without bias); `reverse` and `nonlinearity` are keyw
 Sequences return (y [T, B, H], h_n[, c_n]); cells
 return h1 (LSTM: (h1, c1)).
 """
-from fastnn._backend import kernels_for, xp_for
+from fastnn._backend import contiguous, kernels_for
 from fastnn.autograd.engine import Function
 
 
 def _contiguous(*arrays):
-    """The arrays as the kernels take them: C-contiguous, each made so by its own array module (a
-    device array stays on its device; the CUDA kernels take no strided views); None stays None."""
-    return tuple(None if a is None else xp_for(a).ascontiguousarray(a) for a in arrays)
+    """The arrays as the kernels take them (fastnn._backend.contiguous); None stays None."""
+    return tuple(None if a is None else contiguous(a) for a in arrays)
 
 
 def _last(y, reverse):
@@ -35,7 +34,6 @@ class LSTMLayer(Function):
 
     @staticmethod
     def backward(ctx, grad_y, grad_h_n, grad_c_n):
-        grad_y, grad_h_n, grad_c_n = _contiguous(grad_y, grad_h_n, grad_c_n)
         x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, y, cell, gates = ctx.saved_tensors
         dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh = kernels_for(x).lstm_backward(
             grad_y, grad_h_n, grad_c_n, x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, y, cell, gates,
@@ -54,7 +52,6 @@ class GRULayer(Function):
 
     @staticmethod
     def backward(ctx, grad_y, grad_h_n):
-        grad_y, grad_h_n = _contiguous(grad_y, grad_h_n)
         x, h0, weight_ih, weight_hh, bias_ih, bias_hh, y, gates = ctx.saved_tensors
         return kernels_for(x).gru_backward(grad_y, grad_h_n, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, y, gates,
                                            ctx.reverse, ctx.needs_input_grad[0])
@@ -71,7 +68,6 @@ class RNNLayer(Function):
 
     @staticmethod
     def backward(ctx, grad_y, grad_h_n):
-        grad_y, grad_h_n = _contiguous(grad_y, grad_h_n)
         x, h0, weight_ih, weight_hh, bias_ih, bias_hh, y = ctx.saved_tensors
         return kernels_for(x).rnn_backward(grad_y, grad_h_n, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, y,
                                            ctx.nonlinearity, ctx.reverse, ctx.needs_input_grad[0])
@@ -87,7 +83,6 @@ class LSTMCell(Function):
 
     @staticmethod
     def backward(ctx, grad_h1, grad_c1):
-        grad_h1, grad_c1 = _contiguous(grad_h1, grad_c1)
         x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, c1, gates = ctx.saved_tensors
         return kernels_for(x).lstm_cell_backward(grad_h1, grad_c1, x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh,
                                                  c1, gates, ctx.needs_input_grad[0])
@@ -103,7 +98,6 @@ class GRUCell(Function):
 
     @staticmethod
     def backward(ctx, grad_h1):
-        (grad_h1,) = _contiguous(grad_h1)
         x, h0, weight_ih, weight_hh, bias_ih, bias_hh, gates = ctx.saved_tensors
         return kernels_for(x).gru_cell_backward(grad_h1, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, gates,
                                                 ctx.needs_input_grad[0])
@@ -120,7 +114,6 @@ class RNNCell(Function):
 
     @staticmethod
     def backward(ctx, grad_h1):
-        (grad_h1,) = _contiguous(grad_h1)
         x, h0, weight_ih, weight_hh, bias_ih, bias_hh, h1 = ctx.saved_tensors
         return kernels_for(x).rnn_cell_backward(grad_h1, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, h1,
                                                 ctx.nonlinearity, ctx.needs_input_grad[0])
