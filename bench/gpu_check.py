@@ -7,8 +7,8 @@
 Steps, each with its own time limit (all within 8 minutes):
   build       tools/dev_build.sh -DFASTNN_CUDA=ON into build/gpu, modules copied into python/fastnn
               (dry run: uses the fastnn it can import, which must have fastnn._cuda_emu)
-  tests       the CUDA kernel tests (KERNEL_TEST_FILES: gemm, activations, softmax and
-              cross-entropy, optimizer steps, dropout, embedding) on backend cuda
+  tests       the CUDA kernel tests of every op family (KERNEL_TEST_FILES: tests/test_cuda_*.py
+              but the model-level ones) on backend cuda
               (FASTNN_TEST_BACKENDS=cuda; dry run: cuda_emu-forward, a subset); a run where no
               test ran on the backend fails
   versions    tests/emu/gemm_check.cpp built by nvcc (-arch=native): every numbered gemm kernel
@@ -22,13 +22,17 @@ Steps, each with its own time limit (all within 8 minutes):
               (each numbered kernel version too) and 4096, every result checked against a
               float64 product on the host (dry run: N = 96 and 128 on the emulator, against
               NumPy and PyTorch on the CPU; those numbers only show that the script works)
+  families    fastnn.benchmarks.gpu_families: conv (the four layer shapes of bench_conv), LSTM
+              50x32x64x128 and 100x64x128x256, attention B8 H4 T128 D64 (plain and causal), each
+              forward + backward, the demo CNN's training step at batch 64 and one Fashion-MNIST
+              epoch, against PyTorch CUDA (cuDNN, TF32 off), results compared (dry run: tiny
+              shapes on the emulator against PyTorch on the CPU)
 Prints one table and exits 1 if any step failed. Timings are medians of repeated calls, each
 timed to completion (the device is synchronized around every call).
 """
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,8 +44,9 @@ BUDGET_S = 480
 GEMM_CHECK_SOURCES = ["csrc/cuda/gemm.cu", "tests/emu/gemm_check.cpp", "tests/emu/main.cpp"]
 MEMCHECK_CASES = ["gemm_float_views", "gemm_double_views", "gemm_k_zero_is_the_epilogue_alone"]
 RACECHECK_CASES = ["gemm_float_views"]
-KERNEL_TEST_FILES = ["tests/test_cuda_gemm.py", "tests/test_cuda_activation.py", "tests/test_cuda_softmax_loss.py",
-                     "tests/test_cuda_optim.py", "tests/test_cuda_dropout.py", "tests/test_cuda_embedding.py"]
+# the kernel tests of every op family (the model-level ones run on the emulator anyway)
+KERNEL_TEST_FILES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_cuda_*.py")
+                           if p.stem not in ("test_cuda_emulated", "test_cuda_fit", "test_cuda_mlp", "test_cuda_models"))
 DRY_RUN_TEST_SUBSET = "test_float64_is_tight or test_output_view or test_strided or test_host_array or test_awkward_sizes and 7-"
 
 
@@ -138,24 +143,13 @@ def check_kernel_versions(report, env, dry_run, work_dir):
                      expect="PASS")
 
 
-def median_seconds(call, synchronize, min_total=0.3, max_reps=50):
-    call()
-    synchronize()
-    times = []
-    while len(times) < max_reps and (sum(times) < min_total or len(times) < 3):
-        start = time.perf_counter()
-        call()
-        synchronize()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def time_sgemm(report, n, dry_run, every_version=False):
     """fastnn's gemm (version 0, the best, and with every_version each numbered one) on n^3
     float32 against the peers; ok when every result matches a float64 product."""
     import numpy as np
 
     from fastnn import _backend, _emulated_cuda
+    from fastnn.benchmarks.gpu_families import median_seconds
     start = time.perf_counter()
     rng = np.random.default_rng(n)
     a_host, b_host = (rng.uniform(-1, 1, (n, n)).astype(np.float32) for _ in range(2))
@@ -207,6 +201,18 @@ def time_sgemm(report, n, dry_run, every_version=False):
     report.add(f"sgemm {n}^3", ok, time.perf_counter() - start, ", ".join(parts))
 
 
+def time_families(report, dry_run):
+    """One row per op family, the CNN step and epoch (fastnn.benchmarks.gpu_families)."""
+    from fastnn.benchmarks import gpu_families
+    for check, row in gpu_families.rows(dry_run):
+        start = time.perf_counter()
+        try:
+            ok, detail = row()
+        except Exception as error:  # a device error or a missing peer: report it, go on
+            ok, detail = False, f"{type(error).__name__}: {error}"
+        report.add(check, ok, time.perf_counter() - start, detail)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dry-run", action="store_true", help="run the steps on the emulated device (no GPU)")
@@ -235,6 +241,7 @@ def main(argv=None):
                 time_sgemm(report, n, args.dry_run, every_version)
             except Exception as error:  # a missing peer library or a device error: report it, go on
                 report.add(f"sgemm {n}^3", False, 0.0, f"{type(error).__name__}: {error}")
+        time_families(report, args.dry_run)
     total = time.perf_counter() - started
     report.add("total", total <= BUDGET_S, total, f"budget {BUDGET_S} s" + (" (dry run)" if args.dry_run else ""))
     print(report.table())
