@@ -1,6 +1,7 @@
 """fit / evaluate / predict with a model on device 'cuda' (emulated) and data on the host: each
 batch goes to the model's device, as in Keras, and the run ends where the CPU run ends; the
-examples' --device option refuses 'cuda' with the reason where no CUDA device exists."""
+examples' --device option refuses 'cuda' with the reason where no CUDA device exists; `python -m
+fastnn demo --device cuda` trains as on the CPU."""
 import argparse
 
 import numpy as np
@@ -52,3 +53,19 @@ def test_device_argument_names_the_reason_cuda_is_refused(monkeypatch):
     assert demo.device_argument("cpu") == "cpu"
     monkeypatch.setenv("FASTNN_CUDA_EMULATE", "1")
     assert demo.device_argument("cuda") == "cuda" and demo.device_argument("cuda:0") == "cuda:0"
+
+
+def test_the_demo_runs_on_emulated_cuda_as_on_the_cpu(monkeypatch, capsys):
+    from fastnn.__main__ import main as command_line
+    monkeypatch.setenv("FASTNN_CUDA_EMULATE", "1")
+    argv = ["demo", "--sample", "--train-size", "96", "--test-size", "64", "--batch-size", "32"]
+    outputs = []
+    for device in ("cpu", "cuda"):
+        assert command_line(argv + ["--device", device]) == 0
+        outputs.append(capsys.readouterr().out)
+    cpu, cuda = outputs
+    assert "cuda (emulated on the CPU)" in cuda and "threads" in cpu
+    losses = [float(out.split("loss: ")[1].split()[0]) for out in outputs]
+    assert losses[1] == pytest.approx(losses[0], rel=1e-4)
+    accuracies = [float(out.split("test accuracy: ")[1].split()[0]) for out in outputs]
+    assert accuracies[1] == pytest.approx(accuracies[0], abs=2 / 64)
