@@ -5,7 +5,7 @@ in how many samples each gradient step sees: full-batch gradient descent (all of
 gradient descent, and stochastic gradient descent (one sample per step). Then the same thing once
 more without nn/optim: autograd computes the gradients and we update w and b by hand.
 
-    python examples/01_linear_regression_1d.py [--epochs 100] [--lr 0.1] [--samples 200]
+    python examples/01_linear_regression_1d.py [--epochs 100] [--lr 0.1] [--samples 200] [--device cuda]
 """
 import argparse
 import time
@@ -14,6 +14,7 @@ import numpy as np
 
 import fastnn as fn
 from fastnn import nn
+from fastnn.demo import add_device_argument
 
 
 def make_data(n, noise, seed):
@@ -24,9 +25,9 @@ def make_data(n, noise, seed):
     return fn.from_numpy(x), fn.from_numpy(y)
 
 
-def train_linear(x, y, batch_size, epochs, lr):
+def train_linear(x, y, batch_size, epochs, lr, device="cpu"):
     """nn.Linear + MSELoss + optim.SGD over shuffled mini-batches; returns (w, b, final loss, steps)."""
-    model = nn.Linear(1, 1)
+    model = nn.Linear(1, 1).to(device)
     nn.init.zeros_(model.weight)  # start at w = b = 0 like the hand-written version, so that the two
     nn.init.zeros_(model.bias)  # full-batch runs can be compared number for number
     loss_fn = nn.MSELoss()
@@ -35,20 +36,22 @@ def train_linear(x, y, batch_size, epochs, lr):
     steps = 0
     for _ in range(epochs):
         for xb, yb in loader:
+            xb, yb = xb.to(device), yb.to(device)
             loss = loss_fn(model(xb), yb)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             steps += 1
     with fn.no_grad():
-        final_loss = loss_fn(model(x), y).item()
+        final_loss = loss_fn(model(x.to(device)), y.to(device)).item()
     return model.weight.item(), model.bias.item(), final_loss, steps
 
 
-def train_by_hand(x, y, epochs, lr):
+def train_by_hand(x, y, epochs, lr, device="cpu"):
     """Full-batch gradient descent written out: autograd gives dL/dw and dL/db, we step ourselves."""
-    w = fn.zeros(1, requires_grad=True)
-    b = fn.zeros(1, requires_grad=True)
+    x, y = x.to(device), y.to(device)
+    w = fn.zeros(1, device=device, requires_grad=True)
+    b = fn.zeros(1, device=device, requires_grad=True)
     for _ in range(epochs):
         loss = ((w * x + b - y) ** 2).mean()
         loss.backward()
@@ -70,16 +73,18 @@ def main(argv=None):
     parser.add_argument("--lr", type=float, default=0.1, help="learning rate (default 0.1)")
     parser.add_argument("--minibatch", type=int, default=16, help="mini-batch size (default 16)")
     parser.add_argument("--seed", type=int, default=0)
+    add_device_argument(parser)
     args = parser.parse_args(argv)
 
     fn.manual_seed(args.seed)
     x, y = make_data(args.samples, args.noise, args.seed)
     print(f"f(x) = 2x - 1 + noise (std {args.noise}), {args.samples} samples, {args.epochs} epochs, lr {args.lr}")
     methods = {
-        "full batch": lambda: train_linear(x, y, args.samples, args.epochs, args.lr),
-        f"mini-batch ({args.minibatch})": lambda: train_linear(x, y, args.minibatch, args.epochs, args.lr),
-        "SGD (batch 1)": lambda: train_linear(x, y, 1, args.epochs, args.lr),
-        "by hand (full batch)": lambda: train_by_hand(x, y, args.epochs, args.lr),
+        "full batch": lambda: train_linear(x, y, args.samples, args.epochs, args.lr, args.device),
+        f"mini-batch ({args.minibatch})": lambda: train_linear(x, y, args.minibatch, args.epochs, args.lr,
+                                                               args.device),
+        "SGD (batch 1)": lambda: train_linear(x, y, 1, args.epochs, args.lr, args.device),
+        "by hand (full batch)": lambda: train_by_hand(x, y, args.epochs, args.lr, args.device),
     }
     print(f"{'method':<22} {'w':>8} {'b':>8} {'MSE':>8} {'steps':>7} {'time':>7}")
     results = {}

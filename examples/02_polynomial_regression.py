@@ -7,7 +7,7 @@ shows the MSE table of the course: the training error keeps falling with the deg
 validation error does not. Then 10-fold cross-validation chooses the degree without depending on
 one particular split.
 
-    python examples/02_polynomial_regression.py [--samples 30] [--steps 3000] [--folds 10]
+    python examples/02_polynomial_regression.py [--samples 30] [--steps 3000] [--folds 10] [--device cuda]
 """
 import argparse
 
@@ -15,6 +15,7 @@ import numpy as np
 
 import fastnn as fn
 from fastnn import nn
+from fastnn.demo import add_device_argument
 
 
 def true_function(x):
@@ -32,13 +33,13 @@ def powers(x, degree):
     return np.stack([x ** k for k in range(1, degree + 1)], axis=1)
 
 
-def fit_polynomial(x, y, degree, steps, lr):
+def fit_polynomial(x, y, degree, steps, lr, device="cpu"):
     """Trains nn.Linear(degree, 1) on standardised powers of x by full-batch Adam; returns a
     predict(x) function. The scaler is fitted on the training data only."""
     scaler = fn.data.StandardScaler()
-    features = fn.tensor(scaler.fit_transform(powers(x, degree)), dtype=fn.float32)
-    targets = fn.tensor(y[:, None], dtype=fn.float32)
-    model = nn.Linear(degree, 1)
+    features = fn.tensor(scaler.fit_transform(powers(x, degree)), dtype=fn.float32, device=device)
+    targets = fn.tensor(y[:, None], dtype=fn.float32, device=device)
+    model = nn.Linear(degree, 1).to(device)
     optimizer = fn.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.MSELoss()
     for _ in range(steps):
@@ -49,7 +50,8 @@ def fit_polynomial(x, y, degree, steps, lr):
 
     def predict(x_new):
         with fn.no_grad():
-            return model(fn.tensor(scaler.transform(powers(x_new, degree)), dtype=fn.float32)).numpy()[:, 0]
+            features = fn.tensor(scaler.transform(powers(x_new, degree)), dtype=fn.float32, device=device)
+            return model(features).cpu().numpy()[:, 0]
     return predict
 
 
@@ -66,6 +68,7 @@ def main(argv=None):
     parser.add_argument("--lr", type=float, default=0.05, help="Adam learning rate (default 0.05)")
     parser.add_argument("--folds", type=int, default=10, help="cross-validation folds (default 10)")
     parser.add_argument("--seed", type=int, default=0)
+    add_device_argument(parser)
     args = parser.parse_args(argv)
 
     fn.manual_seed(args.seed)
@@ -75,7 +78,7 @@ def main(argv=None):
     print(f"{'degree':>6} {'train MSE':>10} {'val MSE':>10}")
     table = {}
     for degree in args.degrees:
-        predict = fit_polynomial(x_train, y_train, degree, args.steps, args.lr)
+        predict = fit_polynomial(x_train, y_train, degree, args.steps, args.lr, args.device)
         table[degree] = (mse(predict, x_train, y_train), mse(predict, x_val, y_val))
         print(f"{degree:6d} {table[degree][0]:10.4f} {table[degree][1]:10.4f}")
 
@@ -83,7 +86,7 @@ def main(argv=None):
     folds = fn.data.KFold(n_splits=args.folds, shuffle=True, seed=args.seed)
     cv = {}
     for degree in args.degrees:
-        scores = [mse(fit_polynomial(x[train], y[train], degree, args.steps, args.lr), x[val], y[val])
+        scores = [mse(fit_polynomial(x[train], y[train], degree, args.steps, args.lr, args.device), x[val], y[val])
                   for train, val in folds.split(len(x))]
         cv[degree] = float(np.mean(scores))
         print(f"degree {degree:2d}: {cv[degree]:.4f}  (folds: {' '.join(f'{s:.3f}' for s in scores)})")

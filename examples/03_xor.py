@@ -4,7 +4,7 @@ A linear model's best least-squares fit of XOR is the constant 1/2 (the four poi
 linearly separable). One hidden ReLU layer is enough: with it the network can compute OR and
 NAND in the hidden units and AND them at the output. Trained with the course's MSE loss.
 
-    python examples/03_xor.py [--hidden 8] [--steps 500] [--lr 0.05]
+    python examples/03_xor.py [--hidden 8] [--steps 500] [--lr 0.05] [--device cuda]
 """
 import argparse
 
@@ -12,6 +12,7 @@ import numpy as np
 
 import fastnn as fn
 from fastnn import nn
+from fastnn.demo import add_device_argument
 
 INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
 TARGETS = np.array([[0], [1], [1], [0]], dtype=np.float32)
@@ -34,16 +35,17 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=500, help="full-batch Adam steps (default 500)")
     parser.add_argument("--lr", type=float, default=0.05, help="learning rate (default 0.05)")
     parser.add_argument("--seed", type=int, default=0)
+    add_device_argument(parser)
     args = parser.parse_args(argv)
 
     fn.manual_seed(args.seed)
-    x, y = fn.from_numpy(INPUTS), fn.from_numpy(TARGETS)
-    linear = nn.Linear(2, 1)
-    mlp = nn.Sequential(nn.Linear(2, args.hidden), nn.ReLU(), nn.Linear(args.hidden, 1))
+    x, y = fn.from_numpy(INPUTS).to(args.device), fn.from_numpy(TARGETS).to(args.device)
+    linear = nn.Linear(2, 1).to(args.device)
+    mlp = nn.Sequential(nn.Linear(2, args.hidden), nn.ReLU(), nn.Linear(args.hidden, 1)).to(args.device)
     linear_loss = train(linear, x, y, args.steps, args.lr)
     mlp_loss = train(mlp, x, y, args.steps, args.lr)
     with fn.no_grad():
-        linear_out, mlp_out = linear(x).numpy()[:, 0], mlp(x).numpy()[:, 0]
+        linear_out, mlp_out = linear(x).cpu().numpy()[:, 0], mlp(x).cpu().numpy()[:, 0]
     print(f"{'x1':>3} {'x2':>3} {'XOR':>4} {'linear':>8} {'MLP':>8} {'MLP > 0.5':>10}")
     for (x1, x2), target, lin, out in zip(INPUTS, TARGETS[:, 0], linear_out, mlp_out):
         print(f"{x1:3.0f} {x2:3.0f} {target:4.0f} {lin:8.3f} {out:8.3f} {int(out > 0.5):10d}")

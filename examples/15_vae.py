@@ -13,6 +13,7 @@ line between two images' means morph one garment into the other. Writes OUT/15_v
 images, their reconstructions, samples from the prior and a latent-space walk (needs matplotlib).
 
     python examples/15_vae.py [--epochs 5] [--latent-dim 16] [--sample] [--out DIR]
+        [--train-size N] [--test-size N] [--device cuda]
 """
 import argparse
 import importlib.util
@@ -21,7 +22,7 @@ import time
 
 import fastnn as fn
 from fastnn import nn
-from fastnn.demo import load_fashion_mnist_or_sample, save_image_rows
+from fastnn.demo import add_device_argument, load_fashion_mnist_or_sample, save_image_rows
 
 
 class VAE(nn.Module):
@@ -52,7 +53,7 @@ class VAE(nn.Module):
 
     def forward(self, x):
         mu, log_var = self.encode(x)
-        z = mu + (0.5 * log_var).exp() * fn.randn(*mu.shape)
+        z = mu + (0.5 * log_var).exp() * fn.randn(*mu.shape, device=mu.device)
         return self.decode(z), mu, log_var
 
 
@@ -80,7 +81,7 @@ def latent_walk(model, start_image, end_image, steps):
     """Decoded images at `steps` evenly spaced codes from start_image's mean to end_image's."""
     with fn.no_grad():
         mu, _ = model.encode(fn.stack([start_image, end_image]))
-        weights = fn.linspace(0.0, 1.0, steps).reshape(steps, 1)
+        weights = fn.linspace(0.0, 1.0, steps, device=mu.device).reshape(steps, 1)
         codes = mu[0:1] * (1 - weights) + mu[1:2] * weights
         return model.decode(codes).sigmoid()
 
@@ -96,14 +97,17 @@ def main(argv=None):
     parser.add_argument("--sample", action="store_true", help="use the bundled sample even if the full set is found")
     parser.add_argument("--out", default=".", help="directory for the PNG (default .)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--test-size", type=int, help="test on the first N images only (default: all)")
+    add_device_argument(parser)
     args = parser.parse_args(argv)
 
     fn.manual_seed(args.seed)
     (x_train, _), (x_test, y_test), is_full = load_fashion_mnist_or_sample(args.sample, flatten=False)
-    x_train = x_train[:args.train_size]
+    x_train, x_test, y_test = x_train[:args.train_size], x_test[:args.test_size], y_test[:args.test_size]
     print(f"Fashion-MNIST ({'full set' if is_full else 'bundled sample'}): {len(x_train):,} training and "
           f"{len(x_test):,} test images; VAE with a {args.latent_dim}-dimensional code")
-    model = VAE(args.latent_dim)
+    x_test = x_test.to(args.device)
+    model = VAE(args.latent_dim).to(args.device)
     optimizer = fn.optim.Adam(model.parameters(), lr=args.lr)
     untrained = evaluate_elbo(model, x_test)
     start = time.perf_counter()
@@ -112,6 +116,7 @@ def main(argv=None):
         totals = [0.0, 0.0, 0.0]
         for (x,) in fn.data.DataLoader(fn.data.TensorDataset(x_train), batch_size=args.batch_size, shuffle=True):
             optimizer.zero_grad()
+            x = x.to(args.device)
             logits, mu, log_var = model(x)
             losses = vae_loss(logits, x, mu, log_var)
             losses[0].backward()
@@ -136,14 +141,14 @@ def main(argv=None):
     with fn.no_grad():
         shown = x_test[:n]
         reconstructions = model.decode(model.encode(shown)[0]).sigmoid()
-        samples = model.decode(fn.randn(n, args.latent_dim)).sigmoid()
+        samples = model.decode(fn.randn(n, args.latent_dim, device=args.device)).sigmoid()
     labels = y_test.numpy()
     first, other = 0, int((labels != labels[0]).argmax())  # two test images of different classes
     walk = latent_walk(model, x_test[first], x_test[other], n)
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "15_vae.png")
-    save_image_rows(path, [("test image", shown.numpy()), ("reconstruction", reconstructions.numpy()),
-                           ("sample z~N(0,I)", samples.numpy()), ("latent walk", walk.numpy())])
+    save_image_rows(path, [("test image", shown.cpu().numpy()), ("reconstruction", reconstructions.cpu().numpy()),
+                           ("sample z~N(0,I)", samples.cpu().numpy()), ("latent walk", walk.cpu().numpy())])
     print(f"reconstructions, samples and a latent walk written to {path}")
     results["figure"] = path
     return results

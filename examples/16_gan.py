@@ -10,10 +10,11 @@ Radford et al., 2016. Writes OUT/16_gan.png: a grid of generated images after ea
 the same fixed noise (needs matplotlib).
 
 How well it learned is measured without a trained classifier: the distance between the mean
-image of 1,000 generated samples and that of the real images, and the spread of the samples
-(a generator that collapsed to one image has none).
+image of 1,000 generated samples (--quality-samples) and that of as many real images, and the
+spread of the samples (a generator that collapsed to one image has none).
 
     python examples/16_gan.py [--epochs 10] [--latent-dim 64] [--sample] [--out DIR]
+        [--train-size N] [--quality-samples N] [--device cuda]
 """
 import argparse
 import importlib.util
@@ -24,7 +25,7 @@ import numpy as np
 
 import fastnn as fn
 from fastnn import nn
-from fastnn.demo import load_fashion_mnist_or_sample, save_image_rows
+from fastnn.demo import add_device_argument, load_fashion_mnist_or_sample, save_image_rows
 
 
 class Generator(nn.Module):
@@ -71,8 +72,10 @@ def init_weights(module):
 
 def train_gan(generator, discriminator, images, labels=None, epochs=5, batch_size=64, lr=2e-4, latent_dim=64,
               on_epoch_end=None):
-    """Trains both networks; with labels, both are called with the batch's labels as a second
-    argument (a conditional GAN). Returns the per-epoch mean losses [(d_loss, g_loss), ...]."""
+    """Trains both networks (on the generator's device; `images` and `labels` may stay on the CPU);
+    with labels, both are called with the batch's labels as a second argument (a conditional GAN).
+    Returns the per-epoch mean losses [(d_loss, g_loss), ...]."""
+    device = next(generator.parameters()).device
     g_optimizer = fn.optim.Adam(generator.parameters(), lr=lr, betas=(0.5, 0.999))
     d_optimizer = fn.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
     bce = nn.BCEWithLogitsLoss()
@@ -85,10 +88,10 @@ def train_gan(generator, discriminator, images, labels=None, epochs=5, batch_siz
         batches = 0
         for batch in fn.data.DataLoader(fn.data.TensorDataset(*columns), batch_size=batch_size, shuffle=True,
                                         drop_last=True):
-            real = batch[0]
-            condition = batch[1] if labels is not None else None
-            ones, zeros = fn.ones(len(real), 1), fn.zeros(len(real), 1)
-            fake = generator(fn.randn(len(real), latent_dim), condition)
+            real = batch[0].to(device)
+            condition = batch[1].to(device) if labels is not None else None
+            ones, zeros = fn.ones(len(real), 1, device=device), fn.zeros(len(real), 1, device=device)
+            fake = generator(fn.randn(len(real), latent_dim, device=device), condition)
 
             d_optimizer.zero_grad()
             d_loss = bce(discriminator(real, condition), ones) + bce(discriminator(fake.detach(), condition), zeros)
@@ -114,7 +117,7 @@ def generate(generator, noise, condition=None):
     """Images in [0, 1] ([N, 1, 28, 28] NumPy) from fixed noise, in eval mode."""
     generator.eval()
     with fn.no_grad():
-        return (generator(noise, condition).numpy() + 1) / 2
+        return (generator(noise, condition).cpu().numpy() + 1) / 2
 
 
 def sample_quality(generated, real):
@@ -134,6 +137,9 @@ def main(argv=None):
     parser.add_argument("--sample", action="store_true", help="use the bundled sample even if the full set is found")
     parser.add_argument("--out", default=".", help="directory for the PNG (default .)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quality-samples", type=int, default=1000,
+                        help="generated (and real) images the quality is measured on (default 1000)")
+    add_device_argument(parser)
     args = parser.parse_args(argv)
 
     fn.manual_seed(args.seed)
@@ -144,8 +150,9 @@ def main(argv=None):
     generator, discriminator = Generator(args.latent_dim), Discriminator()
     generator.apply(init_weights)
     discriminator.apply(init_weights)
-    real = (x_train.numpy()[:1000] + 1) / 2
-    quality_noise = fn.randn(1000, args.latent_dim)
+    generator, discriminator = generator.to(args.device), discriminator.to(args.device)
+    real = (x_train.numpy()[:args.quality_samples] + 1) / 2
+    quality_noise = fn.randn(args.quality_samples, args.latent_dim, device=args.device)
     untrained = sample_quality(generate(generator, quality_noise), real)
     figure_noise = quality_noise[:args.images]
     grids = []

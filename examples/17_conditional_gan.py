@@ -13,6 +13,7 @@ classifier, which itself gets about 0.68 of the real test images right), and we 
 that is the class that was asked for (chance: 0.1).
 
     python examples/17_conditional_gan.py [--epochs 10] [--latent-dim 64] [--sample] [--out DIR]
+        [--train-size N] [--quality-samples N] [--device cuda]
 """
 import argparse
 import importlib.util
@@ -24,7 +25,7 @@ import numpy as np
 
 import fastnn as fn
 from fastnn import nn
-from fastnn.demo import load_fashion_mnist_or_sample, save_image_rows
+from fastnn.demo import add_device_argument, load_fashion_mnist_or_sample, save_image_rows
 
 CLASSES = ("T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot")
 
@@ -80,6 +81,9 @@ def main(argv=None):
     parser.add_argument("--sample", action="store_true", help="use the bundled sample even if the full set is found")
     parser.add_argument("--out", default=".", help="directory for the PNG (default .)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quality-samples", type=int, default=1000,
+                        help="generated images whose classes are checked (default 1000)")
+    add_device_argument(parser)
     args = parser.parse_args(argv)
 
     fn.manual_seed(args.seed)
@@ -94,11 +98,13 @@ def main(argv=None):
     generator, discriminator = ConditionalGenerator(args.latent_dim), ConditionalDiscriminator()
     generator.apply(dcgan.init_weights)
     discriminator.apply(dcgan.init_weights)
-    asked = fn.tensor(np.arange(1000) % 10)
-    noise = fn.randn(1000, args.latent_dim)
+    generator, discriminator = generator.to(args.device), discriminator.to(args.device)
+    asked = np.arange(args.quality_samples) % 10
+    asked_on_device = fn.tensor(asked, device=args.device)
+    noise = fn.randn(args.quality_samples, args.latent_dim, device=args.device)
 
     def class_accuracy():
-        return float(np.mean(nearest_centroid(dcgan.generate(generator, noise, asked), centroids) == asked.numpy()))
+        return float(np.mean(nearest_centroid(dcgan.generate(generator, noise, asked_on_device), centroids) == asked))
 
     untrained_accuracy = class_accuracy()
     start = time.perf_counter()
@@ -115,8 +121,9 @@ def main(argv=None):
     if importlib.util.find_spec("matplotlib") is None:
         print("note: matplotlib is not installed, so no figure (pip install matplotlib)")
         return results
-    figure_noise = fn.randn(args.images, args.latent_dim)
-    rows = [(name, dcgan.generate(generator, figure_noise, fn.full((args.images,), c, dtype=fn.int64)))
+    figure_noise = fn.randn(args.images, args.latent_dim, device=args.device)
+    rows = [(name, dcgan.generate(generator, figure_noise,
+                                  fn.full((args.images,), c, dtype=fn.int64, device=args.device)))
             for c, name in enumerate(CLASSES)]
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "17_conditional_gan.png")

@@ -15,6 +15,7 @@ drops the skip connections for comparison. Writes OUT/18_unet_segmentation.png: 
 predicted masks (needs matplotlib).
 
     python examples/18_unet_segmentation.py [--epochs 3] [--no-skip] [--sample] [--out DIR]
+        [--train-size N] [--test-size N] [--device cuda]
 """
 import argparse
 import importlib.util
@@ -25,7 +26,7 @@ import numpy as np
 
 import fastnn as fn
 from fastnn import nn
-from fastnn.demo import load_fashion_mnist_or_sample, save_image_rows
+from fastnn.demo import add_device_argument, load_fashion_mnist_or_sample, save_image_rows
 
 
 def cluttered(images, rng):
@@ -97,37 +98,41 @@ def main(argv=None):
     parser.add_argument("--sample", action="store_true", help="use the bundled sample even if the full set is found")
     parser.add_argument("--out", default=".", help="directory for the PNG (default .)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--test-size", type=int, help="test on the first N images only (default: all)")
+    add_device_argument(parser)
     args = parser.parse_args(argv)
 
     fn.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     (x_train, _), (x_test, _), is_full = load_fashion_mnist_or_sample(args.sample, flatten=False)
     train_inputs, train_masks = cluttered(x_train[:args.train_size].numpy(), rng)
-    test_inputs, test_masks = cluttered(x_test.numpy(), rng)
+    test_inputs, test_masks = cluttered(x_test[:args.test_size].numpy(), rng)
     print(f"Fashion-MNIST ({'full set' if is_full else 'bundled sample'}) garments on cluttered backgrounds: "
           f"{len(train_inputs):,} training and {len(test_inputs):,} test images; U-Net "
           f"{'with' if not args.no_skip else 'without'} skip connections")
-    model = UNet(args.width, skip=not args.no_skip)
+    model = UNet(args.width, skip=not args.no_skip).to(args.device)
     optimizer = fn.optim.Adam(model.parameters(), lr=args.lr)
     loss_fn = nn.BCEWithLogitsLoss()
     dataset = fn.data.TensorDataset(fn.tensor(train_inputs), fn.tensor(train_masks))
-    start = time.perf_counter()
+    start, train_loss = time.perf_counter(), float("nan")
     for epoch in range(args.epochs):
         model.train()
         total = 0.0
         for x, mask in fn.data.DataLoader(dataset, batch_size=args.batch_size, shuffle=True):
             optimizer.zero_grad()
+            x, mask = x.to(args.device), mask.to(args.device)
             loss = loss_fn(model(x), mask)
             loss.backward()
             optimizer.step()
             total += loss.item() * len(x)
-        print(f"epoch {epoch + 1}: training loss {total / len(train_inputs):.4f}", flush=True)
+        train_loss = total / len(train_inputs)
+        print(f"epoch {epoch + 1}: training loss {train_loss:.4f}", flush=True)
     seconds = time.perf_counter() - start
 
-    predicted = fn.predict(model, fn.tensor(test_inputs)).numpy() > 0
+    predicted = fn.predict(model, fn.tensor(test_inputs)).cpu().numpy() > 0
     test_iou, baseline = iou(predicted, test_masks > 0), best_threshold_iou(test_inputs, test_masks)
     print(f"test IoU {test_iou:.3f} (best intensity threshold {baseline:.3f}); training took {seconds:.1f} s")
-    results = {"iou": test_iou, "threshold_iou": baseline, "seconds": seconds}
+    results = {"iou": test_iou, "threshold_iou": baseline, "train_loss": train_loss, "seconds": seconds}
     if importlib.util.find_spec("matplotlib") is None:
         print("note: matplotlib is not installed, so no figure (pip install matplotlib)")
         return results

@@ -103,6 +103,28 @@ def test_dense_examples_on_emulated_cuda_match_the_cpu(monkeypatch, tmp_path):
     np.testing.assert_allclose(cuda["std"], cpu["std"], rtol=1e-4)
 
 
+@pytest.mark.parametrize("example, argv", [("01_linear_regression_1d", ["--samples", "20", "--epochs", "3"]),
+                                           ("02_polynomial_regression", ["--steps", "20", "--folds", "2"]),
+                                           ("03_xor", ["--steps", "50"])])
+def test_first_examples_on_emulated_cuda_match_the_cpu(example, argv, monkeypatch):
+    pytest.importorskip("fastnn._cuda_emu")
+    monkeypatch.setenv("FASTNN_CUDA_EMULATE", "1")
+    cpu, cuda = (run_example(example, *argv, "--device", device) for device in ("cpu", "cuda"))
+    if example.startswith("01"):  # (w, b, loss) of each training method
+        assert cuda.keys() == cpu.keys()
+        for name in cpu:
+            assert cuda[name] == pytest.approx(cpu[name], rel=1e-4, abs=1e-6), name
+    elif example.startswith("02"):  # (train, val) MSE per degree, cross-validated MSE per degree
+        assert cuda["best"] == cpu["best"]
+        for degree in cpu["table"]:
+            assert cuda["table"][degree] == pytest.approx(cpu["table"][degree], rel=1e-4), degree
+        assert cuda["cv"] == pytest.approx(cpu["cv"], rel=1e-4)
+    else:
+        assert cuda["solved"] == cpu["solved"]
+        np.testing.assert_allclose(cuda["mlp_output"], cpu["mlp_output"], rtol=1e-4, atol=1e-5)
+        assert cuda["linear_loss"] == pytest.approx(cpu["linear_loss"], rel=1e-4)
+
+
 def test_fashion_mnist_mlp_on_the_sample_plots_its_curves(tmp_path):
     pytest.importorskip("matplotlib")
     results = run_example("06_fashion_mnist_mlp", "--sample", "--epochs", "3", "--out", str(tmp_path))
@@ -253,6 +275,38 @@ def test_unet_segments_better_than_any_intensity_threshold(tmp_path):
     results = run_example("18_unet_segmentation", "--sample", "--epochs", "2", "--train-size", "1000",
                           "--width", "8", "--out", str(tmp_path))
     assert results["iou"] > results["threshold_iou"] + 0.1  # about 0.81 vs 0.63
+
+
+@pytest.mark.parametrize("example, argv", [
+    ("15_vae", ["--train-size", "64", "--test-size", "32", "--batch-size", "32"]),
+    ("16_gan", ["--epochs", "2", "--train-size", "32", "--batch-size", "16", "--quality-samples", "64"]),
+    ("17_conditional_gan", ["--epochs", "2", "--train-size", "32", "--batch-size", "16", "--quality-samples", "40"]),
+    ("18_unet_segmentation", ["--epochs", "2", "--train-size", "32", "--test-size", "16", "--batch-size", "8",
+                              "--width", "4", "--lr", "1e-2"])])
+def test_generative_examples_on_emulated_cuda_match_the_cpu(example, argv, monkeypatch, tmp_path):
+    pytest.importorskip("fastnn._cuda_emu")
+    monkeypatch.setenv("FASTNN_CUDA_EMULATE", "1")
+    argv = ["--sample", "--epochs", "1", "--images", "2", *argv, "--out", str(tmp_path)]
+    cpu, cuda = (run_example(example, *argv, "--device", device) for device in ("cpu", "cuda"))
+    if example.startswith("15"):  # the same weights, noise and batches: the same ELBO
+        for key in ("untrained_loss", "test_loss", "reconstruction"):
+            assert cuda[key] == pytest.approx(cpu[key], rel=1e-4), key
+        assert cuda["kl"] == pytest.approx(cpu["kl"], rel=1e-3, abs=1e-4)
+    elif example.startswith("18"):
+        assert cuda["train_loss"] == pytest.approx(cpu["train_loss"], rel=1e-4)
+        # the conv biases ahead of batch norm get rounding noise as gradients (the norm cancels them), which
+        # Adam scales up to full steps; they leave the training loss alone but move the running means that
+        # eval mode uses, so about 1% of the 16 x 784 test pixels flip (an IoU 0.01 apart)
+        assert cuda["iou"] == pytest.approx(cpu["iou"], abs=0.03)
+        assert cuda["threshold_iou"] == cpu["threshold_iou"]  # computed in NumPy from the same images
+    else:  # the same random numbers, a few steps: float32 differences stay small
+        np.testing.assert_allclose(cuda["history"], cpu["history"], rtol=1e-3)
+        if example.startswith("16"):
+            for key in ("untrained_mean_distance", "mean_distance", "spread"):
+                assert cuda[key] == pytest.approx(cpu[key], rel=1e-3), key
+        else:
+            for key in ("untrained_class_accuracy", "class_accuracy"):
+                assert cuda[key] == pytest.approx(cpu[key], abs=1 / 40), key  # one of 40 images may flip
 
 
 def test_demo_on_the_sample(capsys):
