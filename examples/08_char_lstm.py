@@ -12,7 +12,7 @@ The text, examples/data/shakespeare_sonnets.txt, is nine of Shakespeare's sonnet
 55, 60, 73, 116, 130; published 1609, public domain), in the modernised spelling of the common
 public-domain editions.
 
-    python examples/08_char_lstm.py [--steps 500] [--hidden 128] [--temperature 0.5]
+    python examples/08_char_lstm.py [--steps 500] [--hidden 128] [--temperature 0.5] [--device cuda]
 """
 import argparse
 import math
@@ -24,6 +24,7 @@ import numpy as np
 import fastnn as fn
 from fastnn import nn
 from fastnn.nn import functional as F
+from fastnn.demo import add_device_argument
 
 TEXT = pathlib.Path(__file__).resolve().parent / "data" / "shakespeare_sonnets.txt"
 
@@ -62,18 +63,18 @@ class CharLSTM(nn.Module):
         return self.head(outputs), state
 
 
-def random_windows(ids, batch_size, length, rng):
+def random_windows(ids, batch_size, length, rng, device="cpu"):
     """A batch of random windows of the text: inputs ids[s:s+length], targets ids[s+1:s+length+1]."""
     starts = rng.integers(0, len(ids) - length, size=batch_size)
     windows = np.stack([ids[start:start + length + 1] for start in starts])
-    return fn.from_numpy(windows[:, :-1]), fn.from_numpy(windows[:, 1:])
+    return fn.tensor(windows[:, :-1], device=device), fn.tensor(windows[:, 1:], device=device)
 
 
-def text_loss(model, ids, length):
+def text_loss(model, ids, length, device="cpu"):
     """Mean cross-entropy (nats per character) of predicting every character of the text."""
     n = (len(ids) - 1) // length
-    inputs = fn.from_numpy(ids[:n * length].reshape(n, length))
-    targets = fn.from_numpy(ids[1:n * length + 1].reshape(n, length))
+    inputs = fn.tensor(ids[:n * length].reshape(n, length), device=device)
+    targets = fn.tensor(ids[1:n * length + 1].reshape(n, length), device=device)
     model.eval()
     with fn.no_grad():
         logits, _ = model(inputs)
@@ -82,18 +83,18 @@ def text_loss(model, ids, length):
     return loss
 
 
-def sample(model, tokenizer, prompt, length, temperature, rng):
+def sample(model, tokenizer, prompt, length, temperature, rng, device="cpu"):
     """The prompt followed by `length` characters drawn one at a time from softmax(logits / temperature)."""
     model.eval()
     generated = []
     with fn.no_grad():
-        logits, state = model(fn.from_numpy(tokenizer.encode(prompt)[None]))
+        logits, state = model(fn.tensor(tokenizer.encode(prompt)[None], device=device))
         for _ in range(length):
-            scores = logits[0, -1].numpy().astype(np.float64) / temperature
+            scores = logits[0, -1].cpu().numpy().astype(np.float64) / temperature
             probabilities = np.exp(scores - scores.max())
             next_id = rng.choice(len(probabilities), p=probabilities / probabilities.sum())
             generated.append(next_id)
-            logits, state = model(fn.tensor([[next_id]]), state)
+            logits, state = model(fn.tensor([[next_id]], device=device), state)
     model.train()
     return prompt + tokenizer.decode(generated)
 
@@ -101,7 +102,7 @@ def sample(model, tokenizer, prompt, length, temperature, rng):
 def print_samples(title, model, tokenizer, args, rng):
     samples = {}
     for temperature in (args.temperature, 1.0):
-        text = sample(model, tokenizer, args.prompt, args.sample_length, temperature, rng)
+        text = sample(model, tokenizer, args.prompt, args.sample_length, temperature, rng, args.device)
         samples[temperature] = text
         print(f"--- {title}, temperature {temperature:g} ---\n{text}\n")
     return samples
@@ -121,6 +122,7 @@ def main(argv=None):
     parser.add_argument("--prompt", default="Shall I ", help="text the samples start from (default 'Shall I ')")
     parser.add_argument("--sample-length", type=int, default=200, help="characters sampled (default 200)")
     parser.add_argument("--seed", type=int, default=0)
+    add_device_argument(parser)
     args = parser.parse_args(argv)
 
     fn.manual_seed(args.seed)
@@ -128,11 +130,11 @@ def main(argv=None):
     text = TEXT.read_text(encoding="utf-8")
     tokenizer = CharTokenizer(text)
     ids = tokenizer.encode(text)
-    model = CharLSTM(tokenizer.vocab_size, args.embedding_dim, args.hidden, args.layers)
+    model = CharLSTM(tokenizer.vocab_size, args.embedding_dim, args.hidden, args.layers).to(args.device)
     print(f"{TEXT.name}: {len(text):,} characters, vocabulary of {tokenizer.vocab_size}; "
           f"Embedding({tokenizer.vocab_size}, {args.embedding_dim}) -> LSTM({args.embedding_dim}, {args.hidden}, "
           f"num_layers={args.layers}) -> Linear({args.hidden}, {tokenizer.vocab_size})")
-    initial_loss = text_loss(model, ids, args.seq_len)
+    initial_loss = text_loss(model, ids, args.seq_len, args.device)
     print(f"before training: loss {initial_loss:.3f} nats/char (guessing uniformly: ln {tokenizer.vocab_size} = "
           f"{math.log(tokenizer.vocab_size):.3f})\n")
     samples_before = print_samples("sample before training", model, tokenizer, args, rng)
@@ -140,7 +142,7 @@ def main(argv=None):
     optimizer = fn.optim.Adam(model.parameters(), lr=args.lr)
     start = time.perf_counter()
     for step in range(1, args.steps + 1):
-        inputs, targets = random_windows(ids, args.batch_size, args.seq_len, rng)
+        inputs, targets = random_windows(ids, args.batch_size, args.seq_len, rng, args.device)
         logits, _ = model(inputs)
         loss = F.cross_entropy(logits.reshape(-1, tokenizer.vocab_size), targets.reshape(-1))
         optimizer.zero_grad()
@@ -149,7 +151,7 @@ def main(argv=None):
         optimizer.step()
         if step % max(1, args.steps // 5) == 0:
             print(f"step {step:4d}: batch loss {loss.item():.3f}")
-    final_loss = text_loss(model, ids, args.seq_len)
+    final_loss = text_loss(model, ids, args.seq_len, args.device)
     print(f"after {args.steps} steps ({time.perf_counter() - start:.1f} s): loss {final_loss:.3f} nats/char "
           f"(was {initial_loss:.3f})\n")
     samples_after = print_samples("sample after training", model, tokenizer, args, rng)

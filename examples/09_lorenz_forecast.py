@@ -14,7 +14,7 @@ it, the rest tests it:
     any rollout leaves the true trajectory eventually; how long it stays close is the measure.
 The plot OUT/09_lorenz_forecast.png shows x, y, z: true, one-step and rollout (needs matplotlib).
 
-    python examples/09_lorenz_forecast.py [--steps 5000] [--epochs 20] [--window 16] [--out DIR]
+    python examples/09_lorenz_forecast.py [--steps 5000] [--epochs 20] [--window 16] [--out DIR] [--device cuda]
 """
 import argparse
 import importlib.util
@@ -24,6 +24,7 @@ import numpy as np
 
 import fastnn as fn
 from fastnn import nn
+from fastnn.demo import add_device_argument
 
 LYAPUNOV_EXPONENT = 0.906  # the largest one of Lorenz-63 at the classic parameters
 
@@ -71,14 +72,14 @@ class Forecaster(nn.Module):
         return window[:, -1] + self.head(outputs[:, -1])
 
 
-def rollout(model, window, steps):
+def rollout(model, window, steps, device="cpu"):
     """Free-running forecast: each prediction is appended to the window and fed back."""
     window = window.copy()
     predictions = np.empty((steps, 3), dtype=np.float32)
     model.eval()
     with fn.no_grad():
         for i in range(steps):
-            predictions[i] = model(fn.from_numpy(window[None]))[0].numpy()
+            predictions[i] = model(fn.tensor(window[None], device=device))[0].cpu().numpy()
             window = np.concatenate([window[1:], predictions[i:i + 1]])
     return predictions
 
@@ -96,6 +97,7 @@ def main(argv=None):
     parser.add_argument("--rollout", type=int, default=250, help="free-running forecast steps (default 250)")
     parser.add_argument("--out", default=".", help="directory for the PNG (default .)")
     parser.add_argument("--seed", type=int, default=0)
+    add_device_argument(parser)
     args = parser.parse_args(argv)
 
     fn.manual_seed(args.seed)
@@ -108,20 +110,20 @@ def main(argv=None):
     print(f"Lorenz-63, RK4 with dt {args.dt}: {args.steps} states ({args.steps * args.dt:g} time units); "
           f"{len(x_train)} training and {len(x_test)} test windows of {args.window} states")
 
-    model = Forecaster(args.hidden)
+    model = Forecaster(args.hidden).to(args.device)
     optimizer = fn.optim.Adam(model.parameters(), lr=args.lr)
     history = fn.fit(model, nn.MSELoss(), optimizer, (x_train, y_train), epochs=args.epochs,
                      batch_size=args.batch_size, metrics=(), progress=False)
     print("training loss per epoch: " + ", ".join(f"{loss:.2e}" for loss in history["loss"]))
 
-    one_step = fn.predict(model, x_test).numpy()
+    one_step = fn.predict(model, x_test).cpu().numpy()
     one_step_mse = float(np.mean((one_step - y_test) ** 2))
     persistence_mse = float(np.mean((x_test[:, -1] - y_test) ** 2))
     print(f"one-step test MSE (standardised units): GRU {one_step_mse:.2e}, persistence {persistence_mse:.2e} "
           f"({persistence_mse / one_step_mse:.0f}x lower)")
 
     steps = min(args.rollout, len(x_test))
-    free_run = rollout(model, x_test[0], steps)
+    free_run = rollout(model, x_test[0], steps, args.device)
     distance = np.linalg.norm(free_run - y_test[:steps], axis=1)
     valid_steps = int(np.argmax(distance > 0.5)) if np.any(distance > 0.5) else steps
     valid_time = valid_steps * args.dt

@@ -5,13 +5,14 @@ per time step, top to bottom, and only its final hidden state h_n (a summary of 
 read) goes to the nn.Linear classifier. The same recipe classifies any sequence: sensor
 readings, sentences, time series.
 
-    python examples/10_fashion_mnist_row_lstm.py [--epochs 2] [--hidden 128] [--sample]
+    python examples/10_fashion_mnist_row_lstm.py [--epochs 2] [--hidden 128] [--sample] [--train-size N] [--test-size N]
+        [--device cuda]
 """
 import argparse
 
 import fastnn as fn
 from fastnn import nn
-from fastnn.demo import load_fashion_mnist_or_sample
+from fastnn.demo import add_device_argument, load_fashion_mnist_or_sample
 
 
 class RowLSTM(nn.Module):
@@ -35,14 +36,19 @@ def main(argv=None):
     parser.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate (default 2e-3)")
     parser.add_argument("--sample", action="store_true", help="use the bundled sample even if the full set is found")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--train-size", type=int, help="train on the first N images only (default: all)")
+    parser.add_argument("--test-size", type=int, help="test on the first N images only (default: all)")
+    add_device_argument(parser)
     args = parser.parse_args(argv)
 
     fn.manual_seed(args.seed)
     (x_train, y_train), (x_test, y_test), is_full = load_fashion_mnist_or_sample(args.sample, flatten=False)
+    x_train, y_train = x_train[:args.train_size], y_train[:args.train_size]
+    x_test, y_test = x_test[:args.test_size], y_test[:args.test_size]
     print(f"Fashion-MNIST ({'full set' if is_full else 'bundled sample'}): {len(x_train):,} training and "
           f"{len(x_test):,} test images, each read as 28 steps of 28 pixels by LSTM(28, {args.hidden}, "
           f"num_layers={args.layers})")
-    model = RowLSTM(args.hidden, args.layers)
+    model = RowLSTM(args.hidden, args.layers).to(args.device)
     before = fn.evaluate(model, (x_test, y_test))["accuracy"]
     optimizer = fn.optim.Adam(model.parameters(), lr=args.lr)
     history = fn.fit(model, nn.CrossEntropyLoss(), optimizer, (x_train, y_train), epochs=args.epochs,

@@ -180,6 +180,29 @@ def test_row_lstm_classifies_the_fashion_mnist_sample():
     assert results["test"]["accuracy"] > 0.5  # chance is 0.1
 
 
+@pytest.mark.parametrize("example, argv", [
+    ("08_char_lstm", ["--steps", "3", "--hidden", "16", "--embedding-dim", "8", "--layers", "2", "--batch-size", "8",
+                      "--seq-len", "16", "--sample-length", "8"]),
+    ("09_lorenz_forecast", ["--steps", "600", "--epochs", "2", "--hidden", "16", "--rollout", "20"]),
+    ("10_fashion_mnist_row_lstm", ["--sample", "--epochs", "1", "--hidden", "16", "--train-size", "128",
+                                   "--test-size", "64"])])
+def test_recurrent_examples_on_emulated_cuda_match_the_cpu(example, argv, monkeypatch, tmp_path):
+    pytest.importorskip("fastnn._cuda_emu")
+    monkeypatch.setenv("FASTNN_CUDA_EMULATE", "1")
+    if example.startswith("09"):
+        argv = argv + ["--out", str(tmp_path)]
+    cpu, cuda = (run_example(example, *argv, "--device", device) for device in ("cpu", "cuda"))
+    if example.startswith("08"):
+        assert cuda["final_loss"] == pytest.approx(cpu["final_loss"], rel=1e-4)
+        assert cuda["samples_after"] == cpu["samples_after"]  # the same draws from nearly the same softmax
+    elif example.startswith("09"):
+        assert cuda["history"]["loss"] == pytest.approx(cpu["history"]["loss"], rel=1e-4)
+        assert cuda["one_step_mse"] == pytest.approx(cpu["one_step_mse"], rel=1e-3)
+    else:
+        assert cuda["history"]["loss"] == pytest.approx(cpu["history"]["loss"], rel=1e-4)
+        assert cuda["test"]["accuracy"] == pytest.approx(cpu["test"]["accuracy"], abs=2 / 64)
+
+
 def test_tiny_transformer_learns_to_sort_digits(capsys):
     results = run_example("11_tiny_transformer", "--steps", "250", "--length", "6", "--d-model", "32")
     assert results["before"][1] < 0.01  # untrained: no sequence sorted right
