@@ -3,7 +3,9 @@ and RNN (tanh, relu) whole-sequence forward and backward and the three cells, fl
 against the float64 step loops of tests/reference.py and the CPU kernels: awkward sizes (T = 1,
 B = 1, H = 1, H = 33, I = 5, several gemm tiles with H = 70, B = 17), reverse, with and without
 h0 / c0, biases and the final-state gradients, input_grad False; results bitwise repeatable over
-runs and emulator schedules. (Every output of the RNN bindings is allocated by the binding, so
+runs and emulator schedules. Each CUDA check runs both recurrence paths: the persistent kernels
+(the default up to H = 256; B = 7 at H = 256 in float64 spreads blocks of 4 / 3 rows) and the
+per-step launches, and H = 257 takes the per-step path either way. (Every output of the RNN bindings is allocated by the binding, so
 there is no `out=` to poison.) Model level on device 'cuda' (emulated): a 2-layer bidirectional
 batch_first nn.LSTM and an nn.GRU trained a few SGD steps as on the CPU."""
 import fastnn as fn
@@ -25,7 +27,24 @@ CASES = [
     (2, 17, 5, 70, False, True, False),
     (4, 3, 5, 7, True, True, True),
     (1, 4, 3, 2, True, False, False),
+    (2, 7, 3, 256, False, True, True),
+    (2, 3, 2, 257, True, True, True),
 ]
+
+
+@pytest.fixture(params=["persistent", "per_step"])
+def recurrence(request, backend):
+    """The recurrence path of the backend's CUDA kernels for one test (the CPU has one path)."""
+    if not backend.is_cuda:
+        if request.param == "per_step":
+            pytest.skip("the CPU kernels have one recurrence path")
+        yield request.param
+        return
+    backend.kernels._set_rnn_persistent_kernels(request.param == "persistent")
+    try:
+        yield request.param
+    finally:
+        backend.kernels._set_rnn_persistent_kernels(True)
 
 
 def _case_id(c):
@@ -93,7 +112,7 @@ def expected_grads(kind, a, ref_back):
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
-def test_sequence_kernels(backend, dtype, kind, case):
+def test_sequence_kernels(backend, recurrence, dtype, kind, case):
     steps, batch, inputs, hidden, reverse, with_state, bias = case
     a = make_args(kind, dtype, steps, batch, inputs, hidden, with_state, bias)
     outs, back = run_sequence(backend.kernels, backend.device, kind, a, reverse)
@@ -118,7 +137,7 @@ def test_sequence_kernels(backend, dtype, kind, case):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_sequence_backward_without_input_grad(backend, kind):
+def test_sequence_backward_without_input_grad(backend, recurrence, kind):
     a = make_args(kind, np.float64, 3, 2, 5, 4, True, True)
     _, back = run_sequence(backend.kernels, backend.device, kind, a, False, input_grad=False)
     _, full = run_sequence(CPU, lambda v: v, kind, a, False)
@@ -143,7 +162,7 @@ def run_cell(k, to, kind, a):
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("with_state,bias", [(True, True), (False, False)], ids=["h0+bias", "zeros+nobias"])
-def test_cell_kernels(backend, dtype, kind, with_state, bias):
+def test_cell_kernels(backend, recurrence, dtype, kind, with_state, bias):
     a = make_args(kind, dtype, 1, 5, 5, 33, with_state, bias, seed=10)
     a["dh_n"] = None  # a cell has no separate final-state gradient (dc1 is dc_n)
     outs, back = run_cell(backend.kernels, backend.device, kind, a)
@@ -165,7 +184,7 @@ def test_cell_kernels(backend, dtype, kind, with_state, bias):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_bitwise_repeatable(backend, kind):
+def test_bitwise_repeatable(backend, recurrence, kind):
     a = make_args(kind, np.float32, 3, 17, 5, 70, True, True, seed=20)
 
     def run(reverse):

@@ -13,7 +13,9 @@
 // GRU r, z, n and W_hn h + b_hn), cell [T, B, H] holds the LSTM cell states. With `reverse` the
 // steps run t = T-1 .. 0.
 //
-// Algorithm (the CPU kernel's, per step on the device; no persistent kernel):
+// Algorithm: for hidden sizes up to 256 (and shared memory permitting) the recurrence of a layer,
+// forward and backward, is ONE persistent kernel (rnn_persistent.cuh) between the big gemms
+// below; otherwise, or after set_rnn_persistent_kernels(false), it runs per step as the CPU kernel does:
 // - forward: the input projection of all T steps is ONE gemm (cuda::gemm, [T*B, I] x W_ih^T) into
 //   the gate buffer, with the bias in its epilogue (LSTM and RNN: b_ih + b_hh, added elementwise
 //   in that order first; GRU: b_ih, the input columns [0, 3H) of each 4H-wide row). Each step then
@@ -33,10 +35,13 @@
 // so results never depend on the schedule: bitwise repeatable, no atomics anywhere.
 //
 // Kernels: 256 threads per block, grid-stride loops; float and double.
+#include <atomic>
+
 #include "cuda/gemm.h"
 #include "cuda/launch.cuh"
-#include "cuda/math.cuh"
 #include "cuda/rnn.h"
+#include "cuda/rnn_cells.cuh"
+#include "cuda/rnn_persistent.cuh"
 #include "cuda/workspace.cuh"
 
 namespace fastnn::cuda {
@@ -45,16 +50,6 @@ namespace {
 
 constexpr int kThreads = 256;
 
-using math::sigmoid;
-
-template <class T>
-__device__ __forceinline__ T dsigmoid(T s) {
-  return s * (T(1) - s);
-}
-template <class T>
-__device__ __forceinline__ T dtanh(T t) {
-  return (T(1) - t) * (T(1) + t);
-}
 template <class T>
 __device__ __forceinline__ T load_or_zero(const T* p, int64_t i) {
   return p ? p[i] : T(0);
@@ -79,15 +74,13 @@ __global__ void __launch_bounds__(kThreads)
   FASTNN_RNN_ELEMENTS(e, batch * hidden) {
     const int64_t b = e / hidden, j = e - b * hidden;
     T* g = gates + b * 4 * hidden + j;
-    const T i = sigmoid(g[0]), f = sigmoid(g[hidden]);
-    const T gg = math::tanh(g[2 * hidden]), o = sigmoid(g[3 * hidden]);
-    const T cv = f * load_or_zero(c_prev, e) + i * gg;
-    g[0] = i;
-    g[hidden] = f;
-    g[2 * hidden] = gg;
-    g[3 * hidden] = o;
-    c[e] = cv;
-    h[e] = o * math::tanh(cv);
+    const auto r = rnn_cells::lstm_forward(g[0], g[hidden], g[2 * hidden], g[3 * hidden], load_or_zero(c_prev, e));
+    g[0] = r.i;
+    g[hidden] = r.f;
+    g[2 * hidden] = r.g;
+    g[3 * hidden] = r.o;
+    c[e] = r.c;
+    h[e] = r.h;
   }
 }
 
@@ -99,16 +92,15 @@ __global__ void __launch_bounds__(kThreads)
                          const T* c_prev, int64_t batch, int64_t hidden) {
   FASTNN_RNN_ELEMENTS(e, batch * hidden) {
     const int64_t b = e / hidden, j = e - b * hidden, row = b * 4 * hidden + j;
-    const T i = gates[row], f = gates[row + hidden], g = gates[row + 2 * hidden], o = gates[row + 3 * hidden];
-    const T dh = dy[e] + load_or_zero(dh_rec, e);
-    const T tc = math::tanh(c[e]);
-    const T dcv = dh * o * dtanh(tc) + load_or_zero(dc_in, e);
+    const auto r = rnn_cells::lstm_backward(gates[row], gates[row + hidden], gates[row + 2 * hidden],
+                                            gates[row + 3 * hidden], c[e], load_or_zero(c_prev, e),
+                                            dy[e] + load_or_zero(dh_rec, e), load_or_zero(dc_in, e));
     T* d = dgates + row;
-    d[0] = dcv * g * dsigmoid(i);
-    d[hidden] = dcv * load_or_zero(c_prev, e) * dsigmoid(f);
-    d[2 * hidden] = dcv * i * dtanh(g);
-    d[3 * hidden] = dh * tc * dsigmoid(o);
-    if (dc_out) dc_out[e] = dcv * f;
+    d[0] = r.di;
+    d[hidden] = r.df;
+    d[2 * hidden] = r.dg;
+    d[3 * hidden] = r.do_;
+    if (dc_out) dc_out[e] = r.dc_prev;
   }
 }
 
@@ -121,15 +113,13 @@ __global__ void __launch_bounds__(kThreads)
     const int64_t b = e / hidden, j = e - b * hidden;
     T* g = gates + b * 4 * hidden + j;
     const T* hp = hproj + b * 3 * hidden + j;
-    const T r = sigmoid(g[0] + hp[0]);
-    const T z = sigmoid(g[hidden] + hp[hidden]);
     const T hn = hp[2 * hidden];
-    const T nv = math::tanh(r * hn + g[2 * hidden]);
-    g[0] = r;
-    g[hidden] = z;
-    g[2 * hidden] = nv;
+    const auto r = rnn_cells::gru_forward(g[0], g[hidden], g[2 * hidden], hp[0], hp[hidden], hn, h_prev[e]);
+    g[0] = r.r;
+    g[hidden] = r.z;
+    g[2 * hidden] = r.n;
     g[3 * hidden] = hn;
-    h[e] = z * (h_prev[e] - nv) + nv;
+    h[e] = r.h;
   }
 }
 
@@ -142,38 +132,30 @@ __global__ void __launch_bounds__(kThreads)
                         int64_t batch, int64_t hidden) {
   FASTNN_RNN_ELEMENTS(e, batch * hidden) {
     const int64_t b = e / hidden, j = e - b * hidden, row = b * 4 * hidden + j, out = b * 3 * hidden + j;
-    const T r = gates[row], z = gates[row + hidden], nv = gates[row + 2 * hidden], hn = gates[row + 3 * hidden];
-    const T dh = dy[e] + load_or_zero(carry_in, e);
-    const T dn = dh * (T(1) - z) * dtanh(nv);
-    const T dz = dh * (load_or_zero(h_prev, e) - nv) * dsigmoid(z);
-    const T dr = dn * hn * dsigmoid(r);
-    dgx[out] = dr;
-    dgx[out + hidden] = dz;
-    dgx[out + 2 * hidden] = dn;
-    dgh[out] = dr;
-    dgh[out + hidden] = dz;
-    dgh[out + 2 * hidden] = dn * r;
-    if (carry_out) carry_out[e] = dh * z;
+    const T r = gates[row];
+    const auto d = rnn_cells::gru_backward(r, gates[row + hidden], gates[row + 2 * hidden], gates[row + 3 * hidden],
+                                           load_or_zero(h_prev, e), dy[e] + load_or_zero(carry_in, e));
+    dgx[out] = d.dr;
+    dgx[out + hidden] = d.dz;
+    dgx[out + 2 * hidden] = d.dn;
+    dgh[out] = d.dr;
+    dgh[out + hidden] = d.dz;
+    dgh[out + 2 * hidden] = d.dn * r;
+    if (carry_out) carry_out[e] = d.carry;
   }
 }
 
 // h = act(h) in place over n pre-activations (relu: 0 > a ? 0 : a, so NaN stays NaN).
 template <class T>
 __global__ void __launch_bounds__(kThreads) rnn_forward_kernel(T* h, int64_t n, bool relu) {
-  FASTNN_RNN_ELEMENTS(e, n) {
-    const T a = h[e];
-    h[e] = relu ? (T(0) > a ? T(0) : a) : math::tanh(a);
-  }
+  FASTNN_RNN_ELEMENTS(e, n) h[e] = rnn_cells::rnn_forward(h[e], relu);
 }
 
 // dpre = (dy + dh_rec) act'(from the output h); a null dh_rec reads as zero.
 template <class T>
 __global__ void __launch_bounds__(kThreads)
     rnn_backward_kernel(T* dpre, const T* dy, const T* dh_rec, const T* h, int64_t n, bool relu) {
-  FASTNN_RNN_ELEMENTS(e, n) {
-    const T g = dy[e] + load_or_zero(dh_rec, e), y = h[e];
-    dpre[e] = relu ? (y <= T(0) ? T(0) : g) : g * dtanh(y);
-  }
+  FASTNN_RNN_ELEMENTS(e, n) dpre[e] = rnn_cells::rnn_backward(h[e], dy[e] + load_or_zero(dh_rec, e), relu);
 }
 
 // db [n] = column sums of dg [rows, n] (row stride ldg), each column summed by one thread in row
@@ -306,7 +288,34 @@ void weight_and_input_grads(cudaStream_t stream, T* dx, const RnnWeightGrads<T>&
 
 dim3 state_blocks(int64_t n) { return grid_stride_blocks(n, kThreads); }
 
+std::atomic<bool> persistent_enabled{true};
+
+using rnn_persistent::Cell;
+
+// Batch rows per block of the persistent kernels for this recurrence, 0 for the per-step path
+// (persistent kernels off, H above their limit, or nothing to run).
+template <class T>
+int persistent_rows(Cell cell, const RnnShape& s, int state_arrays) {
+  if (!persistent_enabled.load(std::memory_order_relaxed) || s.batch == 0 || s.steps == 0 || s.hidden_size == 0)
+    return 0;
+  return rnn_persistent::rows_per_block(cell, s.hidden_size, state_arrays, sizeof(T));
+}
+
+template <class T>
+int forward_rows(Cell cell, const RnnShape& s) {
+  return persistent_rows<T>(cell, s, 2);
+}
+template <class T>
+int backward_rows(Cell cell, const RnnShape& s) {
+  return persistent_rows<T>(cell, s, 3);
+}
+
+Cell rnn_cell(RnnNonlinearity act) { return act == RnnNonlinearity::relu ? Cell::rnn_relu : Cell::rnn_tanh; }
+
 }  // namespace
+
+void set_rnn_persistent_kernels(bool enabled) { persistent_enabled.store(enabled, std::memory_order_relaxed); }
+bool rnn_persistent_kernels() { return persistent_enabled.load(std::memory_order_relaxed); }
 
 // ----------------------------------------------------------------------------------------- LSTM
 template <class T>
@@ -317,6 +326,9 @@ void lstm_forward(cudaStream_t stream, T* y, T* cell, T* gates, const T* x, cons
   Scratch<T> scratch(Scratch<T>::padded(G), stream);
   times_wt(stream, s.steps * B, G, I, x, I, w.w_ih, gates, G, T(0), combined_bias(stream, scratch.take(G), w, G));
   if (BH == 0) return;
+  if (const int rows = forward_rows<T>(Cell::lstm, s))
+    return rnn_persistent::forward<T, Cell::lstm>(
+        stream, {gates, y, cell, h0, c0, nullptr, nullptr, s.steps, B, H, s.reverse, rows}, w.w_hh);
   for (int64_t step = 0; step < s.steps; ++step) {
     const int64_t t = steps.at(step);
     const bool first = step == 0;
@@ -339,7 +351,10 @@ void lstm_backward(cudaStream_t stream, T* dx, T* dh0, T* dc0, const RnnWeightGr
   T* dgates = scratch.take(s.steps * B * G);
   T* dh = scratch.take(BH);  // the gradient reaching h from the later step
   T* dc = scratch.take(BH);  // and reaching c
-  if (BH > 0)
+  if (const int rows = backward_rows<T>(Cell::lstm, s))
+    rnn_persistent::backward<T, Cell::lstm>(stream, {dgates, dgates, dh0, dc0, dy, dh_n, dc_n, gates, cell, c0, nullptr,
+                                                     nullptr, w.w_hh, s.steps, B, H, s.reverse, rows});
+  else if (BH > 0)
     for (int64_t step = s.steps - 1; step >= 0; --step) {
       const int64_t t = steps.at(step);
       const bool last = step == s.steps - 1, first = step == 0;
@@ -366,6 +381,9 @@ void gru_forward(cudaStream_t stream, T* y, T* gates, const T* x, const T* h0, c
   // The input projections land in columns [0, 3H) of each 4H-wide gate row.
   times_wt(stream, s.steps * B, G, I, x, I, w.w_ih, gates, GS, T(0), w.b_ih);
   if (BH == 0) return;
+  if (const int rows = forward_rows<T>(Cell::gru, s))
+    return rnn_persistent::forward<T, Cell::gru>(
+        stream, {gates, y, nullptr, h0, nullptr, nullptr, w.b_hh, s.steps, B, H, s.reverse, rows}, w.w_hh);
   if (!h0) check(cudaMemsetAsync(zeros, 0, sizeof(T) * size_t(BH), stream), "cudaMemsetAsync");
   for (int64_t step = 0; step < s.steps; ++step) {
     const int64_t t = steps.at(step);
@@ -386,7 +404,10 @@ void gru_backward(cudaStream_t stream, T* dx, T* dh0, const RnnWeightGrads<T>& d
   T* dgx = scratch.take(n_grad);
   T* dgh = scratch.take(n_grad);
   T* carry = scratch.take(BH);  // the gradient reaching h from the later step
-  if (BH > 0)
+  if (const int rows = backward_rows<T>(Cell::gru, s))
+    rnn_persistent::backward<T, Cell::gru>(stream, {dgx, dgh, dh0, nullptr, dy, dh_n, nullptr, gates, nullptr, nullptr,
+                                                    y, h0, w.w_hh, s.steps, B, H, s.reverse, rows});
+  else if (BH > 0)
     for (int64_t step = s.steps - 1; step >= 0; --step) {
       const int64_t t = steps.at(step);
       const bool last = step == s.steps - 1, first = step == 0;
@@ -413,6 +434,12 @@ void rnn_forward(cudaStream_t stream, T* y, const T* x, const T* h0, const RnnWe
   // y holds the pre-activations until each step turns its rows into hidden states.
   times_wt(stream, s.steps * B, H, I, x, I, w.w_ih, y, H, T(0), combined_bias(stream, scratch.take(H), w, H));
   if (BH == 0) return;
+  if (const int rows = forward_rows<T>(rnn_cell(act), s)) {
+    const rnn_persistent::ForwardArgs<T> a{y,       y,       nullptr, h0, nullptr,   nullptr,
+                                           nullptr, s.steps, B,       H,  s.reverse, rows};
+    return relu ? rnn_persistent::forward<T, Cell::rnn_relu>(stream, a, w.w_hh)
+                : rnn_persistent::forward<T, Cell::rnn_tanh>(stream, a, w.w_hh);
+  }
   for (int64_t step = 0; step < s.steps; ++step) {
     const T* h_prev = step == 0 ? h0 : y + steps.offset(steps.at(step - 1), H);
     T* h = y + steps.offset(steps.at(step), H);
@@ -430,7 +457,15 @@ void rnn_backward(cudaStream_t stream, T* dx, T* dh0, const RnnWeightGrads<T>& d
   Scratch<T> scratch(Scratch<T>::padded(s.steps * BH) + Scratch<T>::padded(BH), stream);
   T* dpre = scratch.take(s.steps * BH);
   T* dh = scratch.take(BH);  // the gradient reaching h from the later step
-  if (BH > 0)
+  if (const int rows = backward_rows<T>(rnn_cell(act), s)) {
+    const rnn_persistent::BackwardArgs<T> a{dpre,    dpre,    dh0,     nullptr, dy,        dh_n,
+                                            nullptr, y,       nullptr, nullptr, nullptr,   nullptr,
+                                            w.w_hh,  s.steps, B,       H,       s.reverse, rows};
+    if (relu)
+      rnn_persistent::backward<T, Cell::rnn_relu>(stream, a);
+    else
+      rnn_persistent::backward<T, Cell::rnn_tanh>(stream, a);
+  } else if (BH > 0)
     for (int64_t step = s.steps - 1; step >= 0; --step) {
       const int64_t o = steps.offset(steps.at(step), H);
       const bool last = step == s.steps - 1, first = step == 0;

@@ -19,6 +19,12 @@ using cpu::RnnShape;
 using cpu::RnnWeightGrads;
 using cpu::RnnWeights;
 
+// Whether layers with hidden sizes up to 256 run their recurrence as one persistent kernel
+// (rnn_persistent.cuh; the default) or as a gemm and a pointwise launch per step; for tests and
+// benchmarks (fastnn._cuda._set_rnn_persistent_kernels).
+void set_rnn_persistent_kernels(bool enabled);
+bool rnn_persistent_kernels();
+
 // ------------------------------------------------------------------------------------- LSTM
 template <class T>
 void lstm_forward(cudaStream_t stream, T* y, T* cell, T* gates, const T* x, const T* h0, const T* c0,

@@ -1,12 +1,13 @@
 // The CUDA extension modules: fastnn._cuda (kernels built by nvcc) and fastnn._cuda_emu (the
 // same kernels through the SIMT emulator, on host memory), one source compiled twice
-// (FASTNN_CUDA_MODULE names the module). Each op family with CUDA kernels is bound through its
-// binding template on CudaBackend, so names, defaults and docstrings are _C's; families without
-// CUDA kernels are absent (fastnn._backend turns a call to one into a clear error).
+// (FASTNN_CUDA_MODULE names the module). Every op family is bound through its binding template on
+// CudaBackend, so names, defaults and docstrings are _C's (a family without CUDA kernels would be
+// absent, and fastnn._backend would turn a call to one into a clear error).
 // `_set_allocator(f)` registers the allocator of device outputs, f(shape, typestr) -> array;
 // `_set_device_array_type(t)` restricts the device arrays taken to instances of t;
 // `_set_dlpack_importer(f)` registers f(obj) -> __cuda_array_interface__ array for DLPack producers;
-// `_set_gemm_version(v)` picks gemm's numbered kernel (0: the best; `_gemm_versions` of them).
+// `_set_gemm_version(v)` picks gemm's numbered kernel (0: the best; `_gemm_versions` of them);
+// `_set_rnn_persistent_kernels(flag)` / `_rnn_persistent_kernels()` switch the recurrent layers' persistent kernels.
 // _cuda_emu also has the emulator's controls, for tests: `_emulator_set_schedule(name, seed)`
 // (forward, reverse or random order of a block's threads between barriers),
 // `_emulator_schedule()` -> (name, seed), `_emulator_set_workers(n)` (0: one per core).
@@ -98,6 +99,13 @@ PYBIND11_MODULE(FASTNN_CUDA_MODULE, m) {
       },
       py::arg("version"), "Private: the numbered gemm kernel later calls run (0: the best), for tests and benchmarks.");
   m.attr("_gemm_versions") = fastnn::cuda::kGemmVersions;
+  m.def(
+      "_set_rnn_persistent_kernels",
+      [](py::handle enabled) { fastnn::cuda::set_rnn_persistent_kernels(b::bool_arg(enabled, "enabled")); },
+      py::arg("enabled"),
+      "Private: whether recurrent layers with hidden sizes up to 256 run as one persistent kernel (the default) or "
+      "per step, for tests and benchmarks.");
+  m.def("_rnn_persistent_kernels", &fastnn::cuda::rnn_persistent_kernels);
   const py::set before = b::public_names(m);
   b::bind_gemm<b::CudaBackend>(m);
   b::bind_activation<b::CudaBackend>(m);

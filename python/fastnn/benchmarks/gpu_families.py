@@ -1,7 +1,7 @@
 """The per-family rows of bench/gpu_check.py: fastnn on device 'cuda' against PyTorch on the same
 device (cuDNN, TF32 off), each forward + backward, on the shapes of bench/: the first four conv
 layers of benchmarks/conv.py, the LSTM layers 50x32x64x128 and 100x64x128x256 of
-benchmarks/rnn.py (T x B x I x H), attention B8 H4 T128 D64, the demo CNN's training step at
+benchmarks/rnn.py (T x B x I x H; the persistent recurrence and the per-step launches), attention B8 H4 T128 D64, the demo CNN's training step at
 batch 64 and one epoch of it on Fashion-MNIST (the full set when installed, else the sample).
 
 Each row checks fastnn's results against PyTorch's on the same inputs and weights (a row is ok
@@ -141,7 +141,14 @@ def conv_rows(dry_run):
             lambda x, w, b: tf.conv2d(x, w, b, stride, padding), (x, w, b), lambda y: y.shape, ">= 0.8x cuDNN")
 
 
+def _set_persistent_rnn(enabled):
+    """Switches the CUDA recurrent layers between their persistent kernels and per-step launches."""
+    from fastnn import _backend
+    _backend.kernels_for(fn.zeros(1, device="cuda")._data)._set_rnn_persistent_kernels(enabled)
+
+
 def lstm_rows(dry_run):
+    """Each LSTM size twice: the persistent recurrence (the default) and the per-step launches."""
     peer = Peer(dry_run)
     rng = np.random.default_rng(2)
     for steps, batch, inputs, hidden in [(5, 2, 8, 16)] if dry_run else rnn_bench.SIZES[:2]:
@@ -149,24 +156,23 @@ def lstm_rows(dry_run):
         layer = fn.nn.LSTM(inputs, hidden).to("cuda")
         peer_layer = peer.load(peer.torch.nn.LSTM(inputs, hidden), layer) if peer.torch is not None else None
         x = rng.standard_normal((steps, batch, inputs)).astype(np.float32)
-        params = list(layer.parameters())
 
-        def ours_forward(x, layer=layer):
-            return layer(x)[0]
-
-        def theirs_forward(x, layer=peer_layer):
-            return layer(x)[0]
-
-        def row(x=x, params=params, ours_forward=ours_forward, theirs_forward=theirs_forward, peer_layer=peer_layer):
-            ok, detail = _backward_pair(peer, ours_forward, theirs_forward, (x,), lambda y: y.shape,
-                                        ">= 1.3x PyTorch eager")
+        def row(persistent, x=x, layer=layer, peer_layer=peer_layer):
+            _set_persistent_rnn(persistent)
+            try:
+                ok, detail = _backward_pair(peer, lambda x: layer(x)[0], lambda x: peer_layer(x)[0], (x,),
+                                            lambda y: y.shape, ">= 1.3x PyTorch eager")
+            finally:
+                _set_persistent_rnn(True)
             if peer_layer is not None:  # the weight gradients of the last compared call
-                error = _error([p.grad for p in params], [p.grad for p in peer_layer.parameters()])
+                error = _error([p.grad for p in layer.parameters()], [p.grad for p in peer_layer.parameters()])
                 ok = ok and error < TOLERANCE
                 detail += f", weight grads {error:.1e}"
             return ok, detail
 
-        yield f"LSTM {steps}x{batch}x{inputs}x{hidden} fwd+bwd", row
+        for persistent in (True, False):
+            yield (f"LSTM {steps}x{batch}x{inputs}x{hidden} fwd+bwd ({'persistent' if persistent else 'per step'})",
+                   lambda row=row, persistent=persistent: row(persistent))
 
 
 def attention_rows(dry_run):
