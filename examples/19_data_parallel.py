@@ -8,9 +8,12 @@ SyncBatchNorm (statistics of the whole batch across the ranks). The loss and acc
 those of the whole data set (summed over the ranks); rank 0 prints and writes the checkpoint.
 
     mpirun -np 2 python examples/19_data_parallel.py [--epochs 1] [--batch-size 64] [--batch-norm]
+        [--train-size N] [--test-size N] [--device cuda]
     srun -n 8 python examples/19_data_parallel.py          # under SLURM
     python examples/19_data_parallel.py                    # one process: the same script, serially
-Needs `pip install 'fastnn[mpi]'` (mpi4py and Open MPI) for more than one rank.
+Needs `pip install 'fastnn[mpi]'` (mpi4py and Open MPI) for more than one rank. With --device cuda
+every rank trains on its 'cuda' device (give each rank its own GPU, e.g. with CUDA_VISIBLE_DEVICES);
+the gradients are averaged through host memory.
 """
 import argparse
 import os
@@ -19,7 +22,7 @@ import time
 import fastnn as fn
 import fastnn.distributed as dist
 from fastnn import nn
-from fastnn.demo import build_cnn, load_fashion_mnist_or_sample
+from fastnn.demo import add_device_argument, build_cnn, load_fashion_mnist_or_sample, where
 from fastnn.nn.parallel import DistributedDataParallel
 
 
@@ -33,6 +36,8 @@ def main(argv=None):
     parser.add_argument("--sample", action="store_true", help="use the bundled sample even if the full set is found")
     parser.add_argument("--out", default=".", help="directory for the checkpoint (default .)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--test-size", type=int, help="test on the first N images only (default: all)")
+    add_device_argument(parser)
     args = parser.parse_args(argv)
 
     dist.init_process_group()  # from mpirun/srun's environment; one rank without a launcher
@@ -41,14 +46,15 @@ def main(argv=None):
         fn.manual_seed(args.seed)
         (x_train, y_train), test, is_full = load_fashion_mnist_or_sample(args.sample, flatten=False)
         train = (x_train[:args.train_size], y_train[:args.train_size])
-        model = build_cnn(batch_norm=args.batch_norm)
+        test = tuple(t[:args.test_size] for t in test)
+        model = build_cnn(batch_norm=args.batch_norm).to(args.device)
         if args.batch_norm:
             model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
         model = DistributedDataParallel(model)
         if rank == 0:
             print(f"Fashion-MNIST ({'full set' if is_full else 'bundled sample'}): {len(train[0]):,} training "
                   f"images on {world} rank(s), batch {args.batch_size} per rank ({args.batch_size * world} in all), "
-                  f"{fn.get_num_threads()} thread(s) per rank", flush=True)
+                  f"{where(args.device)} per rank", flush=True)
         optimizer = fn.optim.Adam(model.parameters(), lr=args.lr)
         os.makedirs(args.out, exist_ok=True)
         checkpoint = os.path.join(args.out, "19_data_parallel.safetensors")

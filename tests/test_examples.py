@@ -370,3 +370,20 @@ def test_data_parallel_example_on_2_ranks(tmp_path):
                     "--out", tmp_path, np=2, timeout=300)
     assert result.stdout.count("on 2 rank(s)") == 2, result  # the header and the result, from rank 0 only
     assert (tmp_path / "19_data_parallel.safetensors").exists()
+
+
+@skip_without_mpi()
+@pytest.mark.mpi
+def test_data_parallel_example_on_2_ranks_on_emulated_cuda_matches_the_cpu(tmp_path):
+    pytest.importorskip("fastnn._cuda_emu")
+    argv = ["--sample", "--train-size", "128", "--test-size", "64", "--batch-size", "16", "--batch-norm"]
+    outputs = []
+    for device in ("cpu", "cuda"):
+        result = run_ok(EXAMPLES / "19_data_parallel.py", *argv, "--device", device, "--out", tmp_path / device, np=2,
+                        timeout=300, env={"FASTNN_CUDA_EMULATE": "1"})
+        outputs.append(result.stdout)
+    assert "cuda (emulated on the CPU) per rank" in outputs[1]
+    losses = [float(out.split(" loss: ")[1].split()[0]) for out in outputs]  # the epoch's training loss
+    assert losses[1] == pytest.approx(losses[0], rel=1e-4)
+    accuracies = [float(out.split("test accuracy ")[1].split()[0]) for out in outputs]
+    assert accuracies[1] == pytest.approx(accuracies[0], abs=2 / 64)

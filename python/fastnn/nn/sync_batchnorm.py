@@ -12,20 +12,29 @@ Backward, with xhat = (x - mean) * invstd and N the global count:
   dx = weight * invstd * (dy - sum_dy / N - xhat * sum_dy_xhat / N)
   dweight, dbias: this rank's sums (DistributedDataParallel averages them over the ranks).
 So the ranks' gradients sum to those of one process normalising the whole batch. In eval mode,
-or on a world of one rank, it is BatchNorm (the running statistics, or the local batch).
+or on a world of one rank, it is BatchNorm (the running statistics, or the local batch). On device
+'cuda' the per-channel sums are made on the device and all-reduced through host memory (a few
+numbers per channel); the statistics return to the device as x's dtype.
 """
 import numpy as np
 
 import fastnn.distributed as dist
+from fastnn._backend import device_of, to_device, xp_for
 from fastnn.autograd.engine import Function
 from fastnn.nn.normalization import _BatchNorm
 
 
 def _allreduce(array, comm):
+    """The sum over the ranks of `array` (a host array, reduced in place)."""
     from mpi4py import MPI
 
     comm.Allreduce(MPI.IN_PLACE, array, MPI.SUM)
     return array
+
+
+def _host_sums(x, axes):
+    """x summed over `axes` in float64, as a host array."""
+    return to_device(x.sum(axis=axes, dtype=np.float64), "cpu")
 
 
 class _SyncBatchNormFunction(Function):
@@ -34,25 +43,26 @@ class _SyncBatchNormFunction(Function):
         channels = x.shape[1]
         axes = (0,) + tuple(range(2, x.ndim))
         shape = (1, channels) + (1,) * (x.ndim - 2)
-        stats = _allreduce(np.append(x.sum(axis=axes, dtype=np.float64), x.size // max(channels, 1)), comm)
+        device, xp = device_of(x), xp_for(x)
+        stats = _allreduce(np.append(_host_sums(x, axes), x.size // max(channels, 1)), comm)
         count = stats[-1]
         if count <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {x.shape} "
                              f"({int(count)} values per channel over all ranks)")
         mean = stats[:-1] / count
-        centered = x - mean.astype(x.dtype).reshape(shape)
-        var = _allreduce(np.square(centered).sum(axis=axes, dtype=np.float64), comm) / count
-        invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
+        centered = x - to_device(mean.astype(x.dtype), device).reshape(shape)
+        var = _allreduce(_host_sums(xp.square(centered), axes), comm) / count
+        invstd = to_device((1.0 / np.sqrt(var + eps)).astype(x.dtype), device)
         xhat = centered * invstd.reshape(shape)
         y = xhat if weight is None else xhat * weight.reshape(shape)
         if bias is not None:
             y = y + bias.reshape(shape)
         if running_mean is not None:
             running_mean *= 1 - momentum
-            running_mean += momentum * mean.astype(running_mean.dtype)
+            running_mean += momentum * to_device(mean.astype(running_mean.dtype), device)
         if running_var is not None:
             running_var *= 1 - momentum
-            running_var += momentum * (var * count / (count - 1)).astype(running_var.dtype)
+            running_var += momentum * to_device((var * count / (count - 1)).astype(running_var.dtype), device)
         ctx.save_for_backward(xhat, weight, invstd)
         ctx.comm, ctx.count, ctx.shape, ctx.axes = comm, count, shape, axes
         return y.astype(x.dtype, copy=False)
@@ -69,7 +79,8 @@ class _SyncBatchNormFunction(Function):
         grad_x = None
         if needs[0]:
             channels = sum_dy.shape[0]
-            total = (_allreduce(np.concatenate([sum_dy, sum_dy_xhat]), ctx.comm) / ctx.count).astype(grad.dtype)
+            sums = np.concatenate([to_device(sum_dy, "cpu"), to_device(sum_dy_xhat, "cpu")])
+            total = to_device((_allreduce(sums, ctx.comm) / ctx.count).astype(grad.dtype), device_of(grad))
             scale = invstd if weight is None else invstd * weight
             grad_x = (grad - total[:channels].reshape(shape)
                       - xhat * total[channels:].reshape(shape)) * scale.reshape(shape)

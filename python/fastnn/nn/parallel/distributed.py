@@ -12,6 +12,8 @@ once every parameter of a bucket is in, the bucket is all-reduced with one MPI_A
 drive its progress; overlap=False: blocking Allreduces, one per bucket in order, when the last
 bucket is ready). Buckets start in bucket order on every rank, as MPI's collective ordering
 requires. When the last one is done each .grad becomes its slot divided by the world size.
+Buckets are host memory: a module on device 'cuda' has its gradients copied into them and the
+averages copied back (and its broadcasts staged alike), so any MPI works, CUDA-aware or not.
 
 Inside no_sync(), forward passes are not followed by a reduction: gradients accumulate locally
 and the first backward after the context reduces the sum. find_unused_parameters=True walks the
@@ -22,6 +24,7 @@ import contextlib
 
 import numpy as np
 
+from fastnn._backend import device_of, to_device
 import fastnn.distributed as dist
 from fastnn.autograd.engine import is_grad_enabled
 from fastnn.nn.module import Module
@@ -29,6 +32,16 @@ from fastnn.tensor import Tensor
 
 _MB = 1024 * 1024
 _FIRST_BUCKET_BYTES = 1 * _MB  # as PyTorch's dist._DEFAULT_FIRST_BUCKET_BYTES
+
+
+def _host(array):
+    """A host view or copy of a parameter's array (device arrays are reduced through host memory)."""
+    return to_device(array, "cpu")
+
+
+def _like(host, array):
+    """`host` on the device of `array`."""
+    return to_device(host, device_of(array))
 
 
 class _Bucket:
@@ -83,7 +96,8 @@ class DistributedDataParallel(Module):
     """Wraps `module` for data-parallel training: every rank runs it on its own shard of the batch
     and backward leaves the gradients averaged over the ranks (see the module docstring).
 
-    PyTorch's arguments: device_ids and output_device must be None (CPU modules), dim=0;
+    PyTorch's arguments: device_ids and output_device must be None (the module stays on its
+    device, 'cpu' or 'cuda'), dim=0;
     broadcast_buffers: rank 0's buffers are broadcast before each forward in training;
     init_sync: broadcast rank 0's parameters and buffers at construction; process_group: None
     (the default group); bucket_cap_mb (default 25); find_unused_parameters. overlap (fastnn's):
@@ -97,7 +111,7 @@ class DistributedDataParallel(Module):
         if not isinstance(module, Module):
             raise TypeError(f"module must be a fastnn.nn.Module, got {type(module).__name__}")
         if device_ids is not None or output_device is not None:
-            raise ValueError(f"device_ids and output_device must be None for CPU modules, got device_ids="
+            raise ValueError(f"device_ids and output_device must be None (the module stays on its device), got device_ids="
                              f"{device_ids!r}, output_device={output_device!r}")
         if dim != 0:
             raise ValueError(f"dim must be 0 (inputs are split by the sampler, not by DDP), got {dim!r}")
@@ -151,11 +165,11 @@ class DistributedDataParallel(Module):
         for t in tensors:
             by_dtype.setdefault(t._data.dtype, []).append(t)
         for dtype, group in by_dtype.items():
-            flat = np.concatenate([t._data.reshape(-1) for t in group]) if group else np.empty(0, dtype)
+            flat = np.concatenate([_host(t._data).reshape(-1) for t in group]) if group else np.empty(0, dtype)
             self._comm.Bcast(flat, root=0)
             start = 0
             for t in group:
-                t._data[...] = flat[start:start + t._data.size].reshape(t._data.shape)
+                t._data[...] = _like(flat[start:start + t._data.size].reshape(t._data.shape), t._data)
                 start += t._data.size
 
     def _make_buckets(self, params):
@@ -234,7 +248,7 @@ class DistributedDataParallel(Module):
         if param.grad is None:
             bucket.slot(i)[...] = 0
         else:
-            bucket.slot(i)[...] = param.grad._data.reshape(-1)
+            bucket.slot(i)[...] = _host(param.grad._data).reshape(-1)
         bucket.pending -= 1
         if self._requests:
             from mpi4py import MPI
@@ -265,7 +279,7 @@ class DistributedDataParallel(Module):
             for i, p in enumerate(bucket.params):
                 if id(p) in globally_unused:
                     continue
-                averaged = bucket.slot(i).reshape(p._data.shape)
+                averaged = _like(bucket.slot(i).reshape(p._data.shape), p._data)
                 if p.grad is None:
                     p.grad = Tensor(averaged.copy())
                 else:
