@@ -57,3 +57,22 @@ def activation_kernels(k):
         "gelu": (k.gelu_forward, k.gelu_backward),
         "softplus": (k.softplus_forward, k.softplus_backward),
     }
+
+
+def assert_trains_like_the_cpu(cpu_run, cuda_run, dtype):
+    """A training run on device 'cuda' ends where the same run on the CPU ends: each run is
+    (losses, {name: final array}, profile); the losses and the final weights, all of them as one
+    vector, agree to relative 1e-10 in float64, 1e-4 in float32 (one small tensor alone, e.g. a
+    batch-norm bias whose gradient is a sum that cancels, may differ more in relative terms), and
+    the cuda run's profile holds CUDA kernels only. Returns the cuda run's kernel names."""
+    (cpu_losses, cpu_state, _), (losses, state, prof) = cpu_run, cuda_run
+    rtol = 1e-10 if dtype == np.float64 else 1e-4
+    assert np.allclose(losses, cpu_losses, rtol=rtol, atol=0), (losses, cpu_losses)
+    assert list(state) == list(cpu_state)
+    assert all(value.dtype == dtype for value in state.values())
+    difference = np.sqrt(sum(np.sum((state[k].astype(np.float64) - v) ** 2) for k, v in cpu_state.items()))
+    size = np.sqrt(sum(np.sum(v.astype(np.float64) ** 2) for v in cpu_state.values()))
+    assert difference <= rtol * size, (difference, size)
+    events = prof.key_averages()
+    assert {e.device for e in events} == {"cuda"}
+    return {e.key for e in events}

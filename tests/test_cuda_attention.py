@@ -11,7 +11,7 @@ import pytest
 import reference
 from fastnn import _backend, nn
 from fastnn.nn import functional as F
-from helpers import random_array, relative_error, tolerance
+from helpers import assert_trains_like_the_cpu, random_array, relative_error, tolerance
 
 # N, Tq, Tk, E, Ev
 SIZES = [(1, 1, 1, 1, 1), (2, 5, 7, 3, 4), (1, 40, 33, 1, 35), (2, 33, 70, 5, 2), (3, 9, 37, 40, 6)]
@@ -164,13 +164,6 @@ def run_attention_model(device, dtype, layer, steps=3):
 def test_attention_models_train_on_cuda_as_on_the_cpu(monkeypatch, dtype, layer):
     pytest.importorskip("fastnn._cuda_emu")
     monkeypatch.setenv("FASTNN_CUDA_EMULATE", "1")
-    cpu_losses, cpu_state, _ = run_attention_model("cpu", dtype, layer)
-    losses, state, prof = run_attention_model("cuda", dtype, layer)
-    rtol = 1e-10 if dtype == np.float64 else 1e-4
-    assert np.allclose(losses, cpu_losses, rtol=rtol, atol=0)
-    assert list(state) == list(cpu_state)
-    for name, value in state.items():
-        assert np.linalg.norm(value - cpu_state[name]) <= rtol * np.linalg.norm(cpu_state[name]), name
-    events = prof.key_averages()
-    assert {e.device for e in events} == {"cuda"}
-    assert {"attention_forward", "attention_backward"} <= {e.key for e in events}
+    kernels = assert_trains_like_the_cpu(run_attention_model("cpu", dtype, layer),
+                                         run_attention_model("cuda", dtype, layer), dtype)
+    assert {"attention_forward", "attention_backward"} <= kernels

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from fastnn import nn
 from fastnn.demo import build_cnn
+from helpers import assert_trains_like_the_cpu
 from test_examples import load_example
 
 pytest.importorskip("fastnn._cuda_emu")
@@ -90,7 +91,7 @@ MODELS = {
 
 
 def train(name, device, dtype, batch=6):
-    """The parameters after STEPS steps on one batch, the losses, and the profile. SGD, not Adam:
+    """The losses, the parameters after STEPS steps on one batch, and the profile. SGD, not Adam:
     Adam's first steps move every weight by about lr whatever the size of its gradient, so a
     weight whose gradient is rounding noise moves by +-lr on either device."""
     build, data = MODELS[name]
@@ -110,17 +111,11 @@ def train(name, device, dtype, batch=6):
             loss.backward()
             optimizer.step()
             losses.append(loss.item())
-    return [p.detach().cpu().numpy() for p in model.parameters()], losses, prof
+    return losses, {name: p.detach().cpu().numpy() for name, p in model.named_parameters()}, prof
 
 
 @pytest.mark.parametrize("name", list(MODELS))
 def test_the_model_trains_on_cuda_as_on_the_cpu(name, dtype):
     if dtype == np.float64 and name not in ("demo_cnn", "char_lstm", "tiny_transformer"):
         pytest.skip("float64 on three models keeps the emulated time short; float32 covers every model")
-    cpu_params, cpu_losses, _ = train(name, "cpu", dtype)
-    cuda_params, cuda_losses, prof = train(name, "cuda", dtype)
-    rtol = 1e-10 if dtype == np.float64 else 1e-4
-    assert cuda_losses == pytest.approx(cpu_losses, rel=rtol)
-    for c, g in zip(cpu_params, cuda_params):
-        assert g.dtype == dtype and np.linalg.norm(g - c) <= rtol * np.linalg.norm(c) + rtol
-    assert {e.device for e in prof.key_averages()} == {"cuda"}
+    assert_trains_like_the_cpu(train(name, "cpu", dtype), train(name, "cuda", dtype), dtype)

@@ -11,10 +11,10 @@ batch_first nn.LSTM and an nn.GRU trained a few SGD steps as on the CPU."""
 import fastnn as fn
 import numpy as np
 import pytest
-import reference as ref
 from fastnn import _backend, nn
 from fastnn.nn import functional as F
-from helpers import random_array, relative_error, tolerance
+from test_rnn import run_reference
+from helpers import assert_trains_like_the_cpu, random_array, relative_error, tolerance
 
 CPU = _backend.cpu
 KINDS = ["lstm", "gru", "rnn_tanh", "rnn_relu"]
@@ -82,19 +82,6 @@ def run_sequence(k, to, kind, a, reverse, input_grad=True):
     y = k.rnn_forward(d["x"], d["h0"], *w, kind[4:], reverse)
     back = k.rnn_backward(d["dy"], d["dh_n"], d["x"], d["h0"], *w, y, kind[4:], reverse, input_grad)
     return (y,), back
-
-
-def run_reference(kind, a, reverse):
-    w = (a["w_ih"], a["w_hh"], a["b_ih"], a["b_hh"])
-    if kind == "lstm":
-        y, _, _, gates, cells = ref.lstm_forward(a["x"], a["h0"], a["c0"], *w, reverse=reverse)
-        back = ref.lstm_backward(a["dy"], a["dh_n"], a["dc_n"], a["x"], a["h0"], a["c0"], *w, reverse=reverse)
-        return (y, gates, cells), back
-    if kind == "gru":
-        y, _, gates = ref.gru_forward(a["x"], a["h0"], *w, reverse=reverse)
-        return (y, gates), ref.gru_backward(a["dy"], a["dh_n"], a["x"], a["h0"], *w, reverse=reverse)
-    y, _ = ref.rnn_forward(a["x"], a["h0"], *w, nonlinearity=kind[4:], reverse=reverse)
-    return (y,), ref.rnn_backward(a["dy"], a["dh_n"], a["x"], a["h0"], *w, nonlinearity=kind[4:], reverse=reverse)
 
 
 def expected_grads(kind, a, ref_back):
@@ -236,13 +223,5 @@ def run_model(device, dtype, name, steps=3):
 def test_rnn_models_train_on_cuda_as_on_the_cpu(monkeypatch, dtype, name):
     pytest.importorskip("fastnn._cuda_emu")
     monkeypatch.setenv("FASTNN_CUDA_EMULATE", "1")
-    cpu_losses, cpu_state, _ = run_model("cpu", dtype, name)
-    losses, state, prof = run_model("cuda", dtype, name)
-    rtol = 1e-10 if dtype == np.float64 else 1e-4
-    assert np.allclose(losses, cpu_losses, rtol=rtol, atol=0)
-    assert list(state) == list(cpu_state)
-    for key, value in state.items():
-        assert np.linalg.norm(value - cpu_state[key]) <= rtol * np.linalg.norm(cpu_state[key]), key
-    events = prof.key_averages()
-    assert {e.device for e in events} == {"cuda"}
-    assert {f"{name}_forward", f"{name}_backward"} <= {e.key for e in events}
+    kernels = assert_trains_like_the_cpu(run_model("cpu", dtype, name), run_model("cuda", dtype, name), dtype)
+    assert {f"{name}_forward", f"{name}_backward"} <= kernels

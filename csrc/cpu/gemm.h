@@ -31,4 +31,19 @@ struct GemmProblem {
 template <class T>
 void gemm(const GemmProblem<T>& problem);
 
+// C (m x n, row stride ldc, unit column stride) = beta C + op(A) op(B) + bias: the problem of
+// row-major views, as the recurrent layers of both backends build it.
+template <class T>
+GemmProblem<T> row_major_problem(int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a, int64_t cs_a, const T* b,
+                                 int64_t rs_b, int64_t cs_b, T* c, int64_t ldc, T beta, const T* bias = nullptr) {
+  GemmProblem<T> g;
+  g.m = m, g.n = n, g.k = k;
+  g.a = a, g.rs_a = rs_a, g.cs_a = cs_a;
+  g.b = b, g.rs_b = rs_b, g.cs_b = cs_b;
+  g.c = c, g.rs_c = ldc, g.cs_c = 1;
+  g.beta = beta;
+  g.bias = bias;
+  return g;
+}
+
 }  // namespace fastnn::cpu

@@ -45,14 +45,7 @@ void for_rows(int64_t batch, int64_t hidden, Body&& body) {
 template <class T>
 void matmul(int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a, int64_t cs_a, const T* b, int64_t rs_b,
             int64_t cs_b, T* c, int64_t ldc, T beta, const T* bias = nullptr) {
-  GemmProblem<T> g;
-  g.m = m, g.n = n, g.k = k;
-  g.a = a, g.rs_a = rs_a, g.cs_a = cs_a;
-  g.b = b, g.rs_b = rs_b, g.cs_b = cs_b;
-  g.c = c, g.rs_c = ldc, g.cs_c = 1;
-  g.beta = beta;
-  g.bias = bias;
-  gemm(g);
+  gemm(row_major_problem(m, n, k, a, rs_a, cs_a, b, rs_b, cs_b, c, ldc, beta, bias));
 }
 
 // C [m, n] (+)= A [m, k] W^T for W [n, k] (the Linear form): the input and recurrent projections.

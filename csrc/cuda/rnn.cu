@@ -183,14 +183,7 @@ void check(cudaError_t e, const char* what) {
 template <class T>
 void matmul(cudaStream_t stream, int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a, int64_t cs_a, const T* b,
             int64_t rs_b, int64_t cs_b, T* c, int64_t ldc, T beta, const T* bias = nullptr) {
-  cpu::GemmProblem<T> g;
-  g.m = m, g.n = n, g.k = k;
-  g.a = a, g.rs_a = rs_a, g.cs_a = cs_a;
-  g.b = b, g.rs_b = rs_b, g.cs_b = cs_b;
-  g.c = c, g.rs_c = ldc, g.cs_c = 1;
-  g.beta = beta;
-  g.bias = bias;
-  gemm(g, stream);
+  gemm(cpu::row_major_problem(m, n, k, a, rs_a, cs_a, b, rs_b, cs_b, c, ldc, beta, bias), stream);
 }
 
 // C [m, n] (+)= A [m, k] W^T for W [n, k]: the input and recurrent projections.
