@@ -24,8 +24,8 @@ Steps, each with its own time limit (all within 8 minutes):
               NumPy and PyTorch on the CPU; those numbers only show that the script works)
   families    fastnn.benchmarks.gpu_families: conv (the four layer shapes of bench_conv), LSTM
               50x32x64x128 and 100x64x128x256, attention B8 H4 T128 D64 (plain and causal), each
-              forward + backward, the demo CNN's training step at batch 64 and one Fashion-MNIST
-              epoch, against PyTorch CUDA (cuDNN, TF32 off), results compared (dry run: tiny
+              forward + backward, the MLP's training step at batch 1 and 64, the demo CNN's at
+              batch 64 and one Fashion-MNIST epoch, against PyTorch CUDA (cuDNN, TF32 off), results compared (dry run: tiny
               shapes on the emulator against PyTorch on the CPU)
 Prints one table and exits 1 if any step failed. Timings are medians of repeated calls, each
 timed to completion (the device is synchronized around every call).

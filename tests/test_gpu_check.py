@@ -29,7 +29,7 @@ def test_dry_run_passes_and_prints_one_table():
     checks = [row.split("|")[1].strip() for row in rows[1:]]
     assert checks[:2] == ["build", "kernel tests"] and "sgemm 128^3" in checks and checks[-1] == "total"
     for family in ("conv b1 32->64 3x3 14x14 fwd+bwd", "LSTM 5x2x8x16 fwd+bwd (persistent)",
-                   "LSTM 5x2x8x16 fwd+bwd (per step)", "attention B1 H2 T16 D8 causal fwd+bwd", "CNN train step b4",
+                   "LSTM 5x2x8x16 fwd+bwd (per step)", "attention B1 H2 T16 D8 causal fwd+bwd", "MLP 784-128-64-10 train step b1", "CNN train step b4",
                    "Fashion-MNIST CNN epoch b64"):
         assert family in checks
     assert all(row.split("|")[2].strip() == "ok" for row in rows[1:])

@@ -1,8 +1,9 @@
 """The per-family rows of bench/gpu_check.py: fastnn on device 'cuda' against PyTorch on the same
 device (cuDNN, TF32 off), each forward + backward, on the shapes of bench/: the first four conv
 layers of benchmarks/conv.py, the LSTM layers 50x32x64x128 and 100x64x128x256 of
-benchmarks/rnn.py (T x B x I x H; the persistent recurrence and the per-step launches), attention B8 H4 T128 D64, the demo CNN's training step at
-batch 64 and one epoch of it on Fashion-MNIST (the full set when installed, else the sample).
+benchmarks/rnn.py (T x B x I x H; the persistent recurrence and the per-step launches), attention
+B8 H4 T128 D64, the MLP's training step at batch 1 and 64, the demo CNN's at batch 64 and one
+epoch of it on Fashion-MNIST (the full set when installed, else the sample).
 
 Each row checks fastnn's results against PyTorch's on the same inputs and weights (a row is ok
 when they agree) and reports both median times and their ratio, PyTorch's time over fastnn's
@@ -195,17 +196,27 @@ def _torch_cnn(torch):
                          nn.Linear(128, 10))
 
 
-class _Trainer:
-    """The demo CNN and an Adam step on both libraries, from the same initial weights."""
+def _mlp(nn):
+    """The MLP of the CPU benchmarks (784-128-64-10, ReLU) in fastnn.nn or torch.nn."""
+    return nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10))
 
-    def __init__(self, peer):
-        from fastnn.demo import build_cnn
+
+def _cnn():
+    from fastnn.demo import build_cnn
+    return build_cnn()
+
+
+class _Trainer:
+    """A model and an Adam step on both libraries, from the same initial weights: `build()` makes
+    the fastnn model, `build_peer(torch)` the same architecture in PyTorch."""
+
+    def __init__(self, peer, build, build_peer):
         fn.manual_seed(0)
         self.peer = peer
-        self.model = build_cnn().to("cuda")
+        self.model = build().to("cuda")
         self.optimizer = fn.optim.Adam(self.model.parameters(), lr=1e-3)
         if peer.torch is not None:
-            self.peer_model = peer.load(_torch_cnn(peer.torch), self.model)
+            self.peer_model = peer.load(build_peer(peer.torch), self.model)
             self.peer_optimizer = peer.torch.optim.Adam(self.peer_model.parameters(), lr=1e-3)
 
     def step(self, x, y):
@@ -223,27 +234,27 @@ class _Trainer:
         return loss
 
 
-def cnn_step_row(dry_run):
+def _step_row(dry_run, batch, sample_shape, build, build_peer):
+    """(ok, detail) of one training step at `batch` on random inputs of `sample_shape`."""
+    peer = Peer(dry_run)
+    rng = np.random.default_rng(4)
+    x, y = rng.random((batch,) + sample_shape).astype(np.float32), rng.integers(0, 10, batch)
+    trainer = _Trainer(peer, build, build_peer)
+    fx, fy = fn.tensor(x, device="cuda"), fn.tensor(y, device="cuda")
+    tx, ty = (peer.tensor(x), peer.tensor(y)) if peer.torch is not None else (None, None)
+    # the first step's loss, while the two libraries' weights are still equal, then the timing
+    error = _error([trainer.step(fx, fy)], [trainer.peer_step(tx, ty)]) if peer.torch is not None else None
+    return _row(peer, lambda: trainer.step(fx, fy), lambda: trainer.peer_step(tx, ty), lambda: error,
+                ">= 1.5x PyTorch eager" if sample_shape == (784,) else ">= 1.3x PyTorch eager")
+
+
+def step_rows(dry_run):
+    """The MLP's training step at batch 1 and 64 and the demo CNN's at batch 64 (dry run: 4)."""
+    for batch in (1, 64):
+        yield f"MLP 784-128-64-10 train step b{batch}", lambda batch=batch: _step_row(
+            dry_run, batch, (784,), lambda: _mlp(fn.nn), lambda torch: _mlp(torch.nn))
     batch = 4 if dry_run else 64
-
-    def row():
-        peer = Peer(dry_run)
-        rng = np.random.default_rng(4)
-        x, y = rng.random((batch, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, batch)
-        trainer = _Trainer(peer)
-        fx, fy = fn.tensor(x, device="cuda"), fn.tensor(y, device="cuda")
-        tx, ty = (peer.tensor(x), peer.tensor(y)) if peer.torch is not None else (None, None)
-
-        def compare():  # one more step from weights the two libraries still share to rounding
-            return _error([trainer.step(fx, fy)], [trainer.peer_step(tx, ty)])
-
-        # compare first (the weights are equal), then time
-        error = compare() if peer.torch is not None else None
-        ok, detail = _row(peer, lambda: trainer.step(fx, fy), lambda: trainer.peer_step(tx, ty), lambda: error,
-                          ">= 1.3x PyTorch eager")
-        return ok, detail
-
-    yield f"CNN train step b{batch}", row
+    yield f"CNN train step b{batch}", lambda: _step_row(dry_run, batch, (1, 28, 28), _cnn, _torch_cnn)
 
 
 def cnn_epoch_row(dry_run):
@@ -256,7 +267,7 @@ def cnn_epoch_row(dry_run):
         size = 64 if dry_run else len(x_train)
         x_host, y_host = x_train.numpy()[:size], y_train.numpy()[:size]
         order = np.random.default_rng(5).permutation(size)
-        trainer = _Trainer(peer)
+        trainer = _Trainer(peer, _cnn, _torch_cnn)
         batches = [(order[i:i + 64]) for i in range(0, size, 64)]
         x, y = fn.tensor(x_host, device="cuda"), fn.tensor(y_host, device="cuda")
         start = time.perf_counter()
@@ -284,5 +295,5 @@ def rows(dry_run):
     """(check name, function returning (ok, detail)) of every family row."""
     if dry_run:
         os.environ["FASTNN_CUDA_EMULATE"] = "1"
-    for family in (conv_rows, lstm_rows, attention_rows, cnn_step_row, cnn_epoch_row):
+    for family in (conv_rows, lstm_rows, attention_rows, step_rows, cnn_epoch_row):
         yield from family(dry_run)
