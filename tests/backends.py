@@ -57,6 +57,7 @@ def _cuda_emu(schedule):
     except ImportError:
         pytest.skip("fastnn._cuda_emu is not built")
     module._set_allocator(_emulated_cuda.empty)
+    module._set_contiguous_copier(_emulated_cuda.xp.ascontiguousarray)
     module._set_device_array_type(_emulated_cuda.DeviceArray)
     module._emulator_set_schedule(schedule, 1)
     return Backend(f"cuda_emu-{schedule}", module, _emulated_cuda.to_device, _emulated_cuda.to_host, schedule)
@@ -73,6 +74,7 @@ def _cuda():
     except Exception:
         pytest.skip("no CUDA GPU (or CuPy) here")
     module._set_allocator(lambda shape, typestr: cupy.empty(shape, dtype=typestr))
+    module._set_contiguous_copier(cupy.ascontiguousarray)
     return Backend("cuda", module, cupy.asarray, cupy.asnumpy)
 
 

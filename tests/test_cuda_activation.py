@@ -99,13 +99,17 @@ def test_integer_input_is_refused(backend):
         backend.kernels.relu_forward(backend.device(np.arange(4, dtype=np.int64)))
 
 
-def test_device_adapter_errors(backend):
-    """A CUDA kernel takes only C-contiguous device arrays (they are never copied) and refuses host ones."""
+def test_device_adapter_copies_strided_inputs_and_refuses_strided_outputs_and_host_arrays(backend):
+    """A strided device input is copied into C order on its device (as the host adapter copies
+    NumPy views); an output must be C-contiguous itself; host arrays are refused."""
     if not backend.is_cuda:
         pytest.skip("a device adapter test")
-    x = backend.device(np.ones((4, 6), np.float32))
-    with pytest.raises(ValueError, match=r"x must be C-contiguous \(device arrays are not copied\)"):
-        backend.kernels.relu_forward(x[:, ::2])
+    values = random_array((4, 6), np.float32, seed=3)
+    x = backend.device(values)
+    np.testing.assert_array_equal(backend.host(backend.kernels.relu_forward(x[:, ::2])), np.maximum(values[:, ::2], 0))
+    np.testing.assert_array_equal(backend.host(backend.kernels.relu_forward(x.T)), np.maximum(values.T, 0))
+    with pytest.raises(ValueError, match=r"out must be C-contiguous \(an output is written in place\)"):
+        backend.kernels.relu_forward(x[:, :3], out=backend.device(np.zeros((4, 6), np.float32))[:, ::2])
     with pytest.raises(TypeError, match=r"x must be a device array exposing __cuda_array_interface__"):
         backend.kernels.relu_forward(np.ones(3, np.float32))
     with pytest.raises(TypeError, match=r"y must be a device array"):

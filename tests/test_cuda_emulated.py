@@ -253,3 +253,26 @@ def test_gradients_flow_back_through_device_moves():
     assert x.grad.device == "cpu"
     expected = 2 * (x.numpy() @ w.cpu().numpy()) @ w.cpu().numpy().T
     assert relative_error(x.grad.numpy(), expected) < 1e-12
+
+
+@pytest.mark.parametrize("op", ["relu", "gelu", "softmax", "log_softmax", "layer_norm", "max_pool1d", "conv1d",
+                                "sigmoid", "cross_entropy", "lstm"])
+def test_strided_device_tensors_run_as_on_the_cpu(op):
+    # transposed views into every kind of kernel: the device adapter copies strided inputs
+    F = fn.nn.functional
+    fn.manual_seed(0)
+    lstm = fn.nn.LSTM(4, 3).double()
+    calls = {"relu": F.relu, "gelu": F.gelu, "softmax": lambda t: F.softmax(t, -1),
+             "log_softmax": lambda t: F.log_softmax(t, 1), "layer_norm": lambda t: F.layer_norm(t, (4,)),
+             "max_pool1d": lambda t: F.max_pool1d(t, 2), "conv1d": lambda t: F.conv1d(t, t.new_ones(2, 5, 3)),
+             "sigmoid": fn.sigmoid, "cross_entropy": lambda t: F.cross_entropy(t[:, :, 0], t.new_tensor([0, 1, 2]).long()),
+             "lstm": lambda t: lstm.to(t.device)(t)[0]}
+    values = random_array((3, 4, 5), np.float64, seed=4)
+    results = []
+    for device in ("cpu", "cuda"):
+        x = fn.tensor(values, device=device).requires_grad_()
+        y = calls[op](x.transpose(1, 2))
+        (y * y).sum().backward()
+        results.append((y.detach().cpu().numpy(), x.grad.cpu().numpy()))
+    for cpu, cuda in zip(*results):
+        assert relative_error(cuda, cpu) < 1e-12

@@ -17,6 +17,11 @@ std::string class_name(py::handle type) {
   return py::str(type.attr("__module__")).cast<std::string>() + "." + py::str(type.attr("__qualname__")).cast<std::string>();
 }
 
+py::object& contiguous_copier() {
+  static py::object* f = new py::object();  // never destroyed, as the allocator
+  return *f;
+}
+
 py::object& dlpack_importer() {
   static py::object* f = new py::object();  // never destroyed, as the allocator
   return *f;
@@ -87,6 +92,10 @@ const char* typestr_of(ops::DType t) {
 }  // namespace
 
 void set_device_allocator(py::object a) { allocator() = std::move(a); }
+
+void set_contiguous_copier(py::object copier) {
+  contiguous_copier() = copier.is_none() ? py::object() : std::move(copier);
+}
 
 void set_dlpack_importer(py::object importer) {
   dlpack_importer() = importer.is_none() ? py::object() : std::move(importer);
@@ -170,9 +179,16 @@ ops::Array& DeviceCall::add(py::handle obj, const char* name, bool output, Layou
   uintptr_t stream = 0;
   e.obj = interface_object(obj, name);
   e.array = describe_device(e.obj, name, e.type_name, &stream);
-  if (layout == Layout::contiguous && !e.array.c_contiguous())
-    ops::value_error(std::string(name) + " must be C-contiguous (device arrays are not copied), got shape " +
-                     ops::shape_string(e.array) + " with other strides");
+  if (layout == Layout::contiguous && !e.array.c_contiguous()) {
+    if (output || !contiguous_copier())
+      ops::value_error(std::string(name) + " must be C-contiguous" +
+                       (output ? " (an output is written in place)" : " (no copier of device views is registered)") +
+                       ", got shape " + ops::shape_string(e.array) + " with other strides");
+    e.obj = contiguous_copier()(e.obj);  // kept alive by the entry until the call returns
+    e.array = describe_device(e.obj, name, e.type_name, &stream);
+    if (!e.array.c_contiguous())
+      ops::value_error(std::string(name) + ": the registered copier returned a strided array");
+  }
   if (output && !e.array.writeable) ops::value_error(std::string(name) + " must be writeable, got a read-only array");
   if (stream && !has_stream_) stream_.handle = stream, has_stream_ = true;
   return e.array;

@@ -2,11 +2,15 @@
 // Numba, PyTorch CUDA tensors) in, the same ops::Array descriptors out, with the interface's
 // stream. A DLPack producer of CUDA memory without that interface (JAX) comes in through the
 // importer the Python layer registers (fastnn._backend: cupy.from_dlpack, which makes the
-// producer's stream wait for the consumer's, as the DLPack protocol asks), zero-copy. It has the interface of HostCall, so a binding template runs unchanged on
-// either. Device memory is never copied or converted here: an input must already be C-contiguous
-// where the kernel needs it and in native byte order, with the dtype the op takes (index arrays
-// int64); anything else is a clear error. Outputs given as None are allocated by the allocator
-// the Python layer registers (fastnn._backend: CuPy's), called as allocator(shape, typestr).
+// producer's stream wait for the consumer's, as the DLPack protocol asks), zero-copy. It has the
+// interface of HostCall, so a binding template runs unchanged on either. An input that is a strided
+// view where the kernel needs C order is copied into C order by the copier the Python layer
+// registers (the array library's ascontiguousarray, on the array's device), as the host adapter
+// copies NumPy views; nothing else is ever copied or converted: inputs must be in native byte
+// order with the dtype the op takes (index arrays int64), and outputs and in-place arrays must be
+// C-contiguous themselves; anything else is a clear error. Outputs given as None are allocated by
+// the allocator the Python layer registers (fastnn._backend: CuPy's), called as
+// allocator(shape, typestr).
 #pragma once
 #include <pybind11/pybind11.h>
 
@@ -27,6 +31,10 @@ void set_device_allocator(py::object allocator);
 // __cuda_array_interface__). The emulated module takes only the emulated device's arrays: its
 // kernels run on the CPU, and a GPU pointer (a CuPy array) read there would crash the process.
 void set_device_array_type(py::object type);
+
+// Sets the copier of strided device inputs, f(array) -> a C-contiguous copy on its device (None:
+// such inputs are refused).
+void set_contiguous_copier(py::object copier);
 
 // Sets the importer of DLPack producers, f(obj) -> an array with __cuda_array_interface__ on the
 // same memory (None: DLPack producers are refused).

@@ -50,12 +50,6 @@ def xp_for(array):
     return np if isinstance(array, (np.ndarray, np.generic)) else cupy()
 
 
-def contiguous(array):
-    """`array` in C order: itself when it already is, else a copy made by its own array module.
-    The device kernels take C-contiguous arrays only (the host adapter copies by itself)."""
-    return xp_for(array).ascontiguousarray(array)
-
-
 @functools.lru_cache(maxsize=None)
 def _device_kernels(emulated):
     """The kernels of fastnn._cuda_emu (emulated) or fastnn._cuda, with their output allocator."""
@@ -65,11 +59,13 @@ def _device_kernels(emulated):
         except ImportError as error:
             raise RuntimeError("fastnn was built without its emulated CUDA kernels (fastnn._cuda_emu)") from error
         module._set_allocator(_emulated_cuda.empty)
+        module._set_contiguous_copier(_emulated_cuda.xp.ascontiguousarray)
         module._set_device_array_type(_emulated_cuda.DeviceArray)  # never a GPU pointer on the CPU
     else:
         module = cuda_module()
         cp = cupy()
         module._set_allocator(lambda shape, typestr: cp.empty(shape, dtype=typestr))
+        module._set_contiguous_copier(cp.ascontiguousarray)
         module._set_dlpack_importer(cp.from_dlpack)
     return DeviceKernels(module, "cuda")
 

@@ -6,6 +6,7 @@
 // `_set_allocator(f)` registers the allocator of device outputs, f(shape, typestr) -> array;
 // `_set_device_array_type(t)` restricts the device arrays taken to instances of t;
 // `_set_dlpack_importer(f)` registers f(obj) -> __cuda_array_interface__ array for DLPack producers;
+// `_set_contiguous_copier(f)` registers f(array) -> C-contiguous copy, for strided inputs;
 // `_set_gemm_version(v)` picks gemm's numbered kernel (0: the best; `_gemm_versions` of them);
 // `_set_rnn_persistent_kernels(flag)` / `_rnn_persistent_kernels()` switch the recurrent layers' persistent kernels.
 // _cuda_emu also has the emulator's controls, for tests: `_emulator_set_schedule(name, seed)`
@@ -84,6 +85,8 @@ PYBIND11_MODULE(FASTNN_CUDA_MODULE, m) {
   b::register_errors(m);
   m.def("_set_allocator", &b::set_device_allocator, py::arg("allocator"),
         "Private: registers f(shape, typestr) -> device array, the allocator of outputs given as None.");
+  m.def("_set_contiguous_copier", &b::set_contiguous_copier, py::arg("copier"),
+        "Private: registers f(array) -> C-contiguous copy on its device, for strided inputs (None: refused).");
   m.def("_set_dlpack_importer", &b::set_dlpack_importer, py::arg("importer"),
         "Private: registers f(obj) -> array with __cuda_array_interface__, the import of DLPack producers (None: none).");
   m.def("_set_device_array_type", &b::set_device_array_type, py::arg("type"),

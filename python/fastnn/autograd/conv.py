@@ -6,7 +6,7 @@ the weight gradient and the bias gradient (grad_output summed over every dim but
 Options (stride, padding, ...) are passed as keywords, so backward returns one gradient per
 array argument: input, weight, bias.
 """
-from fastnn._backend import contiguous, kernels_for
+from fastnn._backend import kernels_for
 from fastnn.autograd.engine import Function
 
 
@@ -19,7 +19,6 @@ class _Conv(Function):
     @classmethod
     def forward(cls, ctx, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, algorithm="auto"):
         forward_kernel, _, _ = cls.kernels(kernels_for(x))
-        x, weight = contiguous(x), contiguous(weight)
         y = forward_kernel(x, weight, bias, stride, padding, dilation, groups, None, algorithm)
         ctx.save_for_backward(x, weight)
         ctx.options = (stride, padding, dilation, groups, None, algorithm)
@@ -53,7 +52,6 @@ class ConvTranspose2d(Function):
     @staticmethod
     def forward(ctx, x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1,
                 algorithm="auto"):
-        x, weight = contiguous(x), contiguous(weight)
         y = kernels_for(x).conv_transpose2d_forward(x, weight, bias, stride, padding, output_padding, groups,
                                                     dilation, None, algorithm)
         ctx.save_for_backward(x, weight)

@@ -357,14 +357,6 @@ def _check_anomaly(cls, result, phase, module=None):
             raise FloatingPointError(f"anomaly detected: {cls.__name__} {phase}{place} produced {kind} values")
 
 
-def _dense_device_grads(grads):
-    """Gradients as backward functions hand them to kernels: a device array that is a strided view
-    (the gradient of a transpose, a slice, a broadcast) is made C-contiguous, since the device
-    kernels take no strided views (the host adapter copies NumPy views by itself)."""
-    from fastnn._backend import contiguous, device_of
-    return [g if g is None or type(g) is np.ndarray or device_of(g) == "cpu" else contiguous(g) for g in grads]
-
-
 def _xp(array):
     from fastnn._backend import xp_for
 
@@ -485,7 +477,6 @@ def backward(tensors, grads, retain_graph=False):
             xp = _xp(next(g for g in slots if g is not None))
             slots = [g if g is not None else xp.zeros(shape, dtype) for g, (shape, dtype) in
                      zip(slots, node.outputs_meta)]
-        slots = _dense_device_grads(slots)
         input_grads = node.backward(node, *slots)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)

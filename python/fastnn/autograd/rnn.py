@@ -8,13 +8,8 @@ bias_ih, bias_hh (both None without bias); `reverse` and `nonlinearity` are keyw
 Sequences return (y [T, B, H], h_n[, c_n]); cells
 return h1 (LSTM: (h1, c1)).
 """
-from fastnn._backend import contiguous, kernels_for
+from fastnn._backend import kernels_for
 from fastnn.autograd.engine import Function
-
-
-def _contiguous(*arrays):
-    """The arrays as the kernels take them (fastnn._backend.contiguous); None stays None."""
-    return tuple(None if a is None else contiguous(a) for a in arrays)
 
 
 def _last(y, reverse):
@@ -26,7 +21,6 @@ def _last(y, reverse):
 class LSTMLayer(Function):
     @staticmethod
     def forward(ctx, x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, reverse=False):
-        x, h0, c0 = _contiguous(x, h0, c0)
         y, cell, gates = kernels_for(x).lstm_forward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, reverse)
         ctx.save_for_backward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, y, cell, gates)
         ctx.reverse = reverse
@@ -44,7 +38,6 @@ class LSTMLayer(Function):
 class GRULayer(Function):
     @staticmethod
     def forward(ctx, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reverse=False):
-        x, h0 = _contiguous(x, h0)
         y, gates = kernels_for(x).gru_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reverse)
         ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, y, gates)
         ctx.reverse = reverse
@@ -60,7 +53,6 @@ class GRULayer(Function):
 class RNNLayer(Function):
     @staticmethod
     def forward(ctx, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh", reverse=False):
-        x, h0 = _contiguous(x, h0)
         y = kernels_for(x).rnn_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity, reverse)
         ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, y)
         ctx.nonlinearity, ctx.reverse = nonlinearity, reverse
@@ -76,7 +68,6 @@ class RNNLayer(Function):
 class LSTMCell(Function):
     @staticmethod
     def forward(ctx, x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
-        x, h0, c0 = _contiguous(x, h0, c0)
         h1, c1, gates = kernels_for(x).lstm_cell_forward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh)
         ctx.save_for_backward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, c1, gates)
         return h1, c1
@@ -91,7 +82,6 @@ class LSTMCell(Function):
 class GRUCell(Function):
     @staticmethod
     def forward(ctx, x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
-        x, h0 = _contiguous(x, h0)
         h1, gates = kernels_for(x).gru_cell_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh)
         ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, gates)
         return h1
@@ -106,7 +96,6 @@ class GRUCell(Function):
 class RNNCell(Function):
     @staticmethod
     def forward(ctx, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh"):
-        x, h0 = _contiguous(x, h0)
         h1 = kernels_for(x).rnn_cell_forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity)
         ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, h1)
         ctx.nonlinearity = nonlinearity
