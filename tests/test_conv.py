@@ -159,7 +159,9 @@ def test_winograd_runs_conv_transpose2d_and_is_the_automatic_choice_for_deep_lay
 
 @pytest.mark.parametrize("case", [(9, 6, 10, 9, 8, 3, 1, 1, 1, 2), (1, 16, 12, 12, 16, 3, 2, 1, 1, 1),
                                   (10, 16, 6, 6, 12, 1, 1, 0, 1, 1), (13, 70, 2, 2, 9, 3, 1, 1, 1, 1),
-                                  (5, 32, 30, 29, 32, 3, 1, 1, 1, 1)], ids=str)  # the last: Winograd, 4 chunks
+                                  (5, 32, 30, 29, 32, 3, 1, 1, 1, 1),  # Winograd, 4 chunks
+                                  (4, 40, 4, 4, 32, 3, 1, 1, 1, 1)],  # Winograd, one chunk: transforms split by channel
+                         ids=str)
 def test_results_are_bitwise_identical_for_1_and_2_threads(case, threads):
     x, weight, bias, dy, args, _, _ = conv2d_case(case, np.float32)
 

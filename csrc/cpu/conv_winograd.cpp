@@ -9,8 +9,10 @@
 //   y                 A^T m A (+ bias) of every output channel and tile, the 2x2 block clipped
 //                     at the bottom/right edge of an odd-sized output
 // U [16][O][C] (G g G^T of every weight) is transformed once per call, by one gemm. Threads
-// split the chunks (parallel_for: contiguous ranges); a chunk's gemms run single-threaded
-// inside, or on every thread when the whole call is one chunk.
+// split the chunks (parallel_for: contiguous ranges); a chunk's gemms and transforms run
+// single-threaded inside, or when the whole call is one chunk (the deep layers' small maps: 64
+// images of 2x2 are 64 tiles) on every thread: each gemm by its own threads, each transform split
+// by channels (over_channels), which changes no result.
 #include "cpu/conv_winograd.h"
 
 #include <algorithm>
@@ -48,7 +50,17 @@ constexpr int64_t kWeightPartials = 8;
 constexpr int64_t kMinChannels = 16;
 constexpr int64_t kMinChannelPairs = 1024;
 
+// A one-chunk call's transforms give each thread at least this many channels.
+constexpr int64_t kMinTransformChannels = 8;
+
 using Geometry = WinogradGeometry;
+
+// body(c0, c1) over channels [0, channels): split over the threads outside a parallel region (a
+// one-chunk call), whole inside one (threads already split the chunks).
+template <class Body>
+void over_channels(int64_t channels, Body&& body) {
+  parallel_for(channels, kMinTransformChannels, body);
+}
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -105,7 +117,8 @@ void correlate(T* out, const T* in, const T* u, int64_t rs_u, int64_t cs_u, cons
     T* m = v + kPositions * (g.in_c * ld + kSkew);
     for (int64_t chunk = begin; chunk < end; ++chunk) {
       const int64_t t0 = chunk * g.chunk, t1 = std::min(g.tiles, t0 + g.chunk);
-      kernels.input(v, ld, g.in_c * ld + kSkew, in, g, t0, t1);
+      over_channels(g.in_c,
+                    [&](int64_t c0, int64_t c1) { kernels.input(v, ld, g.in_c * ld + kSkew, in, g, t0, t1, c0, c1); });
       for (int xi = 0; xi < kPositions; ++xi) {
         GemmProblem<T> p;
         p.m = g.out_c, p.n = t1 - t0, p.k = g.in_c;
@@ -114,7 +127,9 @@ void correlate(T* out, const T* in, const T* u, int64_t rs_u, int64_t cs_u, cons
         p.c = m + xi * (g.out_c * ld + kSkew), p.rs_c = ld, p.cs_c = 1;
         gemm(p);
       }
-      kernels.output(out, m, ld, g.out_c * ld + kSkew, bias, g, t0, t1);
+      over_channels(g.out_c, [&](int64_t o0, int64_t o1) {
+        kernels.output(out, m, ld, g.out_c * ld + kSkew, bias, g, t0, t1, o0, o1);
+      });
     }
   });
 }
@@ -172,8 +187,11 @@ void conv2d_winograd_backward_weight(T* dw, const T* dy, const T* x, const Conv2
       T* sum = partials + group * kPositions * matrix;
       for (int64_t chunk = first; chunk < last; ++chunk) {
         const int64_t t0 = chunk * g.chunk, t1 = std::min(g.tiles, t0 + g.chunk);
-        kernels.input(v, ld, g.in_c * ld + kSkew, x, g, t0, t1);
-        kernels.output_gradient(d, ld, g.out_c * ld + kSkew, dy, g, t0, t1);
+        over_channels(g.in_c,
+                      [&](int64_t c0, int64_t c1) { kernels.input(v, ld, g.in_c * ld + kSkew, x, g, t0, t1, c0, c1); });
+        over_channels(g.out_c, [&](int64_t o0, int64_t o1) {
+          kernels.output_gradient(d, ld, g.out_c * ld + kSkew, dy, g, t0, t1, o0, o1);
+        });
         for (int xi = 0; xi < kPositions; ++xi) {
           GemmProblem<T> p;
           p.m = g.out_c, p.n = g.in_c, p.k = t1 - t0;

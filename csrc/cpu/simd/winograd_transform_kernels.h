@@ -23,20 +23,22 @@ struct WinogradGeometry {
   int64_t chunk, chunks;            // tiles per chunk, chunks
 };
 
+// Each transform covers the channels [c0, c1) of its side (input channels c, output channels o),
+// so that threads can split one chunk's transforms by channel; channels are independent.
 template <class T>
 struct WinogradTransformKernels {
   // v[xi][c][p] = (B^T d B)[xi], d the 4x4 input patch of channel c whose top-left element is
   // (2 * tile row - pad_top, 2 * tile column - pad_left), for the tiles t0 + p < t1.
   void (*input)(T* v, int64_t ld, int64_t position_stride, const T* in, const WinogradGeometry& g, int64_t t0,
-                int64_t t1);
+                int64_t t1, int64_t c0, int64_t c1);
   // out[n][o]'s 2x2 block of every tile in [t0, t1) = A^T m A (+ bias[o]; bias may be null),
   // m[xi] = m[xi][o][p]; the block is clipped at the bottom/right edge of an odd-sized output.
   void (*output)(T* out, const T* m, int64_t ld, int64_t position_stride, const T* bias, const WinogradGeometry& g,
-                 int64_t t0, int64_t t1);
+                 int64_t t0, int64_t t1, int64_t c0, int64_t c1);
   // d[xi][o][p] = (A e A^T)[xi], e channel o's 2x2 block of dy (zeros past an odd output's last
   // row and column) in tile t0 + p: the gradient of the forward's 4x4 products.
   void (*output_gradient)(T* d, int64_t ld, int64_t position_stride, const T* dy, const WinogradGeometry& g,
-                          int64_t t0, int64_t t1);
+                          int64_t t0, int64_t t1, int64_t c0, int64_t c1);
 };
 
 const WinogradTransformKernels<float>& winograd_transform_kernels(SimdLevel level, float*);
