@@ -75,8 +75,17 @@ __device__ __forceinline__ T pixel(const T* x, const Geometry& q, int64_t n, int
   return x[(n * q.s.in_channels + channel) * q.in_plane + ih * q.s.in_w + iw];
 }
 
+// The output position (oh, ow) whose tap lands on an input point: th = ih + pt - kh dh and
+// tw = iw + pl - kw dw must be whole strides inside the output; false when the stride skips it
+// or it falls outside.
+__device__ __forceinline__ bool output_of(const Geometry& q, int64_t th, int64_t tw, int64_t* oh, int64_t* ow) {
+  if (th < 0 || tw < 0 || th % q.s.stride_h != 0 || tw % q.s.stride_w != 0) return false;
+  *oh = th / q.s.stride_h, *ow = tw / q.s.stride_w;
+  return *oh < q.s.out_h && *ow < q.s.out_w;
+}
+
 // ------------------------------------------------------------------------- the three GEMM views
-// Each view: rows() x cols() x depth() per group; column(g, j) the per-thread part of B's
+// Each view: rows() x cols() x depth() per group; column(j) the per-thread part of B's
 // addressing of column j; a(g, m, k), b(g, k, column) the operands (0 outside); store(g, m, j, v).
 
 // A point of an image with its window's top-left corner: (n, oh sh - pt, ow sw - pl).
@@ -92,10 +101,10 @@ struct ForwardView {
   const T* bias;
   Geometry q;
 
-  __device__ int64_t rows() const { return q.og; }
-  __device__ int64_t cols() const { return q.s.batch * q.out_plane; }
-  __device__ int64_t depth() const { return q.cg * q.taps; }
-  __device__ Corner column(int64_t, int64_t j) const {
+  __host__ __device__ int64_t rows() const { return q.og; }
+  __host__ __device__ int64_t cols() const { return q.s.batch * q.out_plane; }
+  __host__ __device__ int64_t depth() const { return q.cg * q.taps; }
+  __device__ Corner column(int64_t j) const {
     const int64_t p = j % q.out_plane;
     return {j / q.out_plane, (p / q.s.out_w) * q.s.stride_h - q.s.pad_top,
             (p % q.s.out_w) * q.s.stride_w - q.s.pad_left};
@@ -119,10 +128,10 @@ struct BackwardInputView {
   const T* w;
   Geometry q;
 
-  __device__ int64_t rows() const { return q.cg; }
-  __device__ int64_t cols() const { return q.s.batch * q.in_plane; }
-  __device__ int64_t depth() const { return q.og * q.taps; }
-  __device__ Corner column(int64_t, int64_t j) const {
+  __host__ __device__ int64_t rows() const { return q.cg; }
+  __host__ __device__ int64_t cols() const { return q.s.batch * q.in_plane; }
+  __host__ __device__ int64_t depth() const { return q.og * q.taps; }
+  __device__ Corner column(int64_t j) const {
     const int64_t p = j % q.in_plane;
     return {j / q.in_plane, p / q.s.in_w + q.s.pad_top, p % q.s.in_w + q.s.pad_left};
   }
@@ -133,10 +142,8 @@ struct BackwardInputView {
   // dy[n, o, oh, ow] with oh sh = ih + pt - kh dh (0 when the stride skips the tap or it is outside).
   __device__ T b(int64_t g, int64_t k, const Corner& c) const {
     const Tap t = tap_of(k, q);
-    const int64_t th = c.h - t.kh * q.s.dilation_h, tw = c.w - t.kw * q.s.dilation_w;
-    if (th < 0 || tw < 0 || th % q.s.stride_h != 0 || tw % q.s.stride_w != 0) return T(0);
-    const int64_t oh = th / q.s.stride_h, ow = tw / q.s.stride_w;
-    if (oh >= q.s.out_h || ow >= q.s.out_w) return T(0);
+    int64_t oh, ow;
+    if (!output_of(q, c.h - t.kh * q.s.dilation_h, c.w - t.kw * q.s.dilation_w, &oh, &ow)) return T(0);
     return dy[((c.n * q.s.out_channels + g * q.og + t.channel) * q.s.out_h + oh) * q.s.out_w + ow];
   }
   __device__ void store(int64_t g, int64_t m, int64_t j, T v) const {
@@ -152,10 +159,10 @@ struct BackwardWeightView {
   const T* x;
   Geometry q;
 
-  __device__ int64_t rows() const { return q.og; }
-  __device__ int64_t cols() const { return q.cg * q.taps; }
-  __device__ int64_t depth() const { return q.s.batch * q.out_plane; }
-  __device__ Corner column(int64_t, int64_t j) const {
+  __host__ __device__ int64_t rows() const { return q.og; }
+  __host__ __device__ int64_t cols() const { return q.cg * q.taps; }
+  __host__ __device__ int64_t depth() const { return q.s.batch * q.out_plane; }
+  __device__ Corner column(int64_t j) const {
     const Tap t = tap_of(j, q);
     return {t.channel, t.kh * q.s.dilation_h - q.s.pad_top, t.kw * q.s.dilation_w - q.s.pad_left};
   }
@@ -188,7 +195,7 @@ __global__ void __launch_bounds__(kThreads)
     for (int64_t m0 = int64_t(blockIdx.y) * kTileM; m0 < m_size; m0 += int64_t(gridDim.y) * kTileM)
       for (int64_t n0 = int64_t(blockIdx.x) * kTileN; n0 < n_size; n0 += int64_t(gridDim.x) * kTileN) {
         const bool column_inside = n0 + b_col < n_size;
-        const auto column = view.column(g, column_inside ? n0 + b_col : 0);
+        const auto column = view.column(column_inside ? n0 + b_col : 0);
         T acc[kReg][kReg] = {};
         for (int64_t k0 = k_begin; k0 < k_end; k0 += kTileK) {
           FASTNN_UNROLL
@@ -236,7 +243,7 @@ template <class T, class View>
 __global__ void __launch_bounds__(kThreads)
     split_sum_kernel(View view, const T* partial, int64_t groups, int64_t splits) {
   const int64_t m_size = view.rows(), n_size = view.cols(), count = groups * m_size * n_size;
-  for (int64_t e = int64_t(blockIdx.x) * kThreads + threadIdx.x; e < count; e += int64_t(gridDim.x) * kThreads) {
+  FASTNN_GRID_STRIDE(e, count, kThreads) {
     T sum = partial[e];
     for (int64_t split = 1; split < splits; ++split) sum += partial[split * count + e];
     view.store(e / (m_size * n_size), (e / n_size) % m_size, e % n_size, sum);
@@ -251,6 +258,7 @@ struct KSplit {
   int64_t splits, chunk;
 };
 KSplit k_split(int64_t groups, int64_t m, int64_t n, int64_t k) {
+  if (k == 0) return {1, kTileK};  // nothing to sum: one split, which stores zeros
   const int64_t tiles = groups * ceil_div(m, kTileM) * ceil_div(n, kTileN);
   int64_t splits = 1;
   if (tiles < kTargetBlocks && k > kMinSplitDepth) {
@@ -261,11 +269,12 @@ KSplit k_split(int64_t groups, int64_t m, int64_t n, int64_t k) {
   return {ceil_div(k, chunk), chunk};
 }
 
-// Runs a view's GEMM for every group (m, n, k: the view's sizes, computed here on the host).
+// Runs a view's GEMM for every group.
 template <class T, class View>
-void implicit_gemm(cudaStream_t stream, const View& view, int64_t groups, int64_t m, int64_t n, int64_t k) {
+void implicit_gemm(cudaStream_t stream, const View& view, int64_t groups) {
+  const int64_t m = view.rows(), n = view.cols(), k = view.depth();
   if (groups == 0 || m == 0 || n == 0) return;
-  const KSplit split = k == 0 ? KSplit{1, kTileK} : k_split(groups, m, n, k);
+  const KSplit split = k_split(groups, m, n, k);
   const dim3 grid(grid_dim(ceil_div(n, kTileN)), grid_dim(ceil_div(m, kTileM)), grid_dim(groups * split.splits));
   if (split.splits == 1) {
     FASTNN_LAUNCH(implicit_gemm_kernel<T, View>)(grid, dim3(kThreads), 0, stream, view, static_cast<T*>(nullptr),
@@ -286,7 +295,7 @@ template <class T>
 __global__ void __launch_bounds__(kThreads)
     depthwise_forward_kernel(T* y, const T* x, const T* w, const T* bias, Geometry q) {
   const int64_t count = q.s.batch * q.s.out_channels * q.out_plane;
-  for (int64_t e = int64_t(blockIdx.x) * kThreads + threadIdx.x; e < count; e += int64_t(gridDim.x) * kThreads) {
+  FASTNN_GRID_STRIDE(e, count, kThreads) {
     const int64_t p = e % q.out_plane, o = (e / q.out_plane) % q.s.out_channels,
                   n = e / (q.out_plane * q.s.out_channels);
     const int64_t h0 = (p / q.s.out_w) * q.s.stride_h - q.s.pad_top, w0 = (p % q.s.out_w) * q.s.stride_w - q.s.pad_left;
@@ -304,22 +313,19 @@ template <class T>
 __global__ void __launch_bounds__(kThreads)
     depthwise_backward_input_kernel(T* dx, const T* dy, const T* w, Geometry q) {
   const int64_t count = q.s.batch * q.s.in_channels * q.in_plane;
-  for (int64_t e = int64_t(blockIdx.x) * kThreads + threadIdx.x; e < count; e += int64_t(gridDim.x) * kThreads) {
+  FASTNN_GRID_STRIDE(e, count, kThreads) {
     const int64_t p = e % q.in_plane, c = (e / q.in_plane) % q.s.in_channels, n = e / (q.in_plane * q.s.in_channels);
     const int64_t h = p / q.s.in_w + q.s.pad_top, wd = p % q.s.in_w + q.s.pad_left;
     T acc = 0;
     for (int64_t j = 0; j < q.og; ++j) {
       const int64_t o = c * q.og + j;
       const T* dyo = dy + (n * q.s.out_channels + o) * q.out_plane;
-      for (int64_t kh = 0; kh < q.s.kernel_h; ++kh) {
-        const int64_t th = h - kh * q.s.dilation_h;
-        if (th < 0 || th % q.s.stride_h != 0 || th / q.s.stride_h >= q.s.out_h) continue;
+      for (int64_t kh = 0; kh < q.s.kernel_h; ++kh)
         for (int64_t kw = 0; kw < q.s.kernel_w; ++kw) {
-          const int64_t tw = wd - kw * q.s.dilation_w;
-          if (tw < 0 || tw % q.s.stride_w != 0 || tw / q.s.stride_w >= q.s.out_w) continue;
-          acc += w[o * q.taps + kh * q.s.kernel_w + kw] * dyo[(th / q.s.stride_h) * q.s.out_w + tw / q.s.stride_w];
+          int64_t oh, ow;
+          if (output_of(q, h - kh * q.s.dilation_h, wd - kw * q.s.dilation_w, &oh, &ow))
+            acc += w[o * q.taps + kh * q.s.kernel_w + kw] * dyo[oh * q.s.out_w + ow];
         }
-      }
     }
     dx[e] = acc;
   }
@@ -339,14 +345,6 @@ struct DepthwiseWeightTerms {
   }
 };
 
-// out[k] = segment k's total.
-template <class T>
-__global__ void __launch_bounds__(kThreads)
-    segment_store_kernel(T* out, const double* partial, int64_t segments, int64_t parts) {
-  for (int64_t k = int64_t(blockIdx.x) * kThreads + threadIdx.x; k < segments; k += int64_t(gridDim.x) * kThreads)
-    out[k] = T(segment::segment_total<1>(partial, k, parts, 0));
-}
-
 // out[k] = sum over i < m of terms(k, i), for `segments` segments.
 template <class T, class Terms>
 void segment_sums_into(cudaStream_t stream, T* out, const Terms& terms, int64_t segments, int64_t m) {
@@ -354,15 +352,15 @@ void segment_sums_into(cudaStream_t stream, T* out, const Terms& terms, int64_t 
   const segment::Split split = segment::split_for(m);
   Workspace partial(sizeof(double) * segments * split.parts, stream);
   segment::partial_sums<1>(stream, partial.as<double>(), terms, segments, m, split);
-  FASTNN_LAUNCH(segment_store_kernel<T>)(grid_stride_blocks(segments, kThreads), dim3(kThreads), 0, stream, out,
-                                         partial.as<const double>(), segments, split.parts);
+  FASTNN_LAUNCH(segment::totals_kernel<1, T>)(dim3(segment::blocks_for(segments)), dim3(segment::kThreads), 0, stream,
+                                              out, partial.as<const double>(), segments, split.parts, 0, 1.0);
 }
 
 template <class T>
 __global__ void __launch_bounds__(kThreads)
     add_bias_kernel(T* y, const T* bias, int64_t channels, int64_t plane, int64_t count) {
-  for (int64_t e = int64_t(blockIdx.x) * kThreads + threadIdx.x; e < count; e += int64_t(gridDim.x) * kThreads)
-    y[e] += bias[(e / plane) % channels];
+  FASTNN_GRID_STRIDE(e, count, kThreads)
+  y[e] += bias[(e / plane) % channels];
 }
 
 bool depthwise(const Geometry& q) { return q.cg == 1; }
@@ -382,7 +380,7 @@ void conv2d_forward(cudaStream_t stream, T* y, const T* x, const T* w, const T* 
                                                bias, q);
     return;
   }
-  implicit_gemm<T>(stream, ForwardView<T>{y, x, w, bias, q}, s.groups, q.og, s.batch * q.out_plane, q.cg * q.taps);
+  implicit_gemm<T>(stream, ForwardView<T>{y, x, w, bias, q}, s.groups);
 }
 
 template <class T>
@@ -395,7 +393,7 @@ void conv2d_backward_input(cudaStream_t stream, T* dx, const T* dy, const T* w, 
                                                       dx, dy, w, q);
     return;
   }
-  implicit_gemm<T>(stream, BackwardInputView<T>{dx, dy, w, q}, s.groups, q.cg, s.batch * q.in_plane, q.og * q.taps);
+  implicit_gemm<T>(stream, BackwardInputView<T>{dx, dy, w, q}, s.groups);
 }
 
 template <class T>
@@ -405,7 +403,7 @@ void conv2d_backward_weight(cudaStream_t stream, T* dw, const T* dy, const T* x,
     segment_sums_into(stream, dw, DepthwiseWeightTerms<T>{dy, x, q}, s.out_channels * q.taps, s.batch * q.out_plane);
     return;
   }
-  implicit_gemm<T>(stream, BackwardWeightView<T>{dw, dy, x, q}, s.groups, q.og, q.cg * q.taps, s.batch * q.out_plane);
+  implicit_gemm<T>(stream, BackwardWeightView<T>{dw, dy, x, q}, s.groups);
 }
 
 template <class T>

@@ -5,6 +5,8 @@
 //   FASTNN_DYNAMIC_SHARED(float, buffer);      dynamic shared memory, as a float*
 //   FASTNN_LAUNCH(kernel<T, 64>)(grid, block, smem_bytes, stream, args...);
 //   FASTNN_UNROLL for (...)                    #pragma unroll on the device, nothing on the host
+//   FASTNN_GRID_STRIDE(e, n, threads) { ... }  for e in [0, n) over a 1-D grid of `threads`-thread
+//                                              blocks (grid_stride_blocks below sizes the grid)
 //
 // FASTNN_LAUNCH is kernel<<<grid, block, smem, stream>>>(args...) followed by a check of
 // cudaGetLastError that throws fastnn::cuda::Error naming the kernel and the launch site (and,
@@ -76,6 +78,10 @@ Launcher<P...> make_launcher(void (*kernel)(P...), const char* name, const char*
 }
 
 }  // namespace fastnn::cuda
+
+#define FASTNN_GRID_STRIDE(e, n, threads)                                                                      \
+  for (int64_t e = int64_t(blockIdx.x) * (threads) + threadIdx.x, e##_stride = int64_t(gridDim.x) * (threads); \
+       e < (n); e += e##_stride)
 
 // Variadic so that a template kernel's commas need no parentheses.
 #define FASTNN_LAUNCH(...) ::fastnn::cuda::make_launcher(__VA_ARGS__, #__VA_ARGS__, __FILE__, __LINE__)

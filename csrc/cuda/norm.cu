@@ -45,9 +45,6 @@ using segment::kThreads;
 constexpr int64_t kMinColumnChunkRows = 32;
 constexpr int64_t kMaxColumnChunks = 256;
 
-#define FASTNN_GRID_STRIDE(i, count) \
-  for (int64_t i = int64_t(blockIdx.x) * kThreads + threadIdx.x; i < (count); i += int64_t(gridDim.x) * kThreads)
-
 // Temporary device memory: `doubles` doubles, then `values` T's.
 template <class T>
 struct Scratch {
@@ -67,7 +64,7 @@ __global__ void __launch_bounds__(kThreads)
     batch_norm_statistics_kernel(T* mean, T* invstd, T* running_mean, T* running_var, T* coef, const double* moments,
                                  const T* weight, const T* bias, int64_t c, int64_t count, bool training,
                                  double momentum, double eps) {
-  FASTNN_GRID_STRIDE(k, c) {
+  FASTNN_GRID_STRIDE(k, c, kThreads) {
     double m, inv;
     if (!training) {
       m = double(running_mean[k]);
@@ -93,7 +90,7 @@ __global__ void __launch_bounds__(kThreads)
 template <class T>
 __global__ void __launch_bounds__(kThreads)
     channel_affine_kernel(T* y, const T* x, const T* coef, int64_t total, int64_t c, int64_t s) {
-  FASTNN_GRID_STRIDE(i, total) {
+  FASTNN_GRID_STRIDE(i, total, kThreads) {
     const int64_t k = (i / s) % c;
     y[i] = x[i] * coef[k] + coef[c + k];
   }
@@ -120,7 +117,7 @@ __global__ void __launch_bounds__(kThreads)
     batch_norm_backward_coefficients_kernel(T* dweight, T* dbias, T* coef, const double* partial, int64_t parts,
                                             const T* mean, const T* invstd, const T* weight, int64_t c, int64_t count,
                                             bool training) {
-  FASTNN_GRID_STRIDE(k, c) {
+  FASTNN_GRID_STRIDE(k, c, kThreads) {
     const double m = double(mean[k]), inv = double(invstd[k]), w = weight ? double(weight[k]) : 1.0;
     const double sum_dy = partial ? segment::segment_total<2>(partial, k, parts, 0) : 0.0;
     const double dot = partial ? segment::segment_total<2>(partial, k, parts, 1) : 0.0;
@@ -140,7 +137,7 @@ template <class T>
 __global__ void __launch_bounds__(kThreads)
     channel_affine_backward_kernel(T* dx, const T* dy, const T* x, const T* coef, int64_t total, int64_t c,
                                    int64_t s) {
-  FASTNN_GRID_STRIDE(i, total) {
+  FASTNN_GRID_STRIDE(i, total, kThreads) {
     const int64_t k = (i / s) % c;
     dx[i] = dy[i] * coef[k] + (x[i] * coef[c + k] + coef[2 * c + k]);
   }
@@ -153,7 +150,7 @@ template <class T>
 __global__ void __launch_bounds__(kThreads)
     layer_norm_statistics_kernel(T* mean, T* rstd, T* coef, const double* moments, int64_t rows, int64_t cols,
                                  double eps) {
-  FASTNN_GRID_STRIDE(r, rows) {
+  FASTNN_GRID_STRIDE(r, rows, kThreads) {
     const double m = moments[r];
     const double inv = 1.0 / math::sqrt(moments[rows + r] / double(cols) + eps);
     mean[r] = T(m);
@@ -167,7 +164,7 @@ template <class T>
 __global__ void __launch_bounds__(kThreads)
     layer_norm_affine_kernel(T* y, const T* x, const T* coef, const T* weight, const T* bias, int64_t rows,
                              int64_t cols) {
-  FASTNN_GRID_STRIDE(i, rows * cols) {
+  FASTNN_GRID_STRIDE(i, rows * cols, kThreads) {
     const int64_t r = i / cols, j = i - r * cols;
     T v = x[i] * coef[r] + coef[rows + r];
     if (weight) v *= weight[j];
@@ -196,7 +193,7 @@ template <class T>
 __global__ void __launch_bounds__(kThreads)
     layer_norm_backward_coefficients_kernel(T* coef, const double* partial, int64_t parts, const T* mean,
                                             const T* rstd, int64_t rows, int64_t cols) {
-  FASTNN_GRID_STRIDE(r, rows) {
+  FASTNN_GRID_STRIDE(r, rows, kThreads) {
     const double m = double(mean[r]), inv = double(rstd[r]);
     const double sum_g = segment::segment_total<2>(partial, r, parts, 0);
     const double sum_gx = segment::segment_total<2>(partial, r, parts, 1);
@@ -213,7 +210,7 @@ template <class T>
 __global__ void __launch_bounds__(kThreads)
     layer_norm_backward_input_kernel(T* dx, const T* dy, const T* x, const T* coef, const T* weight, int64_t rows,
                                      int64_t cols) {
-  FASTNN_GRID_STRIDE(i, rows * cols) {
+  FASTNN_GRID_STRIDE(i, rows * cols, kThreads) {
     const int64_t r = i / cols, j = i - r * cols;
     const T g = weight ? dy[i] * weight[j] : dy[i];
     dx[i] = coef[r] * g + coef[rows + r] * x[i] + coef[2 * rows + r];
@@ -244,7 +241,7 @@ __global__ void __launch_bounds__(kThreads)
 template <class T>
 __global__ void __launch_bounds__(kThreads)
     layer_norm_columns_kernel(T* dweight, T* dbias, const double* partial, int64_t cols, int64_t chunks) {
-  FASTNN_GRID_STRIDE(j, cols) {
+  FASTNN_GRID_STRIDE(j, cols, kThreads) {
     double sw = 0.0, sb = 0.0;
     for (int64_t h = 0; h < chunks; ++h) {
       sw += partial[(h * cols + j) * 2];
@@ -339,7 +336,6 @@ void layer_norm_backward(cudaStream_t stream, T* dx, T* dweight, T* dbias, const
                                                      x, scratch.t(), weight, rows, cols);
 }
 
-#undef FASTNN_GRID_STRIDE
 
 #define FASTNN_INSTANTIATE(T)                                                                                        \
   template void batch_norm_forward<T>(cudaStream_t, T*, T*, T*, T*, T*, const T*, const T*, const T*, int64_t,       \

@@ -83,15 +83,11 @@ __device__ __forceinline__ int64_t first_reading(int64_t i, int64_t in, int64_t 
 }
 
 // ------------------------------------------------------------------------------------- kernels
-#define FASTNN_GRID_STRIDE(e, n)                                                        \
-  for (int64_t e = int64_t(blockIdx.x) * kThreads + threadIdx.x, e##_stride = int64_t(gridDim.x) * kThreads; e < (n); \
-       e += e##_stride)
-
 template <class T>
 __global__ void __launch_bounds__(kThreads)
     max_pool2d_forward_kernel(T* y, int64_t* indices, const T* x, PlaneShape s, PoolWindow w) {
   const int64_t out_size = s.out_h * s.out_w, total = s.planes * out_size;
-  FASTNN_GRID_STRIDE(e, total) {
+  FASTNN_GRID_STRIDE(e, total, kThreads) {
     const int64_t p = e / out_size, oh = e % out_size / s.out_w, ow = e % s.out_w;
     const T* plane = x + p * s.in_h * s.in_w;
     const AxisTaps rows = axis_taps(oh, s.in_h, w.kernel_h, w.stride_h, w.pad_h, w.dilation_h);
@@ -140,7 +136,7 @@ template <class T>
 __global__ void __launch_bounds__(kThreads) avg_pool2d_forward_kernel(T* y, const T* x, PlaneShape s, PoolWindow w,
                                                                       bool count_include_pad, int64_t divisor_override) {
   const int64_t out_size = s.out_h * s.out_w, total = s.planes * out_size;
-  FASTNN_GRID_STRIDE(e, total) {
+  FASTNN_GRID_STRIDE(e, total, kThreads) {
     const int64_t p = e / out_size, oh = e % out_size / s.out_w, ow = e % s.out_w;
     const T* plane = x + p * s.in_h * s.in_w;
     const AvgWindow a = avg_window(s, w, oh, ow, count_include_pad, divisor_override);
@@ -156,7 +152,7 @@ __global__ void __launch_bounds__(kThreads)
     avg_pool2d_backward_kernel(T* dx, const T* dy, PlaneShape s, PoolWindow w, bool count_include_pad,
                                int64_t divisor_override) {
   const int64_t in_size = s.in_h * s.in_w, total = s.planes * in_size;
-  FASTNN_GRID_STRIDE(e, total) {
+  FASTNN_GRID_STRIDE(e, total, kThreads) {
     const int64_t p = e / in_size, ih = e % in_size / s.in_w, iw = e % s.in_w;
     const T* g = dy + p * s.out_h * s.out_w;
     const Range rows = covering(ih, s.out_h, w.kernel_h, w.stride_h, w.pad_h);
@@ -174,7 +170,7 @@ __global__ void __launch_bounds__(kThreads)
 template <class T>
 __global__ void __launch_bounds__(kThreads) adaptive_avg_pool2d_forward_kernel(T* y, const T* x, PlaneShape s) {
   const int64_t out_size = s.out_h * s.out_w, total = s.planes * out_size;
-  FASTNN_GRID_STRIDE(e, total) {
+  FASTNN_GRID_STRIDE(e, total, kThreads) {
     const int64_t p = e / out_size, oh = e % out_size / s.out_w, ow = e % s.out_w;
     const T* plane = x + p * s.in_h * s.in_w;
     const int64_t ih0 = adaptive_start(oh, s.out_h, s.in_h), ih1 = adaptive_end(oh, s.out_h, s.in_h);
@@ -189,7 +185,7 @@ __global__ void __launch_bounds__(kThreads) adaptive_avg_pool2d_forward_kernel(T
 template <class T>
 __global__ void __launch_bounds__(kThreads) adaptive_avg_pool2d_backward_kernel(T* dx, const T* dy, PlaneShape s) {
   const int64_t in_size = s.in_h * s.in_w, total = s.planes * in_size;
-  FASTNN_GRID_STRIDE(e, total) {
+  FASTNN_GRID_STRIDE(e, total, kThreads) {
     const int64_t p = e / in_size, ih = e % in_size / s.in_w, iw = e % s.in_w;
     const T* g = dy + p * s.out_h * s.out_w;
     const Range rows = adaptive_covering(ih, s.out_h, s.in_h), cols = adaptive_covering(iw, s.out_w, s.in_w);
@@ -209,7 +205,7 @@ template <class T>
 __global__ void __launch_bounds__(kThreads)
     upsample_nearest2d_forward_kernel(T* y, const T* x, PlaneShape s, double scale_h, double scale_w) {
   const int64_t out_size = s.out_h * s.out_w, total = s.planes * out_size;
-  FASTNN_GRID_STRIDE(e, total) {
+  FASTNN_GRID_STRIDE(e, total, kThreads) {
     const int64_t p = e / out_size, oh = e % out_size / s.out_w, ow = e % s.out_w;
     const int64_t ih = nearest_source(oh, s.in_h, s.out_h, scale_h), iw = nearest_source(ow, s.in_w, s.out_w, scale_w);
     y[e] = x[p * s.in_h * s.in_w + ih * s.in_w + iw];
@@ -220,7 +216,7 @@ template <class T>
 __global__ void __launch_bounds__(kThreads)
     upsample_nearest2d_backward_kernel(T* dx, const T* dy, PlaneShape s, double scale_h, double scale_w) {
   const int64_t in_size = s.in_h * s.in_w, total = s.planes * in_size;
-  FASTNN_GRID_STRIDE(e, total) {
+  FASTNN_GRID_STRIDE(e, total, kThreads) {
     const int64_t p = e / in_size, ih = e % in_size / s.in_w, iw = e % s.in_w;
     const T* g = dy + p * s.out_h * s.out_w;
     const int64_t oh0 = first_reading(ih, s.in_h, s.out_h, scale_h), oh1 = first_reading(ih + 1, s.in_h, s.out_h, scale_h);
@@ -232,7 +228,6 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-#undef FASTNN_GRID_STRIDE
 
 }  // namespace
 

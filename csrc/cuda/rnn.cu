@@ -58,20 +58,16 @@ __device__ __forceinline__ T load_or_zero(const T* p, int64_t i) {
 // ----------------------------------------------------------------------------------------------
 // kernels: one thread per state element e = b * H + j of a step (grid-stride)
 
-#define FASTNN_RNN_ELEMENTS(e, n)                        \
-  const int64_t stride_ = int64_t(gridDim.x) * kThreads; \
-  for (int64_t e = int64_t(blockIdx.x) * kThreads + threadIdx.x; e < (n); e += stride_)
-
 template <class T>
 __global__ void __launch_bounds__(kThreads) add_kernel(T* out, const T* a, const T* b, int64_t n) {
-  FASTNN_RNN_ELEMENTS(i, n) out[i] = a[i] + b[i];
+  FASTNN_GRID_STRIDE(i, n, kThreads) out[i] = a[i] + b[i];
 }
 
 // gates [B, 4H]: pre-activations in, i, f, g, o out; c = f c_prev + i g; h = o tanh(c).
 template <class T>
 __global__ void __launch_bounds__(kThreads)
     lstm_forward_kernel(T* gates, T* c, T* h, const T* c_prev, int64_t batch, int64_t hidden) {
-  FASTNN_RNN_ELEMENTS(e, batch * hidden) {
+  FASTNN_GRID_STRIDE(e, batch * hidden, kThreads) {
     const int64_t b = e / hidden, j = e - b * hidden;
     T* g = gates + b * 4 * hidden + j;
     const auto r = rnn_cells::lstm_forward(g[0], g[hidden], g[2 * hidden], g[3 * hidden], load_or_zero(c_prev, e));
@@ -90,7 +86,7 @@ template <class T>
 __global__ void __launch_bounds__(kThreads)
     lstm_backward_kernel(T* dgates, T* dc_out, const T* dc_in, const T* dy, const T* dh_rec, const T* gates, const T* c,
                          const T* c_prev, int64_t batch, int64_t hidden) {
-  FASTNN_RNN_ELEMENTS(e, batch * hidden) {
+  FASTNN_GRID_STRIDE(e, batch * hidden, kThreads) {
     const int64_t b = e / hidden, j = e - b * hidden, row = b * 4 * hidden + j;
     const auto r = rnn_cells::lstm_backward(gates[row], gates[row + hidden], gates[row + 2 * hidden],
                                             gates[row + 3 * hidden], c[e], load_or_zero(c_prev, e),
@@ -109,7 +105,7 @@ __global__ void __launch_bounds__(kThreads)
 template <class T>
 __global__ void __launch_bounds__(kThreads)
     gru_forward_kernel(T* gates, T* h, const T* hproj, const T* h_prev, int64_t batch, int64_t hidden) {
-  FASTNN_RNN_ELEMENTS(e, batch * hidden) {
+  FASTNN_GRID_STRIDE(e, batch * hidden, kThreads) {
     const int64_t b = e / hidden, j = e - b * hidden;
     T* g = gates + b * 4 * hidden + j;
     const T* hp = hproj + b * 3 * hidden + j;
@@ -130,7 +126,7 @@ template <class T>
 __global__ void __launch_bounds__(kThreads)
     gru_backward_kernel(T* dgx, T* dgh, T* carry_out, const T* carry_in, const T* dy, const T* gates, const T* h_prev,
                         int64_t batch, int64_t hidden) {
-  FASTNN_RNN_ELEMENTS(e, batch * hidden) {
+  FASTNN_GRID_STRIDE(e, batch * hidden, kThreads) {
     const int64_t b = e / hidden, j = e - b * hidden, row = b * 4 * hidden + j, out = b * 3 * hidden + j;
     const T r = gates[row];
     const auto d = rnn_cells::gru_backward(r, gates[row + hidden], gates[row + 2 * hidden], gates[row + 3 * hidden],
@@ -148,14 +144,14 @@ __global__ void __launch_bounds__(kThreads)
 // h = act(h) in place over n pre-activations (relu: 0 > a ? 0 : a, so NaN stays NaN).
 template <class T>
 __global__ void __launch_bounds__(kThreads) rnn_forward_kernel(T* h, int64_t n, bool relu) {
-  FASTNN_RNN_ELEMENTS(e, n) h[e] = rnn_cells::rnn_forward(h[e], relu);
+  FASTNN_GRID_STRIDE(e, n, kThreads) h[e] = rnn_cells::rnn_forward(h[e], relu);
 }
 
 // dpre = (dy + dh_rec) act'(from the output h); a null dh_rec reads as zero.
 template <class T>
 __global__ void __launch_bounds__(kThreads)
     rnn_backward_kernel(T* dpre, const T* dy, const T* dh_rec, const T* h, int64_t n, bool relu) {
-  FASTNN_RNN_ELEMENTS(e, n) dpre[e] = rnn_cells::rnn_backward(h[e], dy[e] + load_or_zero(dh_rec, e), relu);
+  FASTNN_GRID_STRIDE(e, n, kThreads) dpre[e] = rnn_cells::rnn_backward(h[e], dy[e] + load_or_zero(dh_rec, e), relu);
 }
 
 // db [n] = column sums of dg [rows, n] (row stride ldg), each column summed by one thread in row
@@ -163,14 +159,12 @@ __global__ void __launch_bounds__(kThreads)
 template <class T>
 __global__ void __launch_bounds__(kThreads)
     column_sums_kernel(T* db, const T* dg, int64_t rows, int64_t n, int64_t ldg) {
-  FASTNN_RNN_ELEMENTS(j, n) {
+  FASTNN_GRID_STRIDE(j, n, kThreads) {
     T s = T(0);
     for (int64_t r = 0; r < rows; ++r) s += dg[r * ldg + j];
     db[j] = s;
   }
 }
-
-#undef FASTNN_RNN_ELEMENTS
 
 // ----------------------------------------------------------------------------------------------
 // launcher helpers
@@ -288,19 +282,19 @@ using rnn_persistent::Cell;
 // Batch rows per block of the persistent kernels for this recurrence, 0 for the per-step path
 // (persistent kernels off, H above their limit, or nothing to run).
 template <class T>
-int persistent_rows(Cell cell, const RnnShape& s, int state_arrays) {
+int persistent_rows(Cell cell, const RnnShape& s, int states) {
   if (!persistent_enabled.load(std::memory_order_relaxed) || s.batch == 0 || s.steps == 0 || s.hidden_size == 0)
     return 0;
-  return rnn_persistent::rows_per_block(cell, s.hidden_size, state_arrays, sizeof(T));
+  return rnn_persistent::rows_per_block(cell, s.hidden_size, states, sizeof(T));
 }
 
 template <class T>
 int forward_rows(Cell cell, const RnnShape& s) {
-  return persistent_rows<T>(cell, s, 2);
+  return persistent_rows<T>(cell, s, rnn_persistent::kForwardStates);
 }
 template <class T>
 int backward_rows(Cell cell, const RnnShape& s) {
-  return persistent_rows<T>(cell, s, 3);
+  return persistent_rows<T>(cell, s, rnn_persistent::kBackwardStates);
 }
 
 Cell rnn_cell(RnnNonlinearity act) { return act == RnnNonlinearity::relu ? Cell::rnn_relu : Cell::rnn_tanh; }
@@ -340,14 +334,16 @@ void lstm_backward(cudaStream_t stream, T* dx, T* dh0, T* dc0, const RnnWeightGr
                    const T* cell, const T* gates, const RnnShape& s) {
   const int64_t B = s.batch, H = s.hidden_size, G = 4 * H, BH = B * H;
   const Steps steps{s};
-  Scratch<T> scratch(Scratch<T>::padded(s.steps * B * G) + 2 * Scratch<T>::padded(BH), stream);
+  const int rows = backward_rows<T>(Cell::lstm, s);
+  const int64_t carried = rows ? 0 : 2 * Scratch<T>::padded(BH);  // the per-step loop's dh and dc
+  Scratch<T> scratch(Scratch<T>::padded(s.steps * B * G) + carried, stream);
   T* dgates = scratch.take(s.steps * B * G);
-  T* dh = scratch.take(BH);  // the gradient reaching h from the later step
-  T* dc = scratch.take(BH);  // and reaching c
-  if (const int rows = backward_rows<T>(Cell::lstm, s))
+  if (rows) {
     rnn_persistent::backward<T, Cell::lstm>(stream, {dgates, dgates, dh0, dc0, dy, dh_n, dc_n, gates, cell, c0, nullptr,
                                                      nullptr, w.w_hh, s.steps, B, H, s.reverse, rows});
-  else if (BH > 0)
+  } else if (BH > 0) {
+    T* dh = scratch.take(BH);  // the gradient reaching h from the later step
+    T* dc = scratch.take(BH);  // and reaching c
     for (int64_t step = s.steps - 1; step >= 0; --step) {
       const int64_t t = steps.at(step);
       const bool last = step == s.steps - 1, first = step == 0;
@@ -359,6 +355,7 @@ void lstm_backward(cudaStream_t stream, T* dx, T* dh0, T* dc0, const RnnWeightGr
       T* dh_out = first ? dh0 : dh;
       if (dh_out) times_w(stream, B, H, G, dg, G, w.w_hh, dh_out, H, T(0));
     }
+  }
   weight_and_input_grads(stream, dx, dw, dgates, dgates, G, x, h0, w, y, s);
 }
 
@@ -368,15 +365,15 @@ void gru_forward(cudaStream_t stream, T* y, T* gates, const T* x, const T* h0, c
                  const RnnShape& s) {
   const int64_t B = s.batch, I = s.input_size, H = s.hidden_size, G = 3 * H, GS = 4 * H, BH = B * H;
   const Steps steps{s};
-  Scratch<T> scratch(Scratch<T>::padded(B * G) + Scratch<T>::padded(BH), stream);
-  T* hproj = scratch.take(B * G);
-  T* zeros = scratch.take(BH);
   // The input projections land in columns [0, 3H) of each 4H-wide gate row.
   times_wt(stream, s.steps * B, G, I, x, I, w.w_ih, gates, GS, T(0), w.b_ih);
   if (BH == 0) return;
   if (const int rows = forward_rows<T>(Cell::gru, s))
     return rnn_persistent::forward<T, Cell::gru>(
         stream, {gates, y, nullptr, h0, nullptr, nullptr, w.b_hh, s.steps, B, H, s.reverse, rows}, w.w_hh);
+  Scratch<T> scratch(Scratch<T>::padded(B * G) + Scratch<T>::padded(BH), stream);
+  T* hproj = scratch.take(B * G);
+  T* zeros = scratch.take(BH);
   if (!h0) check(cudaMemsetAsync(zeros, 0, sizeof(T) * size_t(BH), stream), "cudaMemsetAsync");
   for (int64_t step = 0; step < s.steps; ++step) {
     const int64_t t = steps.at(step);
@@ -393,14 +390,16 @@ void gru_backward(cudaStream_t stream, T* dx, T* dh0, const RnnWeightGrads<T>& d
   const int64_t B = s.batch, H = s.hidden_size, G = 3 * H, GS = 4 * H, BH = B * H;
   const Steps steps{s};
   const int64_t n_grad = s.steps * B * G;
-  Scratch<T> scratch(2 * Scratch<T>::padded(n_grad) + Scratch<T>::padded(BH), stream);
+  const int rows = backward_rows<T>(Cell::gru, s);
+  const int64_t carried = rows ? 0 : Scratch<T>::padded(BH);  // the per-step loop's carry
+  Scratch<T> scratch(2 * Scratch<T>::padded(n_grad) + carried, stream);
   T* dgx = scratch.take(n_grad);
   T* dgh = scratch.take(n_grad);
-  T* carry = scratch.take(BH);  // the gradient reaching h from the later step
-  if (const int rows = backward_rows<T>(Cell::gru, s))
+  if (rows) {
     rnn_persistent::backward<T, Cell::gru>(stream, {dgx, dgh, dh0, nullptr, dy, dh_n, nullptr, gates, nullptr, nullptr,
                                                     y, h0, w.w_hh, s.steps, B, H, s.reverse, rows});
-  else if (BH > 0)
+  } else if (BH > 0) {
+    T* carry = scratch.take(BH);  // the gradient reaching h from the later step
     for (int64_t step = s.steps - 1; step >= 0; --step) {
       const int64_t t = steps.at(step);
       const bool last = step == s.steps - 1, first = step == 0;
@@ -413,6 +412,7 @@ void gru_backward(cudaStream_t stream, T* dx, T* dh0, const RnnWeightGrads<T>& d
                                             h_prev, B, H);
       if (carry_out) times_w(stream, B, H, G, gh, G, w.w_hh, carry_out, H, T(1));
     }
+  }
   weight_and_input_grads(stream, dx, dw, dgx, dgh, G, x, h0, w, y, s);
 }
 
@@ -447,10 +447,11 @@ void rnn_backward(cudaStream_t stream, T* dx, T* dh0, const RnnWeightGrads<T>& d
   const int64_t B = s.batch, H = s.hidden_size, BH = B * H;
   const Steps steps{s};
   const bool relu = act == RnnNonlinearity::relu;
-  Scratch<T> scratch(Scratch<T>::padded(s.steps * BH) + Scratch<T>::padded(BH), stream);
+  const int rows = backward_rows<T>(rnn_cell(act), s);
+  const int64_t carried = rows ? 0 : Scratch<T>::padded(BH);  // the per-step loop's dh
+  Scratch<T> scratch(Scratch<T>::padded(s.steps * BH) + carried, stream);
   T* dpre = scratch.take(s.steps * BH);
-  T* dh = scratch.take(BH);  // the gradient reaching h from the later step
-  if (const int rows = backward_rows<T>(rnn_cell(act), s)) {
+  if (rows) {
     const rnn_persistent::BackwardArgs<T> a{dpre,    dpre,    dh0,     nullptr, dy,        dh_n,
                                             nullptr, y,       nullptr, nullptr, nullptr,   nullptr,
                                             w.w_hh,  s.steps, B,       H,       s.reverse, rows};
@@ -458,7 +459,8 @@ void rnn_backward(cudaStream_t stream, T* dx, T* dh0, const RnnWeightGrads<T>& d
       rnn_persistent::backward<T, Cell::rnn_relu>(stream, a);
     else
       rnn_persistent::backward<T, Cell::rnn_tanh>(stream, a);
-  } else if (BH > 0)
+  } else if (BH > 0) {
+    T* dh = scratch.take(BH);  // the gradient reaching h from the later step
     for (int64_t step = s.steps - 1; step >= 0; --step) {
       const int64_t o = steps.offset(steps.at(step), H);
       const bool last = step == s.steps - 1, first = step == 0;
@@ -467,6 +469,7 @@ void rnn_backward(cudaStream_t stream, T* dx, T* dh0, const RnnWeightGrads<T>& d
       T* dh_out = first ? dh0 : dh;
       if (dh_out) times_w(stream, B, H, H, dpre + o, H, w.w_hh, dh_out, H, T(0));
     }
+  }
   weight_and_input_grads(stream, dx, dw, dpre, dpre, H, x, h0, w, y, s);
 }
 

@@ -45,12 +45,21 @@ __host__ __device__ constexpr int64_t saved_width(Cell cell, int64_t hidden) {
   return cell == Cell::lstm || cell == Cell::gru ? 4 * hidden : hidden;
 }
 
-// Batch rows per block whose `state_arrays` rows of H plus one row of G fit in shared memory
-// (0: none fit, or H is above kMaxHidden: the per-step path runs).
-inline int rows_per_block(Cell cell, int64_t hidden, int state_arrays, size_t element) {
+// Rows of H per batch row in shared memory: forward h and c, backward dh, dc and carry; each
+// batch row also has one row of G.
+constexpr int kForwardStates = 2;
+constexpr int kBackwardStates = 3;
+
+inline size_t shared_bytes(Cell cell, int64_t hidden, int rows, int states, size_t element) {
+  return size_t(rows * (states * hidden + gate_rows(cell, hidden))) * element;
+}
+
+// Batch rows per block whose shared arrays fit in kMaxSharedBytes (0: none fit, or H is above
+// kMaxHidden: the per-step path runs).
+inline int rows_per_block(Cell cell, int64_t hidden, int states, size_t element) {
   if (hidden > kMaxHidden) return 0;
   for (int rows = kMaxRows; rows > 0; --rows)
-    if (size_t(rows * (state_arrays * hidden + gate_rows(cell, hidden))) * element <= kMaxSharedBytes) return rows;
+    if (shared_bytes(cell, hidden, rows, states, element) <= kMaxSharedBytes) return rows;
   return 0;
 }
 
@@ -91,8 +100,8 @@ struct BackwardArgs {
 // wt [H, G] = w [G, H]^T.
 template <class T>
 __global__ void __launch_bounds__(kThreads) transpose_kernel(T* wt, const T* w, int64_t g, int64_t h) {
-  for (int64_t e = int64_t(blockIdx.x) * kThreads + threadIdx.x; e < g * h; e += int64_t(gridDim.x) * kThreads)
-    wt[(e % h) * g + e / h] = w[e];
+  FASTNN_GRID_STRIDE(e, g * h, kThreads)
+  wt[(e % h) * g + e / h] = w[e];
 }
 
 template <class T, Cell kCell>
@@ -218,7 +227,7 @@ __global__ void __launch_bounds__(kThreads) backward_kernel(BackwardArgs<T> a) {
 
 inline unsigned blocks(int64_t batch, int rows) { return static_cast<unsigned>((batch + rows - 1) / rows); }
 
-// The forward recurrence (rows from rows_per_block(cell, H, 2, sizeof(T)), > 0; batch > 0).
+// The forward recurrence (rows from rows_per_block(cell, H, kForwardStates, sizeof(T)), > 0; batch > 0).
 template <class T, Cell kCell>
 void forward(cudaStream_t stream, ForwardArgs<T> a, const T* w_hh) {
   const int64_t G = gate_rows(kCell, a.hidden);
@@ -226,14 +235,14 @@ void forward(cudaStream_t stream, ForwardArgs<T> a, const T* w_hh) {
   FASTNN_LAUNCH(transpose_kernel<T>)(grid_stride_blocks(G * a.hidden, kThreads), dim3(kThreads), 0, stream, w_t.as<T>(),
                                      w_hh, G, a.hidden);
   a.w_t = w_t.as<const T>();
-  const size_t smem = sizeof(T) * size_t(a.rows * (2 * a.hidden + G));
+  const size_t smem = shared_bytes(kCell, a.hidden, a.rows, kForwardStates, sizeof(T));
   FASTNN_LAUNCH(forward_kernel<T, kCell>)(dim3(blocks(a.batch, a.rows)), dim3(kThreads), smem, stream, a);
 }
 
-// The backward recurrence (rows from rows_per_block(cell, H, 3, sizeof(T)), > 0; batch > 0).
+// The backward recurrence (rows from rows_per_block(cell, H, kBackwardStates, sizeof(T)), > 0; batch > 0).
 template <class T, Cell kCell>
 void backward(cudaStream_t stream, const BackwardArgs<T>& a) {
-  const size_t smem = sizeof(T) * size_t(a.rows * (3 * a.hidden + gate_rows(kCell, a.hidden)));
+  const size_t smem = shared_bytes(kCell, a.hidden, a.rows, kBackwardStates, sizeof(T));
   FASTNN_LAUNCH(backward_kernel<T, kCell>)(dim3(blocks(a.batch, a.rows)), dim3(kThreads), smem, stream, a);
 }
 

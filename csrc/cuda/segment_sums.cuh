@@ -110,12 +110,11 @@ __device__ __forceinline__ double segment_total(const double* partial, int64_t k
   return s;
 }
 
-// out[k] = value q of segment k / divisor, one thread per segment.
-template <int NV>
+// out[k] = value q of segment k / divisor (as Out), one thread per segment.
+template <int NV, class Out>
 __global__ void __launch_bounds__(kThreads)
-    totals_kernel(double* out, const double* partial, int64_t segments, int64_t parts, int q, double divisor) {
-  for (int64_t k = int64_t(blockIdx.x) * kThreads + threadIdx.x; k < segments; k += int64_t(gridDim.x) * kThreads)
-    out[k] = segment_total<NV>(partial, k, parts, q) / divisor;
+    totals_kernel(Out* out, const double* partial, int64_t segments, int64_t parts, int q, double divisor) {
+  FASTNN_GRID_STRIDE(k, segments, kThreads) out[k] = Out(segment_total<NV>(partial, k, parts, q) / divisor);
 }
 
 // The doubles of workspace `moments` needs: moments [2K] and the partial sums [K, parts].
@@ -130,11 +129,11 @@ void moments(cudaStream_t stream, double* workspace, const T* x, Index at, int64
   const Split split = split_for(m);
   double* partial = workspace + 2 * segments;
   partial_sums<1>(stream, partial, Values<T, Index>{x, at}, segments, m, split);
-  FASTNN_LAUNCH(totals_kernel<1>)(dim3(blocks_for(segments)), dim3(kThreads), 0, stream, workspace, partial,
-                                  segments, split.parts, 0, double(m));
+  FASTNN_LAUNCH(totals_kernel<1, double>)(dim3(blocks_for(segments)), dim3(kThreads), 0, stream, workspace, partial,
+                                          segments, split.parts, 0, double(m));
   partial_sums<1>(stream, partial, SquaredDeviations<T, Index>{x, workspace, at}, segments, m, split);
-  FASTNN_LAUNCH(totals_kernel<1>)(dim3(blocks_for(segments)), dim3(kThreads), 0, stream, workspace + segments,
-                                  partial, segments, split.parts, 0, 1.0);
+  FASTNN_LAUNCH(totals_kernel<1, double>)(dim3(blocks_for(segments)), dim3(kThreads), 0, stream, workspace + segments,
+                                          partial, segments, split.parts, 0, 1.0);
 }
 
 }  // namespace fastnn::cuda::segment
