@@ -9,7 +9,7 @@
 
 namespace fastnn {
 
-enum class WorkspaceSlot { gemm_a = 0, gemm_b = 1, gemm_tile = 2, scratch0 = 3, scratch1 = 4, count = 5 };
+enum class WorkspaceSlot { gemm_a = 0, gemm_b = 1, gemm_tile = 2, scratch0 = 3, scratch1 = 4, packed_b = 5, count = 6 };
 
 void* workspace(WorkspaceSlot slot, size_t bytes);
 

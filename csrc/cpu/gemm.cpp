@@ -6,6 +6,8 @@
 // staying in L1 across the tiles of one column of tiles. Block sizes come from the cache sizes;
 // the register tile is chosen per CPU (gemm_tuning.h).
 // Threads each compute a block of whole tiles of C with their own packed copies (never split K).
+// A B used by many products can be packed once (pack_b: the same KC blocks, all of n at a time)
+// and read from there by every thread (gemm_prepacked), with the same result.
 // Small-batch Linear layers (few rows, A and op(B) both contiguous along k) run as dot products.
 // Small problems skip packing A: tiles read A in place, and B too when its rows are contiguous.
 // Products at most one vector wide use a narrow (one vector, twice as tall) tile.
@@ -188,14 +190,29 @@ void gemm_dot_form(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
   });
 }
 
+template <class T>
+Blocking blocking_for(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
+  const int kc_nr = uk.narrow ? default_tile(static_cast<T*>(nullptr)).nr : uk.nr;  // the narrow table has none
+  return choose_blocking(g.m, g.n, g.k, uk.mr, uk.nr, kc_nr, sizeof(T));
+}
+
+// Where a block's B panels come from: packed per (NC, KC) block into the thread's workspace, or
+// read from all of op(B) packed beforehand (pack_b's layout: KC block after KC block, each holding
+// every NR-wide panel of B in column order, the block at depth pc starting at pc * panels * NR).
+template <class T>
+struct BPanels {
+  const T* prepacked = nullptr;  // null: pack here
+  int64_t first_panel = 0;       // the panel of the whole B holding this block's column 0
+  int64_t panels = 0;            // panels across the whole B
+};
+
 // The packed algorithm on one thread's block of C, with that thread's own workspace.
 template <class T>
-void gemm_packed_block(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
+void gemm_packed_block(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk, const BPanels<T>& source) {
   const int64_t MR = uk.mr, NR = uk.nr;
-  const int kc_nr = uk.narrow ? default_tile(static_cast<T*>(nullptr)).nr : uk.nr;  // the narrow table has none
-  const Blocking blk = choose_blocking(g.m, g.n, g.k, uk.mr, uk.nr, kc_nr, sizeof(T));
+  const Blocking blk = blocking_for(g, uk);
   T* a_block = workspace_array<T>(WorkspaceSlot::gemm_a, blk.mc * blk.kc);
-  T* b_block = workspace_array<T>(WorkspaceSlot::gemm_b, blk.kc * blk.nc);
+  T* b_block = source.prepacked ? nullptr : workspace_array<T>(WorkspaceSlot::gemm_b, blk.kc * blk.nc);
   const bool relu = g.act == Activation::relu;
   for (int64_t jc = 0; jc < g.n; jc += blk.nc) {
     const int64_t nc = std::min(blk.nc, g.n - jc);
@@ -203,7 +220,11 @@ void gemm_packed_block(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
     for (int64_t pc = 0; pc < g.k; pc += blk.kc) {
       const int64_t kc = std::min(blk.kc, g.k - pc);
       const bool first_k = pc == 0, last_k = pc + kc == g.k;
-      uk.pack_b(kc, nc, g.b + pc * g.rs_b + jc * g.cs_b, g.rs_b, g.cs_b, b_block);
+      const T* b_panels = b_block;
+      if (source.prepacked)
+        b_panels = source.prepacked + pc * source.panels * NR + (source.first_panel + jc / NR) * NR * kc;
+      else
+        uk.pack_b(kc, nc, g.b + pc * g.rs_b + jc * g.cs_b, g.rs_b, g.cs_b, b_block);
       for (int64_t ic = 0; ic < g.m; ic += blk.mc) {
         const int64_t mc = std::min(blk.mc, g.m - ic);
         const int64_t panels_a = ceil_div(mc, MR);
@@ -214,7 +235,7 @@ void gemm_packed_block(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
             const int64_t i0 = ic + ip * MR, j0 = jc + jp * NR;
             const int64_t mr = std::min(MR, g.m - i0), nr = std::min(NR, g.n - j0);
             const T* a_panel = a_block + ip * MR * kc;
-            const T* b_panel = b_block + jp * NR * kc;
+            const T* b_panel = b_panels + jp * NR * kc;
             T* c = g.c + i0 * g.rs_c + j0 * g.cs_c;
             const TileEpilogue<T> ep{g.alpha, first_k ? g.beta : T(1),
                                      last_k && g.bias ? g.bias + j0 : nullptr, last_k && relu};
@@ -239,14 +260,16 @@ void gemm_packed_block(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
 // busier than its cores (measured here, load 11 on 2 cores: 58 ms for a 2^18 multiply-add
 // product), more than packing the smaller operand twice costs. K is never split, and each C
 // element's sum runs over the same KC blocks (KC depends on k alone), so the split changes no bit.
+// With op(B) packed beforehand (prepacked non-null), every thread reads its panels from there.
 template <class T>
-void gemm_packed(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
+void gemm_packed(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk, const T* prepacked = nullptr) {
   const int64_t panels_m = ceil_div(g.m, uk.mr), panels_n = ceil_div(g.n, uk.nr);
   const int workers = threads_for(g);
   const bool split_rows = panels_n < workers || (g.n <= g.m && panels_m >= workers);
   parallel_region(workers, [&](int tid, int nworkers) {
     int64_t lo, hi;
     GemmProblem<T> part = g;
+    BPanels<T> source{prepacked, 0, panels_n};
     if (split_rows) {
       split_range(panels_m, tid, nworkers, &lo, &hi);
       part.m = std::min(g.m, hi * uk.mr) - lo * uk.mr;
@@ -258,9 +281,25 @@ void gemm_packed(const GemmProblem<T>& g, const GemmMicroKernels<T>& uk) {
       part.b += lo * uk.nr * g.cs_b;
       part.c += lo * uk.nr * g.cs_c;
       if (part.bias) part.bias += lo * uk.nr;
+      source.first_panel = lo;
     }
-    if (part.m > 0 && part.n > 0) gemm_packed_block(part, uk);
+    if (part.m > 0 && part.n > 0) gemm_packed_block(part, uk, source);
   });
+}
+
+// The register tile of a product: one vector wide for products at most that narrow.
+template <class T>
+const GemmMicroKernels<T>& tile_for(const GemmProblem<T>& g) {
+  const GemmMicroKernels<T>& wide = microkernels(static_cast<T*>(nullptr));
+  return g.n <= wide.narrow->nr ? *wide.narrow : wide;
+}
+
+bool dot_form(int64_t m, int64_t cs_a, int64_t rs_b) { return cs_a == 1 && rs_b == 1 && m <= kDotMaxRows; }
+
+// Whether gemm(g) takes the packed algorithm (and so packs op(B)).
+template <class T>
+bool takes_packed_path(const GemmProblem<T>& g) {
+  return g.m > 0 && g.n > 0 && g.k > 0 && !dot_form(g.m, g.cs_a, g.rs_b) && g.m * g.n * g.k > kNoPackLimit;
 }
 
 }  // namespace
@@ -269,14 +308,41 @@ template <class T>
 void gemm(const GemmProblem<T>& g) {
   if (g.m == 0 || g.n == 0) return;
   if (g.k == 0) return gemm_empty_k(g);
-  const GemmMicroKernels<T>& wide = microkernels(static_cast<T*>(nullptr));
-  const GemmMicroKernels<T>& uk = g.n <= wide.narrow->nr ? *wide.narrow : wide;
-  if (g.cs_a == 1 && g.rs_b == 1 && g.m <= kDotMaxRows) return gemm_dot_form(g, uk);
+  const GemmMicroKernels<T>& uk = tile_for(g);
+  if (dot_form(g.m, g.cs_a, g.rs_b)) return gemm_dot_form(g, uk);
   if (g.m * g.n * g.k <= kNoPackLimit) return gemm_unpacked(g, uk);
   gemm_packed(g, uk);
 }
 
-template void gemm<float>(const GemmProblem<float>&);
-template void gemm<double>(const GemmProblem<double>&);
+template <class T>
+int64_t packed_b_size(const GemmProblem<T>& g) {
+  if (!takes_packed_path(g)) return 0;
+  return ceil_div(g.n, tile_for(g).nr) * tile_for(g).nr * g.k;
+}
+
+// The KC blocks of gemm_packed_block (KC depends on k alone), each packed across all of n.
+template <class T>
+void pack_b(const GemmProblem<T>& g, T* packed) {
+  if (!takes_packed_path(g)) return;
+  const GemmMicroKernels<T>& uk = tile_for(g);
+  const int64_t kc_max = blocking_for(g, uk).kc, panels = ceil_div(g.n, uk.nr);
+  for (int64_t pc = 0; pc < g.k; pc += kc_max)
+    uk.pack_b(std::min(kc_max, g.k - pc), g.n, g.b + pc * g.rs_b, g.rs_b, g.cs_b, packed + pc * panels * uk.nr);
+}
+
+template <class T>
+void gemm_prepacked(const GemmProblem<T>& g, const T* packed) {
+  if (!takes_packed_path(g)) return gemm(g);
+  gemm_packed(g, tile_for(g), packed);
+}
+
+#define FASTNN_INSTANTIATE_GEMM(T)                          \
+  template void gemm<T>(const GemmProblem<T>&);             \
+  template int64_t packed_b_size<T>(const GemmProblem<T>&); \
+  template void pack_b<T>(const GemmProblem<T>&, T*);       \
+  template void gemm_prepacked<T>(const GemmProblem<T>&, const T*);
+FASTNN_INSTANTIATE_GEMM(float)
+FASTNN_INSTANTIATE_GEMM(double)
+#undef FASTNN_INSTANTIATE_GEMM
 
 }  // namespace fastnn::cpu

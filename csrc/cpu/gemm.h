@@ -31,6 +31,18 @@ struct GemmProblem {
 template <class T>
 void gemm(const GemmProblem<T>& problem);
 
+// op(B) packed once for many products that share it (a recurrent layer's weight, multiplied by
+// every time step's state). packed_b_size(g) is how many elements pack_b(g, packed) writes: 0
+// when gemm(g) would not pack op(B) at all (few rows or little work). gemm_prepacked(g, packed)
+// then computes gemm(g) bit for bit, reading op(B) from packed (or from g.b where packed_b_size
+// is 0); g's m, n, k and op(B) must be those it was packed for, A, C and beta may change.
+template <class T>
+int64_t packed_b_size(const GemmProblem<T>& g);
+template <class T>
+void pack_b(const GemmProblem<T>& g, T* packed);
+template <class T>
+void gemm_prepacked(const GemmProblem<T>& g, const T* packed);
+
 // C (m x n, row stride ldc, unit column stride) = beta C + op(A) op(B) + bias: the problem of
 // row-major views, as the recurrent layers of both backends build it.
 template <class T>

@@ -120,6 +120,31 @@ T* transposed(Scratch<T>& scratch, const T* w, int64_t n, int64_t k) {
   return wt;
 }
 
+// The recurrent product of every time step, C [B, n] (+)= A [B, k] W (+ bias) for W [k, n]
+// row-major, A and C contiguous: W is packed for the gemm once per sequence (a workspace slot of
+// its own) instead of on every step, with the same result.
+template <class T>
+class StepProduct {
+ public:
+  StepProduct(int64_t m, int64_t n, int64_t k, const T* w, T beta, const T* bias = nullptr)
+      : g_(row_major_problem(m, n, k, static_cast<const T*>(nullptr), k, int64_t(1), w, n, int64_t(1),
+                             static_cast<T*>(nullptr), n, beta, bias)) {
+    const int64_t size = packed_b_size(g_);
+    if (size == 0) return;
+    packed_ = workspace_array<T>(WorkspaceSlot::packed_b, static_cast<size_t>(size));
+    pack_b(g_, packed_);
+  }
+  void operator()(const T* a, T* c) const {
+    GemmProblem<T> g = g_;
+    g.a = a, g.c = c;
+    gemm_prepacked(g, packed_);
+  }
+
+ private:
+  GemmProblem<T> g_;
+  T* packed_ = nullptr;
+};
+
 // The time step processed at position `step` of the loop, and the views of one step.
 struct Steps {
   const RnnShape& s;
@@ -174,13 +199,14 @@ void lstm_forward(T* y, T* cell, T* gates, const T* x, const T* h0, const T* c0,
   const T* c_init = c0 ? c0 : scratch.zeros(B * H);
   const T* w_hh_t = transposed(scratch, w.w_hh, G, H);
   times_wt(s.steps * B, G, I, x, I, w.w_ih, gates, G, T(0), combined_bias(scratch, w, G));
+  const StepProduct<T> recurrent(B, G, H, w_hh_t, T(1));
   for (int64_t step = 0; step < s.steps; ++step) {
     const int64_t t = steps.at(step);
     const bool first = step == 0;
     const T* h_prev = first ? h_init : y + steps.offset(steps.at(step - 1), H);
     const T* c_prev = first ? c_init : cell + steps.offset(steps.at(step - 1), H);
     T* g = gates + steps.offset(t, G);
-    times_w(B, G, H, h_prev, H, w_hh_t, g, G, T(1));
+    recurrent(h_prev, g);
     T* c = cell + steps.offset(t, H);
     T* h = y + steps.offset(t, H);
     for_rows(B, H, [&](int64_t b0, int64_t b1) {
@@ -202,6 +228,7 @@ void lstm_backward(T* dx, T* dh0, T* dc0, const RnnWeightGrads<T>& dw, const T* 
   const T* c_init = c0 ? c0 : scratch.zeros(BH);
   T* dh = scratch.copy_or_zeros(dh_n, BH);  // the gradient reaching h from later steps
   T* dc = scratch.copy_or_zeros(dc_n, BH);  // and reaching c
+  const StepProduct<T> recurrent(B, H, G, w.w_hh, T(0));
   for (int64_t step = s.steps - 1; step >= 0; --step) {
     const int64_t t = steps.at(step);
     const T* c_prev = step == 0 ? c_init : cell + steps.offset(steps.at(step - 1), H);
@@ -213,7 +240,7 @@ void lstm_backward(T* dx, T* dh0, T* dc0, const RnnWeightGrads<T>& dw, const T* 
       const int64_t o = b0 * H;
       k.lstm_backward(dg + b0 * G, dc + o, dyt + o, dh + o, g + b0 * G, c + o, c_prev + o, b1 - b0, H);
     });
-    times_w(B, H, G, dg, G, w.w_hh, dh, H, T(0));
+    recurrent(dg, dh);
   }
   if (dh0) std::memcpy(dh0, dh, sizeof(T) * BH);
   if (dc0) std::memcpy(dc0, dc, sizeof(T) * BH);
@@ -233,10 +260,11 @@ void gru_forward(T* y, T* gates, const T* x, const T* h0, const RnnWeights<T>& w
   T* hproj = scratch.take(B * G);
   // The input projections land in columns [0, 3H) of each 4H-wide gate row.
   times_wt(s.steps * B, G, I, x, I, w.w_ih, gates, GS, T(0), w.b_ih);
+  const StepProduct<T> recurrent(B, G, H, w_hh_t, T(0), w.b_hh);
   for (int64_t step = 0; step < s.steps; ++step) {
     const int64_t t = steps.at(step);
     const T* h_prev = step == 0 ? h_init : y + steps.offset(steps.at(step - 1), H);
-    times_w(B, G, H, h_prev, H, w_hh_t, hproj, G, T(0), w.b_hh);
+    recurrent(h_prev, hproj);
     T* g = gates + steps.offset(t, GS);
     T* h = y + steps.offset(t, H);
     for_rows(B, H, [&](int64_t b0, int64_t b1) {
@@ -257,6 +285,7 @@ void gru_backward(T* dx, T* dh0, const RnnWeightGrads<T>& dw, const T* dy, const
   Scratch<T> scratch(WorkspaceSlot::scratch1, 2 * Scratch<T>::padded(BH));
   const T* h_init = h0 ? h0 : scratch.zeros(BH);
   T* carry = scratch.copy_or_zeros(dh_n, BH);  // the gradient reaching h from later steps
+  const StepProduct<T> recurrent(B, H, G, w.w_hh, T(1));
   for (int64_t step = s.steps - 1; step >= 0; --step) {
     const int64_t t = steps.at(step);
     const T* h_prev = step == 0 ? h_init : y + steps.offset(steps.at(step - 1), H);
@@ -268,7 +297,7 @@ void gru_backward(T* dx, T* dh0, const RnnWeightGrads<T>& dw, const T* dy, const
       const int64_t o = b0 * H;
       k.gru_backward(gx + b0 * G, gh + b0 * G, carry + o, dyt + o, g + b0 * GS, h_prev + o, b1 - b0, H);
     });
-    times_w(B, H, G, gh, G, w.w_hh, carry, H, T(1));
+    recurrent(gh, carry);
   }
   if (dh0) std::memcpy(dh0, carry, sizeof(T) * BH);
   weight_and_input_grads(dx, dw, dgx, dgh, G, x, h_init, w, y, s);
@@ -287,10 +316,11 @@ void rnn_forward(T* y, const T* x, const T* h0, const RnnWeights<T>& w, const Rn
   const T* w_hh_t = transposed(scratch, w.w_hh, H, H);
   // y holds the pre-activations until each step turns its rows into hidden states.
   times_wt(s.steps * B, H, I, x, I, w.w_ih, y, H, T(0), combined_bias(scratch, w, H));
+  const StepProduct<T> recurrent(B, H, H, w_hh_t, T(1));
   for (int64_t step = 0; step < s.steps; ++step) {
     const T* h_prev = step == 0 ? h_init : y + steps.offset(steps.at(step - 1), H);
     T* h = y + steps.offset(steps.at(step), H);
-    times_w(B, H, H, h_prev, H, w_hh_t, h, H, T(1));
+    recurrent(h_prev, h);
     for_rows(B, H, [&](int64_t b0, int64_t b1) { k.rnn_forward(h + b0 * H, (b1 - b0) * H, relu); });
   }
 }
@@ -306,6 +336,7 @@ void rnn_backward(T* dx, T* dh0, const RnnWeightGrads<T>& dw, const T* dy, const
   Scratch<T> scratch(WorkspaceSlot::scratch1, 2 * Scratch<T>::padded(BH));
   const T* h_init = h0 ? h0 : scratch.zeros(BH);
   T* dh = scratch.copy_or_zeros(dh_n, BH);  // the gradient reaching h from later steps
+  const StepProduct<T> recurrent(B, H, H, w.w_hh, T(0));
   for (int64_t step = s.steps - 1; step >= 0; --step) {
     const int64_t o = steps.offset(steps.at(step), H);
     T* dp = dpre + o;
@@ -313,7 +344,7 @@ void rnn_backward(T* dx, T* dh0, const RnnWeightGrads<T>& dw, const T* dy, const
       const int64_t r = b0 * H;
       k.rnn_backward(dp + r, dy + o + r, dh + r, y + o + r, (b1 - b0) * H, relu);
     });
-    times_w(B, H, H, dp, H, w.w_hh, dh, H, T(0));
+    recurrent(dp, dh);
   }
   if (dh0) std::memcpy(dh0, dh, sizeof(T) * BH);
   weight_and_input_grads(dx, dw, dpre, dpre, H, x, h_init, w, y, s);
